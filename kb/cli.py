@@ -1,0 +1,269 @@
+"""The typer app: parse options, call the core, hand results to kb.render.
+
+No SQL and no markup here; every KbError becomes one line on stderr and exit 1 (usage 2).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from kb import __version__
+from kb.errors import KbError
+
+app = typer.Typer(
+    name="kb",
+    help="A terminal knowledge base and flashcard quiz over a Chinese ML blog's captured posts.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class State:
+    db: Optional[str] = None
+    debug: bool = False
+
+
+state = State()
+
+
+def fail(message: str, code: int = 1) -> None:
+    sys.stderr.write(f"kb: error: {message}\n")
+    sys.stderr.flush()
+    raise typer.Exit(code)
+
+
+def guarded(fn):
+    """Turn KbError and any unexpected error into one line on stderr (a traceback with --debug)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KbError as exc:
+            if state.debug:
+                traceback.print_exc()
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            sys.stderr.write("kb: interrupted\n")
+            raise typer.Exit(130)
+        except BrokenPipeError:
+            # The reader went away (kb latest | head): nothing left to say to anyone.
+            try:
+                sys.stdout = open(os.devnull, "w")
+            except OSError:
+                pass
+            raise typer.Exit(0)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if state.debug:
+                traceback.print_exc()
+                raise typer.Exit(1)
+            fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
+
+    return wrapper
+
+
+def command(*args, **kwargs):
+    def deco(fn):
+        return app.command(*args, **kwargs)(guarded(fn))
+
+    return deco
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    db: Annotated[Optional[str], typer.Option("--db", help="Database file (default: $KB_DB, else kb.db in $KB_HOME or the user data folder).", metavar="PATH")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    state.db = db
+    state.debug = debug
+
+
+# ---------------------------------------------------------------- database access
+
+
+def _db_path() -> Path:
+    from kb import paths
+
+    return paths.db_path(state.db)
+
+
+def open_for_write():
+    from kb.db import open_db
+
+    return open_db(_db_path())
+
+
+def open_for_read():
+    """Open for a reading command; a new user's empty database is filled from the bundled captures."""
+    from kb import query
+    from kb.db import open_db
+
+    path = _db_path()
+    conn = open_db(path)
+    if not query.has_posts(conn) and not _ever_imported(conn):
+        _import_bundled(conn)
+    return conn
+
+
+def _ever_imported(conn) -> bool:
+    return conn.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is not None
+
+
+def _import_bundled(conn) -> None:
+    from kb import importer, paths, render
+
+    files = [str(p) for p in paths.bundled_captures()]
+    sys.stderr.write(f"kb: no posts yet in {_db_path()}; importing the {len(files)} bundled captures\n")
+    report = importer.import_paths(conn, files)
+    sys.stderr.write("kb: " + render.import_summary(report.as_dict()) + "\n")
+
+
+def out():
+    from kb import render
+
+    return render.console()
+
+
+# ---------------------------------------------------------------- commands
+
+
+@command("import")
+def import_cmd(
+    paths: Annotated[list[str], typer.Argument(help="Capture files, folders (recursive, *.txt), or - for stdin.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Import captured listing pages: dedupe excerpts into posts, record every sighting."""
+    from kb import importer, render
+
+    conn = open_for_write()
+    report = importer.import_paths(conn, paths).as_dict()
+    for err in report["errors"]:
+        sys.stderr.write(f"kb: error: {err['path']}: {err['error']}\n")
+    if as_json:
+        render.print_json(report)
+    else:
+        out().print(render.import_summary(report))
+    if report["errors"]:
+        raise typer.Exit(1)
+
+
+@command("latest")
+def latest_cmd(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many posts (0: all).")] = 20,
+    category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category (any case, fuzzy).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only posts dated on or after YYYY-MM-DD.", metavar="DATE")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List posts newest first (undated posts placed by the captures' order)."""
+    from kb import query, render
+
+    if since is not None:
+        _check_date(since)
+    conn = open_for_read()
+    posts = query.latest(conn, limit=limit, category=category, since=since)
+    if as_json:
+        render.print_json(
+            [{k: p[k] for k in ("slug", "title", "category", "date", "truncated")} for p in posts]
+        )
+        return
+    if not posts:
+        sys.stderr.write("kb: no posts match\n")
+        return
+    out().print(render.latest_table(posts))
+
+
+def _check_date(value: str) -> None:
+    import datetime as dt
+
+    from kb.errors import UsageError
+
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--since takes a date as YYYY-MM-DD, not {value!r}") from None
+
+
+@command("categories")
+def categories_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List categories with their post counts."""
+    from kb import query, render
+
+    conn = open_for_read()
+    rows = query.categories(conn)
+    if as_json:
+        render.print_json(rows)
+    else:
+        out().print(render.categories_table(rows))
+
+
+@command("show")
+def show_cmd(
+    ref: Annotated[str, typer.Argument(help="A slug, a unique slug prefix, or a title fragment.", metavar="SLUG")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    raw: Annotated[bool, typer.Option("--raw", help="Show the captured text as it is.")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
+) -> None:
+    """Show one post."""
+    from kb import query, render
+
+    conn = open_for_read()
+    post = query.get_post(conn, query.resolve_post(conn, ref))
+    if as_json:
+        keys = ("slug", "title", "category", "date", "text", "truncated", "sources")
+        render.print_json({k: post[k] for k in keys})
+        return
+    console = out()
+    view = render.show_plain(post)
+    if not no_pager and sys.stdout.isatty():
+        with console.pager(styles=True):
+            console.print(view)
+    else:
+        console.print(view)
+
+
+@command("stats")
+def stats_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Counts of posts, sightings, sources, cards and reviews."""
+    from kb import query, render
+    from kb.db import open_db
+    from kb.errors import DatabaseError
+
+    path = _db_path()
+    if not path.exists():
+        raise DatabaseError(f"no database at {path} (run kb import, or any reading command)")
+    conn = open_db(path)
+    data = query.stats(conn)
+    if as_json:
+        render.print_json(data)
+    else:
+        out().print(render.stats_text(data))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="kb")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,186 @@
+"""Open the database: connection pragmas, and the schema's migrations applied on open.
+
+Migrations are small named functions, applied in order and never edited once landed.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from kb.errors import DatabaseError
+
+BUSY_TIMEOUT_MS = 30_000
+
+MIGRATIONS: list[Callable] = []
+
+
+def migration(fn: Callable) -> Callable:
+    """Register fn as the next schema change; its name is recorded once applied."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_posts_sources_sightings(db) -> None:
+    db["sources"].create(
+        {
+            "id": int,
+            "path": str,  # where it was read from ("-" for stdin)
+            "name": str,  # the capture's file name, as sightings show it
+            "sha256": str,
+            "size": int,
+            "excerpts": int,
+            "imported_at": str,
+        },
+        pk="id",
+    )
+    db["sources"].create_index(["sha256"], unique=True)
+    db["sources"].create_index(["path"])
+    db["posts"].create(
+        {
+            "id": int,
+            "slug": str,
+            "title": str,
+            "text": str,  # the longest captured text, without the site's ellipsis
+            "norm": str,  # capture.normalize(text): the comparison form
+            "block": str,  # a prefix of norm: near-duplicate candidates share it
+            "truncated": int,
+            "category": str,
+            "date": str,
+            "rank": int,  # position in kb latest, newest first (see kb.order)
+            "date_after": str,  # for undated posts: bounds implied by dated neighbours
+            "date_before": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"slug", "title", "text", "norm", "block"},
+        defaults={"truncated": 0},
+    )
+    db["posts"].create_index(["slug"], unique=True)
+    db["posts"].create_index(["block"])
+    db["posts"].create_index(["rank"])
+    db["sightings"].create(
+        {
+            "id": int,
+            "post_id": int,
+            "source_id": int,
+            "file": str,
+            "position": int,
+            "line": int,
+            "text": str,  # this sighting's own text: nothing captured is lost
+            "truncated": int,
+            "category": str,
+            "date": str,
+        },
+        pk="id",
+        foreign_keys=[("post_id", "posts", "id"), ("source_id", "sources", "id")],
+    )
+    db["sightings"].create_index(["post_id"])
+    db["sightings"].create_index(["source_id", "position"], unique=True)
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+def schema_version() -> int:
+    return len(MIGRATIONS)
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A raw connection with kb's pragmas; no migrations (see open_db)."""
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        else:
+            conn = sqlite3.connect(str(path), isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"cannot open database {path}: {exc}") from None
+    return conn
+
+
+def open_db(path: Path, *, readonly: bool = False, create: bool = True) -> sqlite3.Connection:
+    """Open (creating if allowed) the database at path and bring its schema up to date."""
+    if not path.exists():
+        if not create or readonly:
+            raise DatabaseError(f"no database at {path}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create {path.parent}: {exc.strerror}") from None
+    conn = connect(path, readonly=readonly)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseError(f"{path} is not a kb database: {exc}") from None
+    if version < schema_version():
+        if readonly:
+            conn.close()
+            raise DatabaseError(f"{path} needs a schema upgrade but is read-only")
+        migrate(conn)
+    elif version > schema_version():
+        conn.close()
+        raise DatabaseError(f"{path} was written by a newer kb (schema {version}); upgrade kb")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the pending migrations, each in its own transaction; return their names."""
+    import sqlite_utils  # only here: importing it costs more than a read command may spend
+
+    db = sqlite_utils.Database(conn)
+    applied_now: list[str] = []
+    with transaction(conn):
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+    for fn in MIGRATIONS:
+        with transaction(conn):
+            # Re-checked inside the write lock: another process may have just applied it.
+            done = conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (fn.__name__,)).fetchone()
+            if done:
+                continue
+            fn(db)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (fn.__name__, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+            )
+            applied_now.append(fn.__name__)
+    with transaction(conn):
+        conn.execute(f"PRAGMA user_version = {schema_version()}")
+    return applied_now
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT: take the write lock up front so two writers queue, not deadlock."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

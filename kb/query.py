@@ -1,0 +1,140 @@
+"""Read posts back: latest, one post by slug / prefix / title fragment, categories, stats.
+
+Functions take a connection and return plain dicts; nothing here imports jieba.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from kb.errors import Ambiguous, NotFound
+
+POST_FIELDS = "id, slug, title, category, date, truncated, date_after, date_before, rank"
+
+
+def _post_summary(row: sqlite3.Row) -> dict:
+    return {
+        "slug": row["slug"],
+        "title": row["title"],
+        "category": row["category"],
+        "date": row["date"],
+        "truncated": bool(row["truncated"]),
+        "date_after": row["date_after"],
+        "date_before": row["date_before"],
+    }
+
+
+def has_posts(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
+
+
+def categories(conn: sqlite3.Connection) -> list[dict]:
+    rows = conn.execute(
+        "SELECT category, COUNT(*) AS n FROM posts WHERE category IS NOT NULL GROUP BY category ORDER BY n DESC, category"
+    ).fetchall()
+    return [{"category": r["category"], "posts": r["n"]} for r in rows]
+
+
+def resolve_category(conn: sqlite3.Connection, wanted: str) -> str:
+    """A category name from what the user typed: exact (any case), prefix, else fuzzy."""
+    names = [c["category"] for c in categories(conn)]
+    low = wanted.casefold().strip()
+    for name in names:
+        if name.casefold() == low:
+            return name
+    squash = "".join(ch for ch in low if ch.isalnum())
+    starts = [n for n in names if "".join(ch for ch in n.casefold() if ch.isalnum()).startswith(squash)]
+    if len(starts) == 1:
+        return starts[0]
+    from rapidfuzz import fuzz, process
+
+    match = process.extractOne(low, names, scorer=fuzz.WRatio, processor=str.casefold, score_cutoff=75)
+    if match:
+        return match[0]
+    known = ", ".join(names) or "none yet"
+    raise NotFound(f"no category matches {wanted!r} (categories: {known})")
+
+
+def latest(conn: sqlite3.Connection, *, limit: int = 20, category: str | None = None, since: str | None = None) -> list[dict]:
+    sql = f"SELECT {POST_FIELDS} FROM posts"
+    where, args = [], []
+    if category:
+        where.append("category = ?")
+        args.append(resolve_category(conn, category))
+    if since:
+        # An undated post is kept only when its bounds show it is at least that new.
+        where.append("(date >= ? OR (date IS NULL AND date_after >= ?))")
+        args += [since, since]
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY rank, id"
+    if limit and limit > 0:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [_post_summary(r) for r in conn.execute(sql, args)]
+
+
+def get_post(conn: sqlite3.Connection, slug: str) -> dict:
+    row = conn.execute("SELECT * FROM posts WHERE slug = ?", (slug,)).fetchone()
+    if row is None:
+        raise NotFound(f"no post {slug!r}")
+    post = _post_summary(row)
+    post["id"] = row["id"]
+    post["text"] = row["text"]
+    post["sources"] = [
+        {"file": r["file"], "position": r["position"]}
+        for r in conn.execute(
+            "SELECT file, position FROM sightings WHERE post_id = ? ORDER BY file, position", (row["id"],)
+        )
+    ]
+    return post
+
+
+def resolve_post(conn: sqlite3.Connection, ref: str) -> str:
+    """A slug from a slug, a unique slug prefix or a title fragment; else Ambiguous/NotFound."""
+    ref = ref.strip()
+    if not ref:
+        raise NotFound("no post named ''")
+    if conn.execute("SELECT 1 FROM posts WHERE slug = ?", (ref,)).fetchone():
+        return ref
+    escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        "SELECT slug, title FROM posts WHERE slug LIKE ? ESCAPE '\\' ORDER BY rank", (escaped + "%",)
+    ).fetchall()
+    if not rows:
+        rows = conn.execute(
+            "SELECT slug, title FROM posts WHERE instr(lower(title), lower(?)) > 0 ORDER BY rank", (ref,)
+        ).fetchall()
+    if len(rows) == 1:
+        return rows[0]["slug"]
+    if rows:
+        listing = "; ".join(f"{r['slug']} ({r['title']})" for r in rows[:8])
+        more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
+        raise Ambiguous(f"{ref!r} matches {len(rows)} posts: {listing}{more}")
+    raise NotFound(f"no post matches {ref!r}" + _did_you_mean(conn, ref))
+
+
+def _did_you_mean(conn: sqlite3.Connection, ref: str) -> str:
+    from rapidfuzz import fuzz, process
+
+    rows = conn.execute("SELECT slug, title FROM posts").fetchall()
+    choices = {r["slug"]: f"{r['slug']} {r['title']}" for r in rows}
+    found = process.extract(ref, choices, scorer=fuzz.WRatio, processor=str.casefold, limit=3, score_cutoff=60)
+    if not found:
+        return ""
+    return "; did you mean: " + ", ".join(key for _, _, key in found)
+
+
+def stats(conn: sqlite3.Connection) -> dict:
+    def count(table: str) -> int:
+        try:
+            return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        except sqlite3.OperationalError:  # the table arrives with a later migration
+            return 0
+
+    return {
+        "posts": count("posts"),
+        "sightings": count("sightings"),
+        "sources": count("sources"),
+        "cards": count("cards"),
+        "reviews": count("reviews"),
+    }

@@ -1,0 +1,124 @@
+"""Rich views for humans (lists, posts, summaries) and plain JSON for machines.
+
+Post text is data: it goes into rich.text.Text, never through markup, and is sanitized first.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from typing import Any
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE_RE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: str | None) -> str:
+    """Text safe for a terminal: control characters (ESC, CR, C1, bidi overrides) become spaces.
+
+    Newlines and tabs survive; everything that could move the cursor or start an escape
+    sequence does not.
+    """
+    if not text:
+        return text or ""
+    return _CONTROL_RE.sub(" ", text)
+
+
+def dumps(obj: Any) -> str:
+    """JSON as UTF-8 text, non-ASCII kept, and no raw C1 control reaching a terminal."""
+    out = json.dumps(obj, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    width = None
+    # Tests and pipes get a stable width; a terminal gets its own.
+    if os.environ.get("KB_WIDTH"):
+        width = int(os.environ["KB_WIDTH"])
+    return Console(stderr=stderr, width=width, highlight=False, emoji=False, markup=False)
+
+
+def date_cell(post: dict) -> str:
+    if post.get("date"):
+        return post["date"]
+    before, after = post.get("date_before"), post.get("date_after")
+    if before and after and before == after:
+        return f"≈ {before}"
+    if before:
+        return f"≤ {before}"
+    if after:
+        return f"≥ {after}"
+    return "—"
+
+
+def latest_table(posts: list[dict]):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, expand=False, header_style="bold")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("category", no_wrap=True, overflow="ellipsis", max_width=16)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("slug", no_wrap=True, overflow="fold", style="cyan")
+    for i, post in enumerate(posts, start=1):
+        table.add_row(
+            Text(str(i)),
+            Text(date_cell(post), style="" if post.get("date") else "dim"),
+            Text(clean(post.get("category")) or "—", style="" if post.get("category") else "dim"),
+            Text(clean(post["title"])),
+            Text(post["slug"]),
+        )
+    return table
+
+
+def show_plain(post: dict):
+    """A post's header and text, as captured (the fuller view lives in kb.article)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    header = Text(clean(post["title"]), style="bold")
+    meta = Text(
+        f"{clean(post.get('category')) or 'no category'} · {date_cell(post)} · {post['slug']}",
+        style="dim",
+    )
+    seen = Text(
+        "seen in: " + ", ".join(f"{s['file']} #{s['position']}" for s in post["sources"]), style="dim"
+    )
+    parts = [header, meta, seen]
+    if post.get("truncated"):
+        parts.append(Text("excerpt: the site truncated it", style="yellow"))
+    parts += [Text(""), Text(clean(post["text"]) + (" …" if post.get("truncated") else ""))]
+    return Group(*parts)
+
+
+def import_summary(report: dict) -> str:
+    return (
+        f"files read: {report['files_read']}, excerpts seen: {report['excerpts_seen']}, "
+        f"new posts: {report['new_posts']}, merged duplicates: {report['merged_duplicates']}, "
+        f"unchanged files skipped: {report['unchanged_skipped']}, errors: {len(report['errors'])}"
+    )
+
+
+def categories_table(rows: list[dict]):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("category")
+    table.add_column("posts", justify="right")
+    for r in rows:
+        table.add_row(Text(clean(r["category"])), Text(str(r["posts"])))
+    return table
+
+
+def stats_text(stats: dict) -> str:
+    return "\n".join(f"{k}: {v}" for k, v in stats.items())
