@@ -14,12 +14,13 @@ from typing import Annotated, Optional
 import typer
 
 from kb import __version__
+from kb.completion import complete_category, complete_slug
 from kb.errors import KbError
 
 app = typer.Typer(
     name="kb",
     help="A terminal knowledge base and flashcard quiz over a Chinese ML blog's captured posts.",
-    add_completion=False,
+    add_completion=True,  # --show-completion and _KB_COMPLETE=source_bash|zsh|fish (see completions/)
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -104,10 +105,20 @@ def _db_path() -> Path:
     return paths.db_path(state.db)
 
 
+def _writable(path: Path) -> bool:
+    from kb.db import writable
+
+    return writable(path)
+
+
 def open_for_write():
     from kb.db import open_db
+    from kb.errors import DatabaseError
 
-    return open_db(_db_path())
+    path = _db_path()
+    if not _writable(path):
+        raise DatabaseError(f"the database {path} is read-only here (its file or folder is not writable, or KB_READONLY is set); reading commands still work")
+    return open_db(path)
 
 
 def open_for_read():
@@ -116,6 +127,8 @@ def open_for_read():
     from kb.db import open_db
 
     path = _db_path()
+    if not _writable(path):
+        return open_db(path, readonly=True)
     conn = open_db(path)
     if not query.has_posts(conn) and not _ever_imported(conn):
         _import_bundled(conn)
@@ -146,12 +159,18 @@ def out():
 
 @command("import")
 def import_cmd(
-    paths: Annotated[list[str], typer.Argument(help="Capture files, folders (recursive, *.txt), or - for stdin.", show_default=False)],
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Capture files, folders (recursive, *.txt), or - for stdin; none: the config's capture folders.", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Import captured listing pages: dedupe excerpts into posts, record every sighting."""
-    from kb import importer, render
+    from kb import config, importer, render
+    from kb.errors import UsageError
 
+    if not paths:
+        cfg = config.load()
+        if not cfg.captures:
+            raise UsageError(f"no paths given, and no capture folders configured (set captures: in {cfg.file})")
+        paths = [str(p) for p in cfg.captures]
     conn = open_for_write()
     report = importer.import_paths(conn, paths).as_dict()
     for err in report["errors"]:
@@ -167,7 +186,7 @@ def import_cmd(
 @command("latest")
 def latest_cmd(
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many posts (0: all).")] = 20,
-    category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category (any case, fuzzy).")] = None,
+    category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category (any case, fuzzy).", autocompletion=complete_category)] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only posts dated on or after YYYY-MM-DD.", metavar="DATE")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -217,7 +236,7 @@ def categories_cmd(
 
 @command("show")
 def show_cmd(
-    ref: Annotated[str, typer.Argument(help="A slug, a unique slug prefix, or a title fragment.", metavar="SLUG")],
+    ref: Annotated[str, typer.Argument(help="A slug, a unique slug prefix, or a title fragment.", metavar="SLUG", autocompletion=complete_slug)],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     raw: Annotated[bool, typer.Option("--raw", help="Show the captured text as it is.")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
@@ -258,6 +277,47 @@ def stats_cmd(
         render.print_json(data)
     else:
         out().print(render.stats_text(data))
+
+
+@command("config")
+def config_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    example: Annotated[bool, typer.Option("--example", help="Print a commented example config file.")] = False,
+) -> None:
+    """Show the effective settings and where each came from (file:line, environment, default)."""
+    from kb import config, render
+
+    if example:
+        sys.stdout.write(config.EXAMPLE)
+        return
+    rows = config.effective(state.db)
+    if as_json:
+        render.print_json(rows)
+    else:
+        out().print(render.config_table(rows))
+
+
+@command("doctor")
+def doctor_cmd(
+    fix: Annotated[bool, typer.Option("--fix", help="Repair: remove orphans, rebuild the search index and cards (reviews are kept).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check the database: SQLite and search-index integrity, orphans, index vs dictionary."""
+    from kb import doctor, render
+    from kb.db import open_db
+    from kb.errors import DatabaseError
+
+    path = _db_path()
+    if fix and path.exists() and not _writable(path):
+        raise DatabaseError(f"the database {path} is read-only here: doctor can check it, not --fix it")
+    conn = open_db(path, create=False, readonly=not _writable(path))
+    findings = doctor.run(conn, fix=fix)
+    if as_json:
+        render.print_json([f.as_dict() for f in findings])
+    else:
+        out().print(render.doctor_table([f.as_dict() for f in findings]))
+    if not doctor.healthy(findings):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ Migrations are small named functions, applied in order and never edited once lan
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -84,6 +85,55 @@ def m001_posts_sources_sightings(db) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
+@migration
+def m003_cards_reviews(db) -> None:
+    db["cards"].create(
+        {
+            "id": str,  # card_id(slug, term, kind): never derived from the definition text
+            "post_id": int,
+            "slug": str,
+            "term": str,
+            "norm_term": str,
+            "aliases": str,  # JSON list
+            "definition": str,
+            "kind": str,
+            "pattern": str,
+            "position": int,  # where in the post the definition starts
+            "active": int,  # 0: no longer found in its post; kept because it has reviews
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"post_id", "slug", "term", "norm_term", "definition", "kind"},
+        defaults={"active": 1, "aliases": "[]"},
+    )
+    db["cards"].create_index(["post_id"])
+    db["cards"].create_index(["kind", "active"])
+    # Scheduling state and history are kept apart from the cards, so that re-deriving the
+    # cards from the posts can never lose them.
+    db["card_schedule"].create(
+        {"card_id": str, "fsrs": str, "due": str, "state": int, "updated_at": str},
+        pk="card_id",
+        not_null={"fsrs", "due"},
+    )
+    db["card_schedule"].create_index(["due"])
+    db["reviews"].create(
+        {
+            "id": int,
+            "card_id": str,
+            "rating": int,  # fsrs.Rating: 1 Again, 2 Hard, 3 Good, 4 Easy
+            "reviewed_at": str,
+            "mode": str,
+            "answer": str,  # what was typed or chosen, if anything
+            "log": str,  # fsrs.ReviewLog.to_dict() as JSON
+        },
+        pk="id",
+        not_null={"card_id", "rating", "reviewed_at"},
+    )
+    db["reviews"].create_index(["card_id"])
+    db["reviews"].create_index(["reviewed_at"])
+
+
 def schema_version() -> int:
     return len(MIGRATIONS)
 
@@ -92,7 +142,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A raw connection with kb's pragmas; no migrations (see open_db)."""
     try:
         if readonly:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            conn = _connect_readonly(path)
         else:
             conn = sqlite3.connect(str(path), isolation_level=None)
         conn.row_factory = sqlite3.Row
@@ -106,6 +156,28 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open database {path}: {exc}") from None
     return conn
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+    except sqlite3.OperationalError:
+        # A WAL database in a folder we cannot write has no -shm to share: read it as an
+        # unchanging file (nobody can be writing where we cannot).
+        conn.close()
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+    return conn
+
+
+def writable(path: Path) -> bool:
+    """Whether kb may write the database at path: the file and its folder writable, KB_READONLY unset."""
+    if os.environ.get("KB_READONLY", "") not in ("", "0"):
+        return False
+    if not path.exists():
+        return True  # creating it will say what is wrong, if anything
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def open_db(path: Path, *, readonly: bool = False, create: bool = True) -> sqlite3.Connection:

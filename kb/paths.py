@@ -26,13 +26,23 @@ def data_home() -> Path:
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The database file: --db PATH, else KB_DB, else kb.db in data_home()."""
+    """The database file: --db PATH, else KB_DB, else the config's db, else kb.db in data_home()."""
+    return db_path_origin(explicit)[0]
+
+
+def db_path_origin(explicit: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """The database file and where that choice came from (for `kb config`)."""
     if explicit:
-        return Path(explicit).expanduser()
+        return Path(explicit).expanduser(), "--db"
     env = os.environ.get("KB_DB")
     if env:
-        return Path(env).expanduser()
-    return data_home() / "kb.db"
+        return Path(env).expanduser(), "$KB_DB"
+    from kb import config
+
+    cfg = config.load()
+    if cfg.db is not None:
+        return cfg.db, cfg.origin("db")
+    return data_home() / "kb.db", "$KB_HOME" if os.environ.get("KB_HOME") else "default"
 
 
 def bundled_data() -> Path:

@@ -122,3 +122,40 @@ def categories_table(rows: list[dict]):
 
 def stats_text(stats: dict) -> str:
     return "\n".join(f"{k}: {v}" for k, v in stats.items())
+
+
+def _setting_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {', '.join(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def config_table(rows: list[dict]):
+    """`kb config`: setting, value, origin; values are user text, so Text, never markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("from", style="dim", overflow="fold")
+    for r in rows:
+        table.add_row(Text(r["key"]), Text(clean(_setting_text(r["value"]))), Text(clean(r["origin"])))
+    return table
+
+
+def doctor_table(findings: list[dict]):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("check", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    for f in findings:
+        mark = "ok" if f["ok"] else ("fixed" if f["fixed"] else "PROBLEM")
+        style = "green" if f["ok"] else ("yellow" if f["fixed"] else "bold red")
+        table.add_row(Text(f["check"]), Text(mark, style=style), Text(clean(f["detail"])))
+    return table

@@ -1,0 +1,102 @@
+"""Dynamic shell completion: slugs (with titles), categories and topics, for typer's autocompletion=.
+
+Read-only and silent: any error means no suggestions; never creates a database or imports captures.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+LIMIT = 200
+
+
+def _db_file(ctx) -> Path | None:
+    try:
+        from kb import paths
+
+        explicit = None
+        root = ctx.find_root() if ctx is not None else None
+        if root is not None:
+            explicit = root.params.get("db")
+        path = paths.db_path(explicit)
+        return path if path.is_file() else None
+    except Exception:  # noqa: BLE001 - completion must never print an error into the prompt
+        return None
+
+
+def _query(ctx, sql: str, args: tuple) -> list[tuple]:
+    path = _db_file(ctx)
+    if path is None:
+        return []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
+        try:
+            return conn.execute(sql, args).fetchall()
+        finally:
+            conn.close()
+    except Exception:  # noqa: BLE001 - silent on any error
+        return []
+
+
+def _like(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _one_line(text: str | None) -> str:
+    from kb.render import clean
+
+    return " ".join(clean(text or "").split())
+
+
+def complete_slug(ctx, args, incomplete: str) -> list[tuple[str, str]]:
+    rows = _query(
+        ctx,
+        "SELECT slug, title FROM posts WHERE slug LIKE ? ESCAPE '\\' ORDER BY rank, id LIMIT ?",
+        (_like(incomplete), LIMIT),
+    )
+    return [(slug, _one_line(title)) for slug, title in rows]
+
+
+def complete_category(ctx, args, incomplete: str) -> list[tuple[str, str]]:
+    rows = _query(
+        ctx,
+        "SELECT category, COUNT(*) FROM posts WHERE category IS NOT NULL GROUP BY category ORDER BY category",
+        (),
+    )
+    low = incomplete.casefold()
+    return [(name, f"{n} posts") for name, n in rows if name.casefold().startswith(low)]
+
+
+def complete_topic(ctx, args, incomplete: str) -> list[tuple[str, str]]:
+    """Topics from data/topics.yaml and the config, then the categories (--topic takes both)."""
+    found: dict[str, str] = {}
+    try:
+        for name in _topic_names():
+            found.setdefault(name, "topic")
+    except Exception:  # noqa: BLE001 - a broken topics file must not break the prompt
+        pass
+    low = incomplete.casefold()
+    out = [(n, d) for n, d in sorted(found.items()) if n.casefold().startswith(low)]
+    return out + [c for c in complete_category(ctx, args, incomplete) if c[0] not in found]
+
+
+def _topic_names() -> list[str]:
+    from kb import config, paths
+
+    names = list(config.load().topics)
+    path = paths.bundled_data() / "topics.yaml"
+    if path.is_file():
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            topics = data.get("topics", data)
+            if isinstance(topics, dict):
+                names += [str(k) for k in topics]
+    return names
+
+
+def completing() -> bool:
+    """True while the shell asks for completions (the process must stay quiet and quick)."""
+    return "_KB_COMPLETE" in os.environ

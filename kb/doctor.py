@@ -1,0 +1,204 @@
+"""`kb doctor`: check the database (SQLite and FTS integrity, orphans, index vs dictionary) and repair it.
+
+Each check is a small function returning a Finding; --fix rebuilds only derived data and never deletes a review.
+"""
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+from kb.db import transaction
+
+
+@dataclass
+class Finding:
+    check: str
+    ok: bool
+    detail: str
+    fixed: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _tables(conn: sqlite3.Connection) -> dict[str, str]:
+    return {r[0]: r[1] or "" for r in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")}
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+
+
+def _fts_tables(conn: sqlite3.Connection) -> list[str]:
+    return sorted(name for name, sql in _tables(conn).items() if "using fts5" in sql.lower())
+
+
+def _optional(module: str, *names: str) -> Callable | None:
+    """A function of another part of kb, if that part exists in this build (search, cards)."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    for name in names:
+        fn = getattr(mod, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_integrity(conn: sqlite3.Connection, fix: bool) -> Finding:
+    rows = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
+    if rows == ["ok"]:
+        return Finding("sqlite integrity", True, "ok")
+    # Not repairable in place: the user restores a copy or re-imports into a new database.
+    return Finding("sqlite integrity", False, "; ".join(rows[:5]) + " (restore a backup, or re-import into a new database)")
+
+
+def check_foreign_keys(conn: sqlite3.Connection, fix: bool) -> Finding:
+    rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if not rows:
+        return Finding("foreign keys", True, "ok")
+    tables = sorted({r[0] for r in rows})
+    return Finding("foreign keys", False, f"{len(rows)} rows point at missing rows (in {', '.join(tables)})")
+
+
+def check_orphan_sightings(conn: sqlite3.Connection, fix: bool) -> Finding:
+    sql = (
+        "FROM sightings WHERE post_id NOT IN (SELECT id FROM posts)"
+        " OR source_id NOT IN (SELECT id FROM sources)"
+    )
+    n = conn.execute(f"SELECT COUNT(*) {sql}").fetchone()[0]
+    if not n:
+        return Finding("orphan sightings", True, "none")
+    if not fix:
+        return Finding("orphan sightings", False, f"{n} sightings without a post or source (--fix removes them)")
+    # A sighting without its post or source is unreachable; re-importing the capture records it again.
+    with transaction(conn):
+        conn.execute(f"DELETE {sql}")
+    return Finding("orphan sightings", False, f"{n} sightings without a post or source: removed", fixed=True)
+
+
+def check_orphan_cards(conn: sqlite3.Connection, fix: bool) -> Finding:
+    tables = _tables(conn)
+    if "cards" not in tables or "post_id" not in _columns(conn, "cards"):
+        return Finding("orphan cards", True, "no cards table yet")
+    orphans = conn.execute("SELECT id FROM cards WHERE post_id NOT IN (SELECT id FROM posts)").fetchall()
+    if not orphans:
+        return Finding("orphan cards", True, "none")
+    ids = [r[0] for r in orphans]
+    reviewed = set()
+    if "reviews" in tables and "card_id" in _columns(conn, "reviews"):
+        marks = ",".join("?" * len(ids))
+        reviewed = {r[0] for r in conn.execute(f"SELECT DISTINCT card_id FROM reviews WHERE card_id IN ({marks})", ids)}
+    removable = [i for i in ids if i not in reviewed]
+    detail = f"{len(ids)} cards without a post"
+    if not fix:
+        return Finding("orphan cards", False, detail + " (--fix removes those never reviewed)")
+    with transaction(conn):
+        conn.executemany("DELETE FROM cards WHERE id = ?", [(i,) for i in removable])
+    kept = f"; {len(reviewed)} kept for their review history" if reviewed else ""
+    return Finding("orphan cards", False, f"{detail}: {len(removable)} removed{kept}", fixed=True)
+
+
+def check_orphan_reviews(conn: sqlite3.Connection, fix: bool) -> Finding:
+    tables = _tables(conn)
+    if "reviews" not in tables or "cards" not in tables or "card_id" not in _columns(conn, "reviews"):
+        return Finding("orphan reviews", True, "no reviews table yet")
+    n = conn.execute("SELECT COUNT(*) FROM reviews WHERE card_id NOT IN (SELECT id FROM cards)").fetchone()[0]
+    if not n:
+        return Finding("orphan reviews", True, "none")
+    # Reported, never deleted: a review is the user's history, and its card may come back on re-import.
+    return Finding("orphan reviews", False, f"{n} reviews of cards that no longer exist (kept)")
+
+
+def check_fts(conn: sqlite3.Connection, fix: bool) -> Finding:
+    fts = _fts_tables(conn)
+    if not fts:
+        return Finding("search index", True, "no search index yet")
+    problems = []
+    for table in fts:
+        try:
+            conn.execute(f'INSERT INTO "{table}"("{table}") VALUES (\'integrity-check\')')
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"{table}: {exc}")
+    stale = _index_stale(conn)
+    if stale:
+        problems.append(stale)
+    if not problems:
+        return Finding("search index", True, "ok")
+    detail = "; ".join(problems)
+    if not fix:
+        return Finding("search index", False, detail + " (--fix rebuilds it)")
+    rebuild = _optional("kb.search", "rebuild_index", "rebuild")
+    if rebuild is None:
+        return Finding("search index", False, detail + " (this build cannot rebuild it)")
+    rebuild(conn)
+    return Finding("search index", False, detail + ": rebuilt", fixed=True)
+
+
+def _index_stale(conn: sqlite3.Connection) -> str | None:
+    """The index was built with another dictionary than the one installed (search owns the test)."""
+    stale = _optional("kb.search", "index_is_stale", "index_stale")
+    if stale is None:
+        return None
+    try:
+        answer = stale(conn)
+    except Exception as exc:  # noqa: BLE001 - a broken index is what doctor is here to report
+        return f"dictionary check failed: {exc}"
+    if not answer:
+        return None
+    return answer if isinstance(answer, str) else "built with another dictionary than the installed one"
+
+
+def check_cards(conn: sqlite3.Connection, fix: bool) -> Finding:
+    """Cards are derived from posts; --fix re-derives them (card ids are stable, so reviews stay attached)."""
+    rebuild = _optional("kb.cards", "rebuild_cards", "rebuild")
+    if rebuild is None or "cards" not in _tables(conn):
+        return Finding("cards", True, "no cards in this build")
+    n = conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
+    if not fix:
+        return Finding("cards", True, f"{n} cards")
+    reviews_before = _review_count(conn)
+    rebuild(conn)
+    after = conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
+    if _review_count(conn) != reviews_before:  # pragma: no cover - the guarantee this check exists for
+        return Finding("cards", False, "rebuilding cards changed the review count: report this as a bug")
+    return Finding("cards", True, f"rebuilt: {after} cards (was {n})", fixed=True)
+
+
+def _review_count(conn: sqlite3.Connection) -> int:
+    if "reviews" not in _tables(conn):
+        return 0
+    return conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+
+
+CHECKS: list[Callable[[sqlite3.Connection, bool], Finding]] = [
+    check_integrity,
+    check_foreign_keys,
+    check_orphan_sightings,
+    check_orphan_cards,
+    check_orphan_reviews,
+    check_fts,
+    check_cards,
+]
+
+
+def run(conn: sqlite3.Connection, *, fix: bool = False) -> list[Finding]:
+    """Every check in order; with fix, each repairs what it can before the next looks."""
+    findings = []
+    for check in CHECKS:
+        try:
+            findings.append(check(conn, fix))
+        except sqlite3.DatabaseError as exc:
+            name = check.__name__.removeprefix("check_").replace("_", " ")
+            findings.append(Finding(name, False, f"could not check: {exc}"))
+    return findings
+
+
+def healthy(findings: list[Finding]) -> bool:
+    return all(f.ok or f.fixed for f in findings)
