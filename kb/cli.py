@@ -320,6 +320,98 @@ def doctor_cmd(
         raise typer.Exit(1)
 
 
+# ---------------------------------------------------------------- quiz and cards
+
+
+def _topic_pool(conn, topic: Optional[str]) -> Optional[set]:
+    """The card ids of --topic (None: every card); an unknown topic is an error with suggestions."""
+    if topic is None:
+        return None
+    from kb import topics
+
+    return topics.card_ids(conn, topics.resolve(conn, topic))
+
+
+@command("quiz")
+def quiz_cmd(
+    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="A topic (kb topics), a category, or search terms.")] = None,
+    mode: Annotated[str, typer.Option("--mode", "-m", help="flashcard, typed, choice or mixed.")] = "flashcard",
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many cards this session.")] = 10,
+    cram: Annotated[bool, typer.Option("--cram", help="Practise without touching the schedule (nothing is recorded).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the session's questions as JSON; record nothing.")] = False,
+) -> None:
+    """Drill the posts' definitions: due cards first, then new ones (FSRS scheduling)."""
+    from kb import quiz, quiz_screen, render
+
+    kinds = quiz.kinds_for_mode(mode)
+    conn = open_for_read()
+    pool = _topic_pool(conn, topic)
+    picked = quiz.pick(conn, kinds=kinds, pool=pool, count=count, cram=cram)
+    if as_json:
+        keys = ("card_id", "kind", "question", "answer", "slug", "term", "choices")
+        render.print_json([{k: q[k] for k in keys} for q in (quiz.question(conn, c, pool=pool) for c in picked["ids"])])
+        return
+    if not picked["ids"]:
+        nxt = quiz.next_due(conn, pool)
+        sys.stderr.write("kb: nothing to review now" + (f"; next card due {nxt}" if nxt else "") + "\n")
+        return
+    quiz_screen.run(conn, out(), quiz_screen.Keys(), picked, mode=mode, pool=pool, cram=cram)
+
+
+cards_app = typer.Typer(help="The flashcards extracted from the posts.", rich_markup_mode=None, add_completion=False)
+app.add_typer(cards_app, name="cards")
+
+
+@cards_app.callback(invoke_without_command=True)
+@guarded
+def cards_cmd(
+    ctx: typer.Context,
+    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic, category or search terms.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the cards (kb cards export writes them for Anki)."""
+    if ctx.invoked_subcommand:
+        return
+    from kb import cards, render
+
+    conn = open_for_read()
+    rows = cards.list_cards(conn, ids=_topic_pool(conn, topic))
+    if as_json:
+        render.print_json(rows)
+    else:
+        out().print(render.cards_table(rows))
+
+
+@cards_app.command("export")
+@guarded
+def cards_export_cmd(
+    path: Annotated[Path, typer.Argument(help="The file to write.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="apkg (Anki package), tsv (Anki text import) or json.")] = "apkg",
+    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic, category or search terms.")] = None,
+) -> None:
+    """Write one note per definition to PATH; GUIDs are stable, so re-importing updates notes."""
+    from kb import cards
+
+    conn = open_for_read()
+    n = cards.export(conn, path, fmt, ids=_topic_pool(conn, topic))
+    sys.stderr.write(f"kb: wrote {n} notes to {path}\n")
+
+
+@command("topics")
+def topics_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the quiz topics (data/topics.yaml) with their card and due counts."""
+    from kb import render, topics
+
+    conn = open_for_read()
+    rows = topics.overview(conn)
+    if as_json:
+        render.print_json(rows)
+    else:
+        out().print(render.topics_table(rows))
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="kb")

@@ -27,6 +27,15 @@ STDIN = "-"
 POST_HOOKS: list[Callable[[sqlite3.Connection, list[int]], None]] = []
 
 
+def _cards_hook(conn: sqlite3.Connection, post_ids: list[int]) -> None:
+    from kb import cards  # extraction needs jieba: loaded only when posts change
+
+    cards.on_posts_changed(conn, post_ids)
+
+
+POST_HOOKS.append(_cards_hook)
+
+
 @dataclass
 class ImportReport:
     files_read: int = 0

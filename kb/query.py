@@ -131,10 +131,17 @@ def stats(conn: sqlite3.Connection) -> dict:
         except sqlite3.OperationalError:  # the table arrives with a later migration
             return 0
 
-    return {
+    data = {
         "posts": count("posts"),
         "sightings": count("sightings"),
         "sources": count("sources"),
         "cards": count("cards"),
         "reviews": count("reviews"),
     }
+    try:
+        from kb.quiz import counts
+
+        data.update(counts(conn))
+    except sqlite3.OperationalError:  # no quiz tables yet
+        data.update(due=0, retention=None)
+    return data

@@ -159,3 +159,35 @@ def doctor_table(findings: list[dict]):
         style = "green" if f["ok"] else ("yellow" if f["fixed"] else "bold red")
         table.add_row(Text(f["check"]), Text(mark, style=style), Text(clean(f["detail"])))
     return table
+
+
+def cards_table(cards: list[dict]):
+    """`kb cards`: one row per definition (its other kinds share the term and text)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("term", no_wrap=True, max_width=28, overflow="ellipsis")
+    table.add_column("definition", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("slug", no_wrap=True, style="cyan")
+    for c in cards:
+        if c["kind"] != "definition":
+            continue
+        term = c["term"] + (f" ({', '.join(c['aliases'])})" if c["aliases"] else "")
+        table.add_row(Text(clean(term)), Text(clean(c["definition"])), Text(c["slug"]))
+    return table
+
+
+def topics_table(rows: list[dict]):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("topic", no_wrap=True)
+    table.add_column("cards", justify="right")
+    table.add_column("due", justify="right")
+    table.add_column("terms", overflow="ellipsis", no_wrap=True, style="dim")
+    for r in rows:
+        table.add_row(Text(clean(r["topic"])), Text(str(r["cards"])), Text(str(r["due"])),
+                      Text(clean(", ".join(r["terms"]))))
+    return table

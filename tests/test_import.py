@@ -36,7 +36,8 @@ def post_starting(kb, prefix):
 
 def test_bundled_captures_give_43_posts_from_59_excerpts(kb, imported):
     stats = kb("stats", "--json").json()
-    assert stats == {"posts": 43, "sightings": 59, "sources": 5, "cards": stats["cards"], "reviews": 0}
+    assert stats == {"posts": 43, "sightings": 59, "sources": 5, "cards": stats["cards"], "reviews": 0,
+                     "due": 0, "retention": None}
     posts = latest_json(kb)
     assert len(posts) == 43
     assert sum(1 for p in posts if p["date"]) == 11

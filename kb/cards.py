@@ -1,0 +1,487 @@
+"""Flashcards from the posts' key definitions: pattern extraction at import, the cards table, export.
+
+Definitions are found by wording (X:…, X是一种…, X就是…, 所谓X就是…); precision before recall.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import time
+import unicodedata
+from dataclasses import dataclass, field
+
+
+KINDS = ("definition", "reverse", "alias", "choice")
+MAX_DEFINITION = 120
+
+_CJK = "\u3400-\u9fff"
+_HAS_CJK_RE = re.compile(f"[{_CJK}]")
+_LATIN_TERM_RE = re.compile(r"([A-Za-z0-9][\w\-+./']*(?: [A-Za-z0-9][\w\-+./']*){0,5})$", re.ASCII)
+# The run must start at a boundary: N_RF只 is no term.
+_CJK_TERM_RE = re.compile(f"(?<![\\w\\-])([A-Za-z0-9\\-]*[{_CJK}][{_CJK}A-Za-z0-9\\-]*)$")
+_ALIAS_RE = re.compile(f"\\(([^()]{{1,60}})\\)\\s*((?:或|与|和)[{_CJK}]{{1,4}})?\\s*$")
+# Between a term and its verb: adverbs that do not change what is defined (感知器本身就是…).
+_ADVERBS = ("实际上", "本质上", "其实", "本身", "通常", "一般", "主要", "也", "就")
+# Leading words that are not part of a term (这里的混合精度训练 → 混合精度训练).
+_LEADING_FILLERS = {
+    "这里", "的", "那么", "而", "其中", "所以", "因此", "总之", "首先", "其次", "然后", "另外", "此外",
+    "同时", "但", "但是", "并且", "例如", "比如", "如", "即", "当然", "事实上", "简介", "背景", "动机",
+    "引言", "概述", "导言", "总览", "相关内容", "补充知识", "基本概念", "定义", "所谓", "总的来看",
+}
+# A subject containing one of these is a pronoun or filler, not a term.
+_REJECT_WORDS = {
+    "这", "那", "它", "它们", "我们", "我", "你", "他", "本文", "文章", "笔者", "作者", "论文", "文中",
+    "其", "该", "此", "另", "第", "一是", "二是", "也", "就", "都", "还", "又", "再", "这个", "这篇",
+    "那个", "这样", "这种", "一下", "可以", "需要", "如下", "以下", "上述", "一个", "一种", "另一种",
+    "这里", "那么", "这些", "那些", "之前", "之后", "个人", "理解", "有", "两类", "两种", "几种",
+}
+# A term that is only one of these says nothing (目的是…, 问题就是…).
+_GENERIC_TERMS = {
+    "方法", "问题", "难点", "难题", "目的", "思路", "做法", "关键", "核心", "原因", "结果", "公式", "模型",
+    "网络", "作用", "区别", "优点", "缺点", "特点", "本质", "意思", "概念", "定义", "目标", "任务", "过程",
+    "步骤", "方式", "论文", "代表工作", "关键点", "重点", "总结", "注意", "例子", "比如", "形式",
+}
+# Without an alias, a colon introduces a definition only when a defining verb follows it.
+_COLON_DEF_STARTS = (
+    "给定", "从", "通过", "表示", "属于", "指", "是", "计算", "用", "将", "把", "直接", "一种", "一类",
+    "描述", "衡量", "基于", "利用", "对", "目的是", "由", "在",
+)
+# 是一个很/非常…: praise, not a definition (flow模型是一个在设计上非常精巧的模型).
+_EVALUATIVE_RE = re.compile(r"非常|十分|特别|相当|很|最")
+
+_MARKERS = re.compile(
+    r"(?P<colon>:)"
+    r"|(?P<alias>,?\s*又称为)"
+    r"|(?P<defas>的定义为|定义为)"
+    r"|(?P<means>指的是|是指)"
+    r"|(?P<is>就是)"
+    r"|(?P<kind>是一种|是一类|是一个)"
+    r"|(?P<genus>是(?=[^。;!?:\n,是]{1,45}?的一种))"
+)
+_SOWEI_RE = re.compile(f"所谓\\s*(?:“|「)?([^,。;:“”「」]{{1,24}}?)(?:”|」)?\\s*,?\\s*就是")
+_STOP = "。!?;\n"
+_MATH_OPEN = {"\\(": "\\)", "\\[": "\\]"}
+
+
+@dataclass
+class Definition:
+    term: str
+    definition: str
+    aliases: list[str] = field(default_factory=list)
+    pattern: str = ""
+    position: int = 0
+
+
+# ---------------------------------------------------------------- extraction
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def norm_term(term: str) -> str:
+    """The identity form of a term: NFKC, case-folded, no white space or hyphens."""
+    return re.sub(r"[\s\-_]+", "", nfkc(term)).casefold()
+
+
+def extract(text: str) -> list[Definition]:
+    """The definitions in one post's text, one per term (first wording wins, aliases merged)."""
+    text = nfkc(text)
+    found: list[Definition] = []
+    extra_aliases: list[tuple[str, str]] = []
+    for m in _MARKERS.finditer(text):
+        kind = m.lastgroup
+        parsed = _subject(text[: m.start()], kind)
+        if parsed is None:
+            continue
+        term, aliases = parsed
+        if kind == "alias":
+            other = _alias_after(text[m.end():])
+            if other:
+                extra_aliases.append((term, other))
+            continue
+        body = _definition(text, m, kind)
+        if body is None:
+            continue
+        if kind == "colon" and not aliases and not body.startswith(_COLON_DEF_STARTS):
+            continue
+        if kind == "kind" and m.group() == "是一个" and _EVALUATIVE_RE.search(body[3:15]):
+            continue
+        found.append(Definition(term, body, aliases, _pattern_name(m), m.start()))
+    for m in _SOWEI_RE.finditer(text):
+        term = _clean_term(m.group(1).strip(), has_alias=False)
+        body = _definition(text, m, "is")
+        if term and body:
+            found.append(Definition(term, body, [], "所谓…就是", m.start()))
+    return _merge(found, extra_aliases)
+
+
+def _pattern_name(m: re.Match) -> str:
+    kind = m.lastgroup
+    if kind == "genus":
+        return "是...一种"
+    if kind == "defas":
+        return "定义为"
+    return m.group().strip(", ") if kind != "colon" else ":"
+
+
+def _subject(left: str, kind: str) -> tuple[str, list[str]] | None:
+    """The term (and its parenthesized aliases) ending right before a marker, or None."""
+    left = left.rstrip()
+    if kind not in ("colon", "alias"):
+        stripped = True
+        while stripped:
+            stripped = False
+            for adv in _ADVERBS:
+                if left.endswith(adv):
+                    left = left[: -len(adv)].rstrip()
+                    stripped = True
+                    break
+    aliases: list[str] = []
+    am = _ALIAS_RE.search(left)
+    if am:
+        if am.group(2) and kind != "colon":
+            return None
+        aliases = _split_aliases(am.group(1))
+        if aliases is None:
+            return None
+        left = left[: am.start()].rstrip()
+    term = _term_before(left, has_alias=bool(aliases))
+    if not term:
+        return None
+    if am and am.group(2):  # 视觉与自然语言的对齐(…)或融合: the alias names the first half
+        term = term + am.group(2)
+    if aliases and _HAS_CJK_RE.search(term) and all(_HAS_CJK_RE.search(a) for a in aliases):
+        # A parenthesis in the same script is an aside, not the other-language name.
+        return None
+    return term, aliases
+
+
+def _split_aliases(inner: str) -> list[str] | None:
+    inner = inner.strip()
+    if not inner or re.match(r"(例如|比如|如|即|包括|见|注|其中|下同|e\.g|i\.e)", inner):
+        return None
+    if re.search(r"[。;!?:\\]", inner) or len(inner.split()) > 6:
+        return None
+    parts = [p.strip() for p in re.split(r"[,、]", inner) if p.strip()]
+    return parts or None
+
+
+def _term_before(left: str, *, has_alias: bool) -> str | None:
+    if not left:
+        return None
+    if re.search(r"[A-Za-z0-9]$", left):
+        m = _LATIN_TERM_RE.search(left)
+        if not m:
+            return None
+        words = m.group(1).split(" ")
+        # A heading that repeats the term (… Normalizing Flow Normalizing Flow 是一种…).
+        for k in range(1, len(words) // 2 + 1):
+            if words[-k:] == words[-2 * k : -k]:
+                words = words[-k:]
+                break
+        if len(words) > 4:
+            return None
+        term = " ".join(words)
+        if term.casefold() in {"it", "this", "that", "which", "we"} or len(term) < 2:
+            return None
+        return term
+    m = _CJK_TERM_RE.search(left)
+    if not m:
+        return None
+    return _clean_term(m.group(1), has_alias=has_alias)
+
+
+def _clean_term(run: str, *, has_alias: bool) -> str | None:
+    """Trim a run of text to the term at its end, on jieba's word boundaries."""
+    import logging
+
+    import jieba  # only at import time: segmentation is for extraction, not for reading
+
+    jieba.setLogLevel(logging.WARNING)
+    words = [w for w in jieba.lcut(run) if w.strip()]
+    while words and words[0] in _LEADING_FILLERS:
+        words.pop(0)
+    if not words:
+        return None
+    if any(w in _REJECT_WORDS for w in words):
+        return None
+    if "的" in words and not has_alias:
+        return None
+    term = "".join(words)
+    n_cjk = len(_HAS_CJK_RE.findall(term))
+    if n_cjk > 12 or len(term) < 2 or term in _GENERIC_TERMS:
+        return None
+    if re.fullmatch(r"[\d\W]+", term):
+        return None
+    return term
+
+
+def _alias_after(right: str) -> str | None:
+    m = re.match(f"\\s*([{_CJK}A-Za-z][{_CJK}A-Za-z0-9\\- ]{{0,30}}?)\\s*(?:[,。;:(]|$)", right)
+    return m.group(1).strip() if m else None
+
+
+def _definition(text: str, m: re.Match, kind: str) -> str | None:
+    start = m.end() if kind in ("colon", "defas") else m.start()
+    if kind == "defas":
+        start = m.start() + (1 if m.group().startswith("的") else 0)
+    if kind == "is" and m.re is _SOWEI_RE:
+        start = m.end() - 2
+    body = _until_sentence_end(text, start, list_item=kind == "colon")
+    if kind == "colon":
+        body = body.strip()
+        if not body or body.startswith(("\\(", "\\[", "[")) or re.match(r"\d", body):
+            return None
+        if len(body) < 6 or re.match(r"从.{1,8}到", body):  # 从表格到函数: a heading, not a definition
+            return None
+    else:
+        if len(body.strip()) < 4 + len(m.group().strip(", ")) and kind != "defas":
+            return None
+    body = re.sub(r"[,\s]*(定义为|如下|计算公式为)\s*$", "", body.strip())
+    return _shorten(body)
+
+
+def _until_sentence_end(text: str, start: int, *, list_item: bool) -> str:
+    """Text from start to the end of its sentence (or of the aside it sits in); math is never cut."""
+    i = start
+    n = len(text)
+    depth = 0
+    while i < n:
+        two = text[i : i + 2]
+        if two in _MATH_OPEN:
+            close = text.find(_MATH_OPEN[two], i + 2)
+            i = n if close < 0 else close + 2
+            continue
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:  # the definition sat inside a parenthesis that closes here
+                return text[start:i]
+        if ch in _STOP:
+            return text[start : i + 1] if ch in "。!?" else text[start:i]
+        if ch == ":" and i > start:
+            if not list_item:
+                return text[start:i]
+            # The next term of a list (… 采样生成 :从…) or a formula's lead-in: drop that chunk.
+            chunk = text[start:i].rstrip()
+            cut = max(chunk.rfind(" "), chunk.rfind(","))
+            return chunk[:cut] if cut > 0 else chunk
+        i += 1
+    return text[start:]
+
+
+def _shorten(body: str) -> str:
+    """At most MAX_DEFINITION characters, cut at a clause boundary; a formula is never cut."""
+    body = body.strip()
+    if len(body) <= MAX_DEFINITION:
+        return body
+    cuts, i, in_math = [], 0, None
+    while i < len(body):
+        two = body[i : i + 2]
+        if in_math is None and two in _MATH_OPEN:
+            in_math, i = _MATH_OPEN[two], i + 2
+            continue
+        if in_math is not None and two == in_math:
+            in_math, i = None, i + 2
+            continue
+        if in_math is None and body[i] == "," and i <= MAX_DEFINITION:
+            cuts.append(i)
+        i += 1
+    if cuts and cuts[-1] > MAX_DEFINITION // 3:
+        return body[: cuts[-1]]
+    return body
+
+
+def _merge(found: list[Definition], extra_aliases: list[tuple[str, str]]) -> list[Definition]:
+    by_term: dict[str, Definition] = {}
+    for d in sorted(found, key=lambda d: d.position):
+        key = norm_term(d.term)
+        if key in by_term:
+            known = by_term[key]
+            known.aliases += [a for a in d.aliases if norm_term(a) not in {norm_term(x) for x in known.aliases}]
+            continue
+        by_term[key] = d
+    for term, alias in extra_aliases:
+        d = by_term.get(norm_term(term))
+        if d and norm_term(alias) not in {norm_term(a) for a in d.aliases} and norm_term(alias) != norm_term(d.term):
+            d.aliases.append(alias)
+    return list(by_term.values())
+
+
+# ---------------------------------------------------------------- storage
+
+
+def card_id(slug: str, term: str, kind: str) -> str:
+    """Stable across re-imports and rebuilds: the post's slug, the normalized term, the kind."""
+    key = f"{slug}\x1f{norm_term(term)}\x1f{kind}".encode()
+    return hashlib.sha1(key).hexdigest()[:16]
+
+
+def kinds_for(d: Definition) -> list[str]:
+    return [k for k in KINDS if k != "alias" or d.aliases]
+
+
+def on_posts_changed(conn: sqlite3.Connection, post_ids: list[int]) -> None:
+    """Importer hook (inside the file's transaction): re-derive the cards of these posts."""
+    for post_id in post_ids:
+        _derive_post(conn, post_id)
+
+
+def rebuild(conn: sqlite3.Connection) -> dict:
+    """Re-derive every post's cards (kb doctor --fix); reviews and schedules are never touched."""
+    from kb.db import transaction
+
+    with transaction(conn):
+        ids = [r[0] for r in conn.execute("SELECT id FROM posts ORDER BY id")]
+        for post_id in ids:
+            _derive_post(conn, post_id)
+        orphans = [r[0] for r in conn.execute("SELECT id FROM cards WHERE post_id NOT IN (SELECT id FROM posts)")]
+        _retire(conn, orphans)
+    return {"posts": len(ids), "cards": conn.execute("SELECT COUNT(*) FROM cards WHERE active = 1").fetchone()[0]}
+
+
+def _derive_post(conn: sqlite3.Connection, post_id: int) -> None:
+    row = conn.execute("SELECT slug, text FROM posts WHERE id = ?", (post_id,)).fetchone()
+    if row is None:
+        return
+    slug, text = row[0], row[1]
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    keep: set[str] = set()
+    for d in extract(text):
+        for kind in kinds_for(d):
+            cid = card_id(slug, d.term, kind)
+            keep.add(cid)
+            conn.execute(
+                "INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern,"
+                " position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET post_id = excluded.post_id, term = excluded.term,"
+                " aliases = excluded.aliases, definition = excluded.definition, pattern = excluded.pattern,"
+                " position = excluded.position, active = 1,"
+                " updated_at = CASE WHEN cards.definition IS NOT excluded.definition"
+                " OR cards.aliases IS NOT excluded.aliases OR cards.active = 0"
+                " THEN excluded.updated_at ELSE cards.updated_at END",
+                (cid, post_id, slug, d.term, norm_term(d.term), json.dumps(d.aliases, ensure_ascii=False),
+                 d.definition, kind, d.pattern, d.position, now, now),
+            )
+    gone = [r[0] for r in conn.execute("SELECT id FROM cards WHERE post_id = ?", (post_id,)) if r[0] not in keep]
+    _retire(conn, gone)
+
+
+def _retire(conn: sqlite3.Connection, ids: list[str]) -> None:
+    """Cards no longer found: delete them, unless they have been reviewed (then keep them, inactive)."""
+    for cid in ids:
+        if conn.execute("SELECT 1 FROM reviews WHERE card_id = ? LIMIT 1", (cid,)).fetchone():
+            conn.execute("UPDATE cards SET active = 0 WHERE id = ?", (cid,))
+        else:
+            conn.execute("DELETE FROM card_schedule WHERE card_id = ?", (cid,))
+            conn.execute("DELETE FROM cards WHERE id = ?", (cid,))
+
+
+# ---------------------------------------------------------------- reading and export
+
+
+def _card_dict(row: sqlite3.Row) -> dict:
+    return {
+        "id": row["id"],
+        "slug": row["slug"],
+        "term": row["term"],
+        "aliases": json.loads(row["aliases"] or "[]"),
+        "definition": row["definition"],
+        "kind": row["kind"],
+    }
+
+
+def list_cards(conn: sqlite3.Connection, *, ids: set[str] | None = None, kinds: tuple[str, ...] = KINDS) -> list[dict]:
+    """Active cards, in reading order (post rank, then position in the post)."""
+    marks = ",".join("?" * len(kinds))
+    rows = conn.execute(
+        f"SELECT c.* FROM cards c JOIN posts p ON p.id = c.post_id WHERE c.active = 1 AND c.kind IN ({marks})"
+        " ORDER BY p.rank, p.id, c.position, c.kind",
+        kinds,
+    ).fetchall()
+    return [_card_dict(r) for r in rows if ids is None or r["id"] in ids]
+
+
+def notes(conn: sqlite3.Connection, ids: set[str] | None = None) -> list[dict]:
+    """One note per definition (its term→definition card): what an export writes."""
+    return list_cards(conn, ids=ids, kinds=("definition",))
+
+
+def anki_guid(card: dict) -> str:
+    """A GUID from the card's stable id: re-importing the deck updates notes, never duplicates them."""
+    import genanki
+
+    return genanki.guid_for("kb", card["id"])
+
+
+# Fixed ids: Anki recognises the deck and the note type across exports by them.
+ANKI_MODEL_ID = 1_607_392_319
+ANKI_DECK_ID = 2_059_400_110
+
+
+def export(conn: sqlite3.Connection, path, fmt: str, *, ids: set[str] | None = None) -> int:
+    """Write the cards' notes to path as apkg, tsv or json; returns how many."""
+    from pathlib import Path
+
+    from kb.errors import KbError, UsageError
+
+    cards = notes(conn, ids)
+    path = Path(path)
+    try:
+        if fmt == "json":
+            from kb.render import dumps
+
+            path.write_text(dumps(cards) + "\n", encoding="utf-8")
+        elif fmt == "tsv":
+            path.write_text(_tsv(cards), encoding="utf-8")
+        elif fmt == "apkg":
+            _apkg(cards, path)
+        else:
+            raise UsageError(f"unknown export format {fmt!r} (use apkg, tsv or json)")
+    except OSError as exc:
+        raise KbError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return len(cards)
+
+
+def _tsv_field(text: str) -> str:
+    return re.sub(r"[\t\r\n]+", " ", text or "")
+
+
+def _tsv(cards: list[dict]) -> str:
+    lines = ["#separator:tab", "#html:false", "#guid column:1", "#columns:guid\tterm\tdefinition\taliases\tslug"]
+    for c in cards:
+        lines.append("\t".join(
+            _tsv_field(x) for x in (anki_guid(c), c["term"], c["definition"], ", ".join(c["aliases"]), c["slug"])
+        ))
+    return "\n".join(lines) + "\n"
+
+
+def _apkg(cards: list[dict], path) -> None:
+    import html
+
+    import genanki
+
+    model = genanki.Model(
+        ANKI_MODEL_ID,
+        "kb definition",
+        fields=[{"name": "Term"}, {"name": "Definition"}, {"name": "Aliases"}, {"name": "Slug"}],
+        templates=[{
+            "name": "term → definition",
+            "qfmt": "{{Term}}<br><small>{{Aliases}}</small>",
+            "afmt": "{{FrontSide}}<hr id=answer>{{Definition}}<br><small>{{Slug}}</small>",
+        }],
+    )
+    deck = genanki.Deck(ANKI_DECK_ID, "kb")
+    for c in cards:
+        deck.add_note(genanki.Note(
+            model=model,
+            fields=[html.escape(c["term"]), html.escape(c["definition"]), html.escape(", ".join(c["aliases"])),
+                    html.escape(c["slug"])],
+            guid=anki_guid(c),
+        ))
+    genanki.Package(deck).write_to_file(str(path))

@@ -1,0 +1,162 @@
+"""The interactive quiz screen: one card at a time, single-key grading, a summary at the end.
+
+Keys are read one at a time from a terminal (cbreak mode), a line at a time otherwise.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+
+from kb import quiz
+from kb.render import clean
+
+GRADE_KEYS = "1234"
+
+
+class Keys:
+    """Single keys from a terminal without Enter; from a pipe, one line per key (empty line: Enter)."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdin
+        try:
+            self.tty = self.stream.isatty()
+        except (AttributeError, ValueError):
+            self.tty = False
+
+    def key(self) -> str:
+        if self.tty:
+            import termios
+            import tty
+
+            fd = self.stream.fileno()
+            old = termios.tcgetattr(fd)
+            try:
+                # cbreak, not raw: Ctrl-C still interrupts, and the terminal is restored below.
+                tty.setcbreak(fd)
+                data = os.read(fd, 1)
+            finally:
+                termios.tcsetattr(fd, termios.TCSADRAIN, old)
+            if not data or data == b"\x04":
+                return "q"
+            ch = data.decode("latin-1")
+            return "\n" if ch in "\r\n" else ch
+        line = self.stream.readline()
+        if not line:
+            return "q"
+        line = line.strip()
+        return line[:1] if line else "\n"
+
+    def line(self) -> str | None:
+        line = self.stream.readline()
+        return None if line == "" else line.rstrip("\r\n")
+
+    def wait_for(self, allowed: str) -> str:
+        while True:
+            k = self.key().lower()
+            if k in allowed:
+                return k
+
+
+def _text(s: str, style: str = ""):
+    from rich.text import Text
+
+    return Text(clean(s), style=style)
+
+
+def run(conn, console, keys: Keys, picked: dict, *, mode: str, pool: set[str] | None, cram: bool) -> dict:
+    """Drill the picked cards; each grade is stored at once (unless cram). Returns the summary."""
+    ids = picked["ids"]
+    results: list[int] = []
+    try:
+        for i, cid in enumerate(ids, start=1):
+            q = quiz.question(conn, cid, pool=pool)
+            head = f"card {i} of {len(ids)} · due {picked['due']} · new {picked['new']}" + (" · cram" if cram else "")
+            console.print(_text(head, "dim"))
+            console.print(_text(q["question"], "bold"))
+            outcome = _ask(console, keys, q)
+            if outcome is None:
+                break
+            rating, answer = outcome
+            if not cram:
+                quiz.review(conn, cid, rating, mode=q["kind"], answer=answer)
+            results.append(rating)
+            console.print()
+    except KeyboardInterrupt:
+        console.print()  # a grade already given is stored; quitting here loses nothing
+    return _summary(conn, console, results, pool=pool, cram=cram)
+
+
+def _ask(console, keys: Keys, q: dict) -> tuple[int, str | None] | None:
+    kind = q["kind"]
+    if kind == "definition":
+        console.print(_text("Enter: show the answer · q: quit", "dim"))
+        if keys.wait_for("\nq") == "q":
+            return None
+        console.print(_text(q["answer"]))
+        console.print(_text("1 Again · 2 Hard · 3 Good · 4 Easy · q: quit", "dim"))
+        k = keys.wait_for(GRADE_KEYS + "q")
+        return None if k == "q" else (int(k), None)
+    if kind == "choice":
+        letters = "".join(str(n) for n in range(1, len(q["choices"]) + 1))
+        for n, choice in enumerate(q["choices"], start=1):
+            console.print(_text(f"{n}. {choice}"))
+        console.print(_text(f"1-{len(q['choices'])}: choose · q: quit", "dim"))
+        k = keys.wait_for(letters + "q")
+        if k == "q":
+            return None
+        chosen = q["choices"][int(k) - 1]
+        if chosen == q["answer"]:
+            console.print(_text("✓ right", "green"))
+            return 3, chosen
+        console.print(_text(f"✗ the answer: {q['answer']}", "red"))
+        return 1, chosen
+    prompt = "the other-language name?" if kind == "alias" else "which term? (type it, Enter to give up, q alone to quit)"
+    console.print(_text(prompt, "dim"))
+    line = keys.line()
+    if line is None or line.strip() == "q":
+        return None
+    graded = quiz.grade_typed(line, q["accepted"])
+    if graded["verdict"] == "right":
+        note = f" (typo; the answer: {graded['expected']})" if graded["typo"] else ""
+        console.print(_text("✓ right" + note, "green"))
+        return 3, line
+    if graded["verdict"] == "near":
+        from rich.text import Text
+
+        shown = Text("close: ")
+        for piece, how in quiz.diff_parts(quiz.normalize_answer(line), graded["expected"]):
+            shown.append(clean(piece), style="bold underline" if how == "missed" else "")
+        console.print(shown)
+        console.print(_text("count it as right? y/n", "dim"))
+        if keys.wait_for("yn") == "y":
+            return 2, line
+        return 1, line
+    console.print(_text(f"✗ the answer: {q['answer']}", "red"))
+    return 1, line
+
+
+def _summary(conn, console, results: list[int], *, pool, cram: bool) -> dict:
+    right = sum(1 for r in results if r > 1)
+    nxt = None if cram else quiz.next_due(conn, pool)
+    summary = {"reviewed": len(results), "right": right, "next_due": nxt, "recorded": not cram}
+    line = f"reviewed {len(results)} · right {right}"
+    if cram:
+        line += " · cram: nothing recorded"
+    elif nxt:
+        line += f" · next due {_when(nxt)}"
+    console.print(_text(line, "bold"))
+    return summary
+
+
+def _when(iso: str) -> str:
+    due = dt.datetime.fromisoformat(iso)
+    secs = (due - quiz.now_utc()).total_seconds()
+    stamp = due.strftime("%Y-%m-%d %H:%M UTC")
+    if secs <= 0:
+        return f"now ({stamp})"
+    if secs < 3600:
+        return f"in {max(1, round(secs / 60))} min ({stamp})"
+    if secs < 86400:
+        return f"in {round(secs / 3600)} h ({stamp})"
+    return f"in {round(secs / 86400)} days ({stamp})"

@@ -1,0 +1,167 @@
+"""Topics for the quiz: data/topics.yaml, blog categories, or any search terms, resolved to cards.
+
+Matching is by whole words of the search segmentation, never substrings: 训练流程 is not flow.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass, field
+
+from kb.errors import ConfigError, NotFound
+
+
+@dataclass
+class Topic:
+    name: str
+    source: str  # "topic" (topics.yaml), "category" or "search"
+    terms: list[str] = field(default_factory=list)
+    category: str | None = None
+
+
+def load(path=None) -> dict[str, list[str]]:
+    """name → terms, from data/topics.yaml (a mapping of names to term lists, or to {terms: [...]})."""
+    from pathlib import Path
+
+    import yaml
+
+    from kb import paths
+
+    path = Path(path) if path else paths.bundled_data() / "topics.yaml"
+    if not path.exists():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read topics from {path.name}: {exc}") from None
+    if isinstance(raw, dict) and isinstance(raw.get("topics"), (dict, list)):
+        raw = raw["topics"]
+    if isinstance(raw, list):  # [{name: flow, terms: [...]}, ...]
+        raw = {str(t.get("name")): t for t in raw if isinstance(t, dict) and t.get("name")}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path.name}: expected a mapping of topic names to terms")
+    out: dict[str, list[str]] = {}
+    for name, value in raw.items():
+        if isinstance(value, dict):
+            value = value.get("terms") or value.get("words") or value.get("keywords") or []
+        if isinstance(value, str):
+            value = [value]
+        terms = [str(v).strip() for v in value or [] if str(v).strip()]
+        out[str(name).strip().casefold()] = terms or [str(name)]
+    return out
+
+
+def resolve(conn: sqlite3.Connection, wanted: str) -> Topic:
+    """A topic of topics.yaml, else a blog category, else search terms that match some post."""
+    from kb import query
+
+    key = wanted.strip().casefold()
+    if not key:
+        raise NotFound("an empty topic matches nothing")
+    known = load()
+    if key in known:
+        return Topic(key, "topic", known[key])
+    for row in query.categories(conn):
+        if row["category"].casefold() == key:
+            return Topic(row["category"], "category", category=row["category"])
+    terms = wanted.split()
+    if post_ids_matching(conn, terms):
+        return Topic(wanted, "search", terms)
+    raise NotFound(f"no topic, category or post matches {wanted!r}" + _suggest(conn, wanted, known))
+
+
+def _suggest(conn: sqlite3.Connection, wanted: str, known: dict[str, list[str]]) -> str:
+    from rapidfuzz import fuzz, process
+
+    from kb import query
+
+    names = list(known) + [r["category"] for r in query.categories(conn)]
+    found = process.extract(wanted, names, scorer=fuzz.WRatio, processor=str.casefold, limit=3, score_cutoff=50)
+    hint = "; did you mean: " + ", ".join(n for n, _, _ in found) if found else ""
+    return hint + ("; topics: " + ", ".join(known) if known else "")
+
+
+def card_ids(conn: sqlite3.Connection, topic: Topic) -> set[str]:
+    """Cards of the topic: a category's cards, or cards whose own text names one of the terms."""
+    if topic.source == "category":
+        rows = conn.execute(
+            "SELECT c.id FROM cards c JOIN posts p ON p.id = c.post_id WHERE p.category = ?", (topic.category,)
+        )
+        return {r[0] for r in rows}
+    posts = post_ids_matching(conn, topic.terms)
+    if not posts:
+        return set()
+    marks = ",".join("?" * len(posts))
+    rows = conn.execute(
+        f"SELECT id, term, aliases, definition FROM cards WHERE post_id IN ({marks})", sorted(posts)
+    ).fetchall()
+    # The post is about the topic; the card must be too (a flow post also defines 雅可比行列式).
+    wanted = [_norm(t) for t in topic.terms]
+    return {r["id"] for r in rows if any(_has_word(f"{r['term']} {r['aliases']} {r['definition']}", w) for w in wanted)}
+
+
+def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
+    """Posts containing any of the terms as whole words: the search index when it exists."""
+    try:
+        from kb.search import post_ids_matching as indexed
+    except ImportError:
+        indexed = None
+    if indexed is not None:
+        return set(indexed(conn, terms))
+    wanted = [_norm(t) for t in terms if t.strip()]
+    return {
+        pid for pid, text in conn.execute("SELECT id, text FROM posts")
+        if any(_has_word(text, w) for w in wanted)
+    }
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+def _has_word(text: str, term: str) -> bool:
+    """Whether term occurs in text starting and ending on word boundaries of the segmentation."""
+    text = _norm(text)
+    if not term or term not in text:
+        return False
+    bounds = _boundaries(text)
+    start = text.find(term)
+    while start >= 0:
+        end = start + len(term)
+        if start in bounds and end in bounds:
+            return True
+        start = text.find(term, start + 1)
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def _boundaries(text: str) -> frozenset[int]:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    bounds = {0, len(text)}
+    pos = 0
+    for word in jieba.cut(text):
+        pos += len(word)
+        bounds.add(pos)
+    # jieba glues Latin words to neighbouring digits and marks; a Latin word ends where letters do.
+    for m in re.finditer(r"[a-z0-9]+", text):
+        bounds.update((m.start(), m.end()))
+    return frozenset(bounds)
+
+
+def overview(conn: sqlite3.Connection) -> list[dict]:
+    """Every topic of topics.yaml with its card and due counts (kb topics)."""
+    from kb import quiz
+
+    now = quiz._iso(quiz.now_utc())
+    due = {r[0] for r in conn.execute("SELECT card_id FROM card_schedule WHERE due <= ?", (now,))}
+    out = []
+    for name, terms in load().items():
+        ids = card_ids(conn, Topic(name, "topic", terms))
+        out.append({"topic": name, "cards": len(ids), "due": len(ids & due), "terms": terms})
+    return out
