@@ -134,6 +134,19 @@ def m003_cards_reviews(db) -> None:
     db["reviews"].create_index(["reviewed_at"])
 
 
+@migration
+def m005_related_posts(db) -> None:
+    # Precomputed at import so that `kb show` reads three rows instead of comparing posts.
+    db["related"].create(
+        {"post_id": int, "rank": int, "other_id": int, "score": float, "terms": str},
+        pk=("post_id", "rank"),
+        not_null={"other_id", "score"},
+    )
+    from kb import related
+
+    related.refresh(db.conn)
+
+
 def schema_version() -> int:
     return len(MIGRATIONS)
 

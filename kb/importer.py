@@ -121,6 +121,9 @@ def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes
     if changed_any:
         with transaction(conn):
             order.refresh(conn)
+            from kb import related  # related posts depend on every post's terms: once per import
+
+            related.refresh(conn)
     return report
 
 

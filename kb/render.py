@@ -60,24 +60,102 @@ def date_cell(post: dict) -> str:
 
 
 def latest_table(posts: list[dict]):
-    from rich.table import Table
-    from rich.text import Text
+    """The `kb latest` listing, laid out for the width it is printed at (see LatestTable)."""
+    return LatestTable(posts)
 
-    table = Table(box=None, pad_edge=False, show_edge=False, expand=False, header_style="bold")
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("date", no_wrap=True)
-    table.add_column("category", no_wrap=True, overflow="ellipsis", max_width=16)
-    table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1)
-    table.add_column("slug", no_wrap=True, overflow="fold", style="cyan")
-    for i, post in enumerate(posts, start=1):
-        table.add_row(
-            Text(str(i)),
-            Text(date_cell(post), style="" if post.get("date") else "dim"),
-            Text(clean(post.get("category")) or "—", style="" if post.get("category") else "dim"),
-            Text(clean(post["title"])),
-            Text(post["slug"]),
-        )
-    return table
+
+class LatestTable:
+    """Rows of #, date, category, title, slug, aligned in terminal cells (Chinese counts double).
+
+    The slug is never cut: it is what `kb show` takes. When the width is short the category
+    goes first, then the row number, then the date; the title takes what is left.
+    """
+
+    GAP = 2
+    TITLE_MIN = 24  # below this the title says too little: drop a column instead
+    CATEGORY_MAX = 16
+    CATEGORY_MIN = 8
+
+    def __init__(self, posts: list[dict]):
+        self.rows = [
+            {
+                "#": str(i),
+                "date": date_cell(p),
+                "category": clean(p.get("category")) or "—",
+                "title": " ".join(clean(p["title"]).split()),
+                "slug": p["slug"],
+                "dated": bool(p.get("date")),
+                "has_category": bool(p.get("category")),
+            }
+            for i, p in enumerate(posts, start=1)
+        ]
+
+    def widths(self, width: int) -> dict[str, int]:
+        """Column widths for a line of width cells; a column left out is absent."""
+        from rich.cells import cell_len
+
+        def widest(key: str, header: str) -> int:
+            return max([cell_len(header)] + [cell_len(r[key]) for r in self.rows])
+
+        cols = {"slug": widest("slug", "slug")}
+        room = width - cols["slug"] - self.GAP  # what the title (and optional columns) may use
+        for key in ("date", "#"):
+            w = widest(key, key)
+            if room - w - self.GAP >= self.TITLE_MIN:
+                cols[key] = w
+                room -= w + self.GAP
+        category = min(widest("category", "category"), self.CATEGORY_MAX)
+        category = min(category, room - self.GAP - self.TITLE_MIN)
+        if category >= self.CATEGORY_MIN:
+            cols["category"] = category
+            room -= category + self.GAP
+        if room >= self.TITLE_MIN // 2:
+            cols["title"] = min(widest("title", "title"), room)
+        return {k: cols[k] for k in ("#", "date", "category", "title", "slug") if k in cols}
+
+    def __rich_console__(self, console, options):
+        from rich.text import Text
+
+        cols = self.widths(options.max_width)
+        header = Text(end="\n", no_wrap=True, overflow="ignore")
+        for i, (key, w) in enumerate(cols.items()):
+            last = i == len(cols) - 1
+            header.append(_fit(key, w, pad=not last, right=key == "#") + ("" if last else " " * self.GAP), style="bold")
+        yield header
+        for r in self.rows:
+            line = Text(end="\n", no_wrap=True, overflow="ignore")
+            for i, (key, w) in enumerate(cols.items()):
+                last = i == len(cols) - 1
+                style = {
+                    "date": "" if r["dated"] else "dim",
+                    "category": "" if r["has_category"] else "dim",
+                    "slug": "cyan",
+                }.get(key, "")
+                line.append(_fit(r[key], w, pad=not last, right=key == "#"), style=style)
+                if not last:
+                    line.append(" " * self.GAP)
+            yield line
+
+
+def _fit(text: str, width: int, *, pad: bool = True, right: bool = False) -> str:
+    """text in exactly width cells: cut with … when longer, padded when shorter (if pad)."""
+    from rich.cells import cell_len
+
+    n = cell_len(text)
+    if n > width:
+        kept, used = [], 0
+        for ch in text:
+            w = cell_len(ch)
+            if used + w > width - 1:
+                break
+            kept.append(ch)
+            used += w
+        # a double-width character that would straddle the edge is left out; pad after the …
+        text, n = "".join(kept).rstrip() + "…", None
+        n = cell_len(text)
+    if not pad:
+        return text
+    return " " * (width - n) + text if right else text + " " * (width - n)
 
 
 def show_plain(post: dict):

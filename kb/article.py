@@ -1,0 +1,456 @@
+"""A post as a reader sees it in `kb show`: sections, LaTeX as Unicode, placeholders, links, key terms, Related.
+
+parse() turns captured text into plain blocks; render() makes Rich Text of them (post text is data, never markup).
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from functools import lru_cache
+
+from kb.render import clean, date_cell
+
+# The blog's section words. Captures run a post's sections together on one line, so a
+# section word standing alone between spaces, where a sentence could end, is a heading.
+SECTION_WORDS = (
+    "引言与背景", "研究背景", "补充知识", "相关内容", "相关工作", "基本概念", "核心贡献", "论文阅读",
+    "理论推导", "预备知识", "背景知识", "问题定义", "方法介绍", "实验结果", "模型结构", "网络框架",
+    "简介", "背景", "动机", "方法", "引言", "总览", "概述", "导言", "前言", "摘要", "实验", "结论",
+    "总结", "讨论", "原理", "思路", "贡献",
+    "Introduction", "Motivation", "Background", "Overview", "Method", "Methods", "Conclusion",
+    "Related Work", "Abstract",
+)
+# Short phrases that open a sentence rather than name a section (然后 …, 首先 …).
+_NOT_HEADINGS = {
+    "首先", "其次", "然后", "最后", "接着", "所以", "因此", "因而", "于是", "其中", "但是", "然而", "不过",
+    "另外", "此外", "同时", "例如", "比如", "总之", "显然", "当然", "事实上", "换句话说", "也就是说", "具体来说",
+    "一般来说", "简单来说", "通常", "这里", "那么", "如下", "注意", "可见", "可以看到", "对于", "其实",
+}
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SECTION_RE = "|".join(re.escape(w) for w in sorted(SECTION_WORDS, key=len, reverse=True))
+# A heading candidate: at the start, after a sentence end, or right after another heading;
+# then a known section word (optionally numbered: "1. Motivation") or a short run of Chinese.
+_HEADING_RE = re.compile(
+    rf"(?:^|(?<=\s))"
+    rf"(?P<h>(?:\d{{1,2}}(?:\.\d{{1,2}})*\.?\s)?(?:{_SECTION_RE})|[{_CJK}]{{2,10}})"
+    rf"(?=\s+[^\s(({{《“「\"':,,:。、;;!?)\]])"
+)
+_MATH_RE = re.compile(
+    r"\\\[(?P<display>.+?)\\\]|\\\((?P<inline>.+?)\\\)|(?P<placeholder>\[Math\]|\[公式\])"
+    r"|(?P<url>https?://[^\s<>\"'`()()\[\]{}\u3000-\u303f\uff01-\uff60]+)",
+    re.S,
+)
+_URL_TRAILING = ".,;:!?'\""
+# List items run together too: "关键点: 1. 正向加噪… 2. 每一步…" reads better one per line.
+_LIST_ITEM_RE = re.compile(r"(?<=[。;;::!?!?])\s+(?=\d{1,2}\.\s)")
+
+PLACEHOLDER = "[formula not captured]"
+
+
+# ---------------------------------------------------------------- parsing (plain data)
+
+
+def split_sections(text: str) -> list[dict]:
+    """[{"heading": str | None, "body": str}]: the text cut at its section headings, in order."""
+    sections: list[dict] = []
+    heading: str | None = None
+    pos = 0
+    for m in _find_headings(text):
+        body = text[pos:m.start("h")].strip()
+        if body or heading is not None:
+            sections.append({"heading": heading, "body": body})
+        heading = m.group("h").strip()
+        pos = m.end("h")
+    body = text[pos:].strip()
+    if body or heading is not None:
+        sections.append({"heading": heading, "body": body})
+    return sections
+
+
+def _find_headings(text: str):
+    last_end = -1
+    for m in _HEADING_RE.finditer(text):
+        word = m.group("h").strip()
+        if word in _NOT_HEADINGS:
+            continue
+        # Two headings in a row ("论文阅读 核心贡献") only when the second is a known word.
+        follows_heading = last_end >= 0 and not text[last_end:m.start("h")].strip()
+        if not (_after_sentence_end(text, m.start("h")) or (follows_heading and _is_section_word(word))):
+            continue
+        if _inside_math(text, m.start("h")):
+            continue
+        last_end = m.end("h")
+        yield m
+
+
+def _is_section_word(word: str) -> bool:
+    return re.sub(r"^\d{1,2}(?:\.\d{1,2})*\.?\s", "", word) in SECTION_WORDS
+
+
+def _after_sentence_end(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in "。!?!?;;…"
+
+
+def _inside_math(text: str, pos: int) -> bool:
+    before = text[:pos]
+    return before.count("\\(") > before.count("\\)") or before.count("\\[") > before.count("\\]")
+
+
+def segments(body: str) -> list[tuple[str, str]]:
+    """A section's body as (kind, value) pairs: text, math (inline), display, placeholder, url."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for m in _MATH_RE.finditer(body):
+        kind = m.lastgroup
+        value = m.group(kind)
+        end = m.end()
+        if kind == "url":
+            stripped = value.rstrip(_URL_TRAILING)
+            end -= len(value) - len(stripped)
+            value = stripped
+        if m.start() > pos:
+            out.append(("text", body[pos:m.start()]))
+        if kind in ("display", "inline"):
+            out.append(("display" if kind == "display" else "math", value.strip()))
+        else:
+            out.append((kind, value))
+        pos = end
+    if pos < len(body):
+        out.append(("text", body[pos:]))
+    return out
+
+
+def parse(text: str) -> list[dict]:
+    """Sections with their segments, math converted: [{"heading", "segments": [(kind, value)]}]."""
+    text = clean(text)
+    sections = []
+    for sec in split_sections(text):
+        segs = []
+        for kind, value in segments(sec["body"]):
+            if kind in ("math", "display"):
+                value = math_to_unicode(value)
+            elif kind == "text":
+                value = _LIST_ITEM_RE.sub("\n", value)
+            segs.append((kind, value))
+        sections.append({"heading": sec["heading"], "segments": segs})
+    return sections
+
+
+# ---------------------------------------------------------------- LaTeX → Unicode
+
+_SUB = dict(zip("0123456789+-−=()aehijklmnoprstuvxβγρφχ", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ"))
+_SUP = dict(zip(
+    "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWβγδθφχ",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᵠᵡ",
+))
+# Rewrite x_{…}, x^\alpha, x_0 as \kbsub{…}/\kbsup{…} so the converter sees the script's extent.
+_SCRIPT_RE = re.compile(r"(?<!\\)([_^])\s*(\{|\\[A-Za-z]+|\\.|[^\s{}\\])")
+# \log p would lose its space (LaTeX eats it after a macro): keep these as words.
+_FUNC_RE = re.compile(r"\\(log|ln|exp|sin|cos|tan|det|dim|ker|arg|deg|Pr|max|min)(?![A-Za-z])\s*(?=[A-Za-z0-9\\(])")
+
+
+def math_to_unicode(src: str) -> str:
+    """LaTeX math as readable Unicode (𝔼_(z∼p_θ(z)), xₜ₋₁, √(1-βₜ)); the source itself if it will not parse."""
+    try:
+        out = _convert(src)
+    except Exception:  # noqa: BLE001 - captured LaTeX is often broken; the source is still readable
+        return clean(src).strip()
+    out = clean(re.sub(r"[ \t]*\n[ \t]*", " ", out)).strip()
+    return out or clean(src).strip()
+
+
+def _convert(src: str) -> str:
+    walker_ctx, text_ctx = _contexts()
+    from pylatexenc import latex2text, latexwalker
+
+    prepared = _SCRIPT_RE.sub(_script_macro, _FUNC_RE.sub(lambda m: m.group(1) + " ", src))
+    walker = latexwalker.LatexWalker(prepared, latex_context=walker_ctx, tolerant_parsing=True)
+    nodes, _, _ = walker.get_latex_nodes()
+    l2t = latex2text.LatexNodes2Text(latex_context=text_ctx, math_mode="text", strict_latex_spaces=True)
+    return l2t.nodelist_to_text(nodes)
+
+
+def _script_macro(m: re.Match) -> str:
+    name = "kbsub" if m.group(1) == "_" else "kbsup"
+    token = m.group(2)
+    return f"\\{name}{{" if token == "{" else f"\\{name}{{{token}}}"
+
+
+@lru_cache(maxsize=1)
+def _contexts():
+    # pylatexenc costs ~20 ms to import: only posts with math pay for it.
+    from pylatexenc import latex2text, latexwalker, macrospec
+
+    walker_ctx = latexwalker.get_default_latex_context_db()
+    walker_ctx.add_context_category(
+        "kb", prepend=True,
+        macros=[macrospec.MacroSpec("kbsub", "{"), macrospec.MacroSpec("kbsup", "{"), macrospec.MacroSpec("tag", "*{")],
+    )
+    text_ctx = latex2text.get_default_latex_context_db()
+    text_ctx.add_context_category(
+        "kb", prepend=True,
+        macros=[
+            latex2text.MacroTextSpec("kbsub", simplify_repl=lambda n, l2tobj: _script(_arg(n, l2tobj, -1), _SUB, "_")),
+            latex2text.MacroTextSpec("kbsup", simplify_repl=lambda n, l2tobj: _script(_arg(n, l2tobj, -1), _SUP, "^")),
+            latex2text.MacroTextSpec("tag", simplify_repl=lambda n, l2tobj: f"    ({_arg(n, l2tobj, -1).strip()})"),
+            latex2text.MacroTextSpec("frac", simplify_repl=_frac),
+            latex2text.MacroTextSpec("dfrac", simplify_repl=_frac),
+            latex2text.MacroTextSpec("tfrac", simplify_repl=_frac),
+        ],
+    )
+    return walker_ctx, text_ctx
+
+
+def _arg(node, l2tobj, index: int) -> str:
+    args = node.nodeargd.argnlist if node.nodeargd else []
+    if not args or args[index] is None:
+        return ""
+    return l2tobj.nodelist_to_text([args[index]])
+
+
+def _script(text: str, table: dict, mark: str) -> str:
+    t = text.strip()
+    if t and all(ch in table for ch in t):
+        return "".join(table[ch] for ch in t)
+    if len(t) <= 1 or re.fullmatch(r"\w+", t):
+        return mark + t
+    return f"{mark}({t})"
+
+
+def _frac(node, l2tobj) -> str:
+    num, den = (_arg(node, l2tobj, i).strip() for i in (-2, -1))
+    return f"{_group(num)}/{_group(den)}"
+
+
+def _group(t: str) -> str:
+    """t, parenthesized when a / next to it would be misread (1/(2N), (a+b)/c)."""
+    depth = 0
+    for i, ch in enumerate(t):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and (ch in " +-−=<>,;/·×∼∈|" or (ch.isalpha() and i and t[i - 1].isdigit())):
+            return f"({t})"
+    return t
+
+
+# ---------------------------------------------------------------- data from other parts
+
+
+def definition_terms(conn: sqlite3.Connection, post_id: int) -> list[str]:
+    """The post's key terms, as the quiz extracted them (none before the cards table exists)."""
+    try:
+        rows = conn.execute(
+            "SELECT term FROM cards WHERE post_id = ? AND active = 1 GROUP BY term ORDER BY MIN(position)",
+            (post_id,),
+        ).fetchall()
+    except sqlite3.OperationalError:  # no cards table (or not this shape) in this database yet
+        return []
+    return [r[0] for r in rows if r[0] and r[0].strip()]
+
+
+def view(conn: sqlite3.Connection, post: dict) -> dict:
+    """Everything `kb show` prints, as plain data."""
+    from kb import related
+
+    return {
+        **post,
+        "sections": parse(post["text"]),
+        "terms": definition_terms(conn, post["id"]),
+        "related": related.for_post(conn, post["id"]),
+    }
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render(data: dict, *, raw: bool = False):
+    """A Rich renderable for a post view (see view()); raw shows the captured text as it is."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list = list(_header(data))
+    parts.append(Text(""))
+    if raw:
+        parts.append(Wrapped(Text(clean(data["text"]) + (" …" if data.get("truncated") else ""))))
+        return Group(*parts)
+    pending = {t for t in data.get("terms", [])}
+    sections = data["sections"]
+    for i, sec in enumerate(sections):
+        if sec["heading"]:
+            if i:
+                parts.append(Text(""))
+            heading = clean(sec["heading"])
+            parts.append(Text(heading, style="bold"))
+            parts.append(Text("─" * _cells(heading), style="dim"))
+        para = Text()
+        last = i == len(sections) - 1
+        for kind, value in sec["segments"]:
+            if kind == "display":
+                if para.plain.strip():
+                    parts.append(Wrapped(_strip(para)))
+                parts.append(Wrapped(Text(value, style="italic"), indent=4))
+                para = Text()
+            elif kind == "math":
+                para.append(value, style="italic")
+            elif kind == "placeholder":
+                para.append(PLACEHOLDER, style="dim")
+            elif kind == "url":
+                para.append(value, style=f"underline link {value}" if _linkable(value) else "underline")
+            else:
+                _append_text(para, value, pending)
+        if last and data.get("truncated"):
+            para.append(" …", style="dim")
+        if para.plain.strip():
+            parts.append(Wrapped(_strip(para)))
+    if data.get("related"):
+        parts += [Text(""), Text("Related", style="bold"), Text("─" * 7, style="dim")]
+        for r in data["related"]:
+            line = Text(clean(r["title"]))
+            line.append(f"  {r['slug']}", style="cyan")
+            if r.get("terms"):
+                line.append("  (" + ", ".join(clean(t) for t in r["terms"]) + ")", style="dim")
+            parts.append(Wrapped(line, indent=2, bullet="• "))
+    return Group(*parts)
+
+
+def _header(data: dict):
+    from rich.text import Text
+
+    yield Text(clean(data["title"]), style="bold")
+    yield Text(
+        f"{clean(data.get('category')) or 'no category'} · {date_cell(data)} · {data['slug']}", style="dim"
+    )
+    seen = ", ".join(f"{clean(s['file'])} #{s['position']}" for s in data.get("sources", []))
+    yield Text(f"seen in: {seen or 'no capture'}", style="dim")
+    if data.get("truncated"):
+        yield Text("excerpt: the site truncated it", style="yellow")
+
+
+def _append_text(para, value: str, pending: set[str]) -> None:
+    """Append text, highlighting the first occurrence of each key term still pending."""
+    while pending:
+        hits = [(value.find(t), -len(t), t) for t in pending if t in value]
+        if not hits:
+            break
+        pos, _, term = min(hits)
+        para.append(value[:pos])
+        para.append(term, style="bold underline")
+        pending.discard(term)
+        value = value[pos + len(term):]
+    para.append(value)
+
+
+def _strip(text):
+    text.rstrip()
+    # a leading space is left from where the heading or display formula was cut out
+    plain = text.plain
+    lead = len(plain) - len(plain.lstrip(" "))
+    return text[lead:] if lead else text
+
+
+class Wrapped:
+    """A paragraph wrapped for Chinese: a line may break between any two Chinese characters.
+
+    Rich breaks lines only at spaces, so an unspaced Chinese run is one "word": lines end early
+    and an English word inside the run (Gumbel) gets cut in two. Here English words stay whole,
+    punctuation stays with the character before it, and continuation lines keep the indent.
+    """
+
+    def __init__(self, text, indent: int = 0, bullet: str = ""):
+        self.text = text
+        self.indent = indent
+        self.bullet = bullet  # replaces the indent on the first line ("• ")
+
+    def __rich_console__(self, console, options):
+        from rich.text import Text
+
+        width = max(options.max_width - self.indent, 8)
+        for i, (start, end) in enumerate(wrap_offsets(self.text.plain, width)):
+            lead = self.bullet if i == 0 and self.bullet else " " * self.indent
+            line = Text(lead, end="\n", no_wrap=True, overflow="fold")
+            line.append_text(self.text[start:end])
+            yield line
+
+
+_OPEN = "(《「『【〈“‘(["
+_CLOSE = ",。、;:!?)》」』】〉”’…·%,.;:!?)]"
+_WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+_TOKEN_RE = re.compile(
+    rf"(?P<nl>\n)|(?P<space>[ \t]+)"
+    rf"|(?P<wide>[{re.escape(_OPEN)}]*[{_WIDE}][{re.escape(_CLOSE)}]*)"
+    rf"|(?P<word>[^\s{_WIDE}]+?[{re.escape(_CLOSE)}]*(?=[\s{_WIDE}]|$))"
+)
+
+
+def wrap_offsets(plain: str, width: int) -> list[tuple[int, int]]:
+    """(start, end) offsets of each line of plain wrapped to width cells."""
+    from rich.cells import cell_len
+
+    lines: list[tuple[int, int]] = []
+    start = end = None  # the current line's first and last-visible offsets
+    used = 0
+    pending_space = 0
+
+    def flush():
+        nonlocal start, end, used, pending_space
+        if start is not None:
+            lines.append((start, end))
+        start = end = None
+        used = pending_space = 0
+
+    pos = 0
+    for m in _TOKEN_RE.finditer(plain):
+        if m.start() != pos:  # unreachable by construction; never lose text if it happens
+            break
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "nl":
+            if start is None:
+                lines.append((m.start(), m.start()))
+            flush()
+            continue
+        if kind == "space":
+            if start is not None:
+                pending_space = cell_len(m.group())
+            continue
+        w = cell_len(m.group())
+        if start is not None and used + pending_space + w <= width:
+            used += pending_space + w
+            end = m.end()
+            pending_space = 0
+            continue
+        flush()
+        if w <= width:
+            start, end, used = m.start(), m.end(), w
+            continue
+        # A word longer than the line (a long URL): cut it by characters.
+        i = m.start()
+        while i < m.end():
+            j, cells = i, 0
+            while j < m.end() and cells + cell_len(plain[j]) <= width:
+                cells += cell_len(plain[j])
+                j += 1
+            j = max(j, i + 1)
+            start, end, used = i, j, cells
+            if j < m.end():
+                flush()
+            i = j
+    if pos < len(plain):  # safety net: whatever the tokenizer could not read stays on a line
+        flush()
+        lines.append((pos, len(plain)))
+    flush()
+    return lines
+
+
+def _linkable(url: str) -> bool:
+    # Rich writes the target into an OSC 8 sequence: only plain printable ASCII goes there.
+    return all(33 <= ord(ch) < 127 for ch in url)
+
+
+def _cells(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)

@@ -1,0 +1,151 @@
+"""Related posts: the three posts sharing the most distinctive terms, precomputed at import.
+
+TF-IDF over English words and Chinese character bigrams (no jieba, so `kb show` only reads a table).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+from collections import Counter, defaultdict
+
+PER_POST = 3
+# Each post is compared on its most distinctive terms only: this bounds the work per post.
+TOP_TERMS = 40
+MIN_SCORE = 0.03
+SHOWN_TERMS = 3
+
+_MATH_RE = re.compile(r"\\\[.*?\\\]|\\\(.*?\\\)|\\[A-Za-z]+|https?://\S+|\[Math\]|\[公式\]", re.S)
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
+_CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+# Function characters: a bigram containing one says little about the topic (的是, 我们, 一个).
+_CJK_STOP = set("的了是在和与就也都而及或这那一个我们其之为对中上下不有以将把被从到等能可会要说如所于即则该此并还再很更又篇")
+# Everyday words that any post may use: sharing them relates nothing.
+_CJK_GENERIC = set(
+    """使得 时候 知道 比较 通过 事实 实际 希望 最后 取得 关注 部分 问题 方法 表示 介绍 进行 可以 这样 因为
+    所以 但是 如果 需要 没有 一般 通常 主要 直接 不同 相同 简单 提出 得到 具有 包括 以及 其中 两者 两种 显著
+    探索 研究 领域 完整 任何 论文 创新 传统 年来 假设 准确 目标 分别 代表 计算 公式 推导 文本 当前 提升 解释
+    简介 背景 动机 引言 概述 导言 总览 补充 知识 相关 内容 算法 模型 输入 输出 过程 效果 目前 构造 表现 描述""".split()
+)
+_EN_STOP = set(
+    """a an the and or of to in on for with by from as at is are was were be been being it its this that
+    these those we our you your they their he she his her which who what when where how why not no can
+    could will would should may might must do does did has have had than then so such also into over under
+    more most very via per each other some any all both but if else only just one two three use used using
+    based based new first second let i e g etc vs""".split()
+)
+
+
+def terms(text: str) -> Counter:
+    """The terms of a text (math already removed) with their counts: English words and Chinese bigrams."""
+    out: Counter = Counter()
+    for w in _WORD_RE.findall(text):
+        w = w.lower()
+        if len(w) > 1 and w not in _EN_STOP:
+            out[w] += 1
+    for run in _CJK_RUN_RE.findall(text):
+        for i in range(len(run) - 1):
+            pair = run[i:i + 2]
+            if pair[0] not in _CJK_STOP and pair[1] not in _CJK_STOP and pair not in _CJK_GENERIC:
+                out[pair] += 1
+    return out
+
+
+def compute(posts: dict[int, str]) -> dict[int, list[tuple[int, float, list[str]]]]:
+    """For each post id: up to PER_POST (other id, cosine score, shared terms), best first."""
+    plain = {pid: _MATH_RE.sub(" ", text or "") for pid, text in posts.items()}
+    counts = {pid: terms(text) for pid, text in plain.items()}
+    n = len(counts)
+    df: Counter = Counter()
+    for c in counts.values():
+        df.update(c.keys())
+    vectors: dict[int, dict[str, float]] = {}
+    for pid, c in counts.items():
+        # Terms in a single post relate it to nothing; terms in most posts are not distinctive.
+        weights = {
+            t: (1 + math.log(k)) * math.log(n / df[t])
+            for t, k in c.items()
+            if 1 < df[t] <= max(2, n // 2)
+        }
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
+        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+        vectors[pid] = {t: w / norm for t, w in top}
+    postings: dict[str, list[int]] = defaultdict(list)
+    for pid, vec in vectors.items():
+        for t in vec:
+            postings[t].append(pid)
+    result: dict[int, list[tuple[int, float, list[str]]]] = {}
+    for pid, vec in vectors.items():
+        scores: dict[int, float] = defaultdict(float)
+        for t, w in vec.items():
+            for other in postings[t]:
+                if other != pid:
+                    scores[other] += w * vectors[other][t]
+        best = sorted(
+            ((o, s) for o, s in scores.items() if s >= MIN_SCORE), key=lambda os: (-os[1], os[0])
+        )[:PER_POST]
+        result[pid] = [(o, round(s, 4), _shared(vec, vectors[o], plain[pid], plain[o])) for o, s in best]
+    return result
+
+
+def _shared(a: dict[str, float], b: dict[str, float], text_a: str, text_b: str) -> list[str]:
+    """The shared terms to show, bigrams grown into the longest run both posts contain (高斯分布)."""
+    shown: list[str] = []
+    for t in sorted((t for t in a if t in b), key=lambda t: (-a[t] * b[t], t)):
+        if _CJK_RUN_RE.fullmatch(t):
+            t = _grow(t, text_a, text_b)
+        if any(t in s for s in shown):
+            continue
+        shown = [s for s in shown if s not in t] + [t]
+        if len(shown) == SHOWN_TERMS:
+            break
+    return shown
+
+
+def _word_char(ch: str) -> bool:
+    return bool(_CJK_RUN_RE.fullmatch(ch)) and ch not in _CJK_STOP
+
+
+def _grow(term: str, text_a: str, text_b: str, longest: int = 8) -> str:
+    start = text_a.find(term)
+    if start < 0:
+        return term
+    lo, hi = start, start + len(term)
+    while hi - lo < longest:
+        if hi < len(text_a) and _word_char(text_a[hi]) and text_a[lo:hi + 1] in text_b:
+            hi += 1
+        elif lo > 0 and _word_char(text_a[lo - 1]) and text_a[lo - 1:hi] in text_b:
+            lo -= 1
+        else:
+            break
+    return text_a[lo:hi]
+
+
+def refresh(conn: sqlite3.Connection) -> None:
+    """Recompute the related table for every post (inside the caller's transaction)."""
+    posts = {r[0]: r[1] for r in conn.execute("SELECT id, text FROM posts")}
+    rows = [
+        (pid, rank, other, score, json.dumps(shared, ensure_ascii=False))
+        for pid, found in compute(posts).items()
+        for rank, (other, score, shared) in enumerate(found, start=1)
+    ]
+    conn.execute("DELETE FROM related")
+    conn.executemany(
+        "INSERT INTO related (post_id, rank, other_id, score, terms) VALUES (?, ?, ?, ?, ?)", rows
+    )
+
+
+def for_post(conn: sqlite3.Connection, post_id: int) -> list[dict]:
+    """The post's related posts as stored at import: [{slug, title, score, terms}], best first."""
+    try:
+        rows = conn.execute(
+            "SELECT p.slug, p.title, r.score, r.terms FROM related r JOIN posts p ON p.id = r.other_id"
+            " WHERE r.post_id = ? ORDER BY r.rank",
+            (post_id,),
+        ).fetchall()
+    except sqlite3.OperationalError:  # a database opened read-only before m005 could be applied
+        return []
+    return [
+        {"slug": r[0], "title": r[1], "score": r[2], "terms": json.loads(r[3] or "[]")} for r in rows
+    ]
