@@ -17,6 +17,9 @@ PAGINATION_RE = re.compile(r"^[\d\s.…<>«»‹›|/\-–—]*\d[\d\s.…<>«»
 ELLIPSES = ("...", "…", "。。。")
 # A category line is a short label; anything longer standing above a date is still text.
 MAX_CATEGORY_LEN = 40
+# A listing card shows at most a few hundred characters; a far longer line is not a listing
+# page (a minified file, a dump) and would become a megabyte "post".
+MAX_LINE_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,11 @@ def parse(text: str) -> Capture:
     """Text of a capture → its excerpts, each with the category and date above it."""
     capture = Capture()
     lines = [_strip_edges(ln) for ln in split_lines(text)]
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ValueError(
+                f"line {number} is {len(line):,} characters long: not a listing page (a card is under {MAX_LINE_CHARS:,})"
+            )
     pending_category: str | None = None
     pending_date: str | None = None
     pending_line = 0

@@ -271,7 +271,7 @@ def stats_cmd(
     path = _db_path()
     if not path.exists():
         raise DatabaseError(f"no database at {path} (run kb import, or any reading command)")
-    conn = open_db(path)
+    conn = open_db(path, readonly=not _writable(path))
     data = query.stats(conn)
     if as_json:
         render.print_json(data)

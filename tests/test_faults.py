@@ -1,0 +1,400 @@
+"""Bad days, with real processes: concurrent imports, SIGKILL mid-import, the first schema, a read-only
+database, hostile input files, and the top-level error handler.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CAPTURES, ROOT
+
+FIXTURE_V1 = ROOT / "tests" / "fixtures" / "schema-v1.db"
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+# Root ignores file permissions. Dropping the two capabilities that let it do so makes a
+# chmod bite for the child process, as it would for an ordinary user (setpriv: util-linux).
+UNPRIVILEGED = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if IS_ROOT else []
+
+
+def kb(*args, db: Path | None = None, env: dict | None = None, prefix=(), timeout=300) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    if db is not None:
+        full_env["KB_DB"] = str(db)
+    full_env.update(env or {})
+    return subprocess.run([*prefix, sys.executable, "-m", "kb", *map(str, args)], env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def spawn(*args, db: Path) -> subprocess.Popen:
+    env = dict(os.environ, KB_DB=str(db))
+    return subprocess.Popen([sys.executable, "-m", "kb", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def snapshot(db: Path) -> tuple[list, dict, list]:
+    """What a user sees: every post in order, the counts, and every post's full record."""
+    latest = kb("latest", "--json", "-n", "0", db=db)
+    stats = kb("stats", "--json", db=db)
+    assert latest.returncode == 0 and stats.returncode == 0, (latest.stderr, stats.stderr)
+    posts = json.loads(latest.stdout)
+    conn = sqlite3.connect(db)
+    texts = sorted(conn.execute("SELECT slug, title, text, category, date, truncated FROM posts").fetchall())
+    conn.close()
+    return posts, json.loads(stats.stdout), texts
+
+
+def integrity(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def one_error_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+# ---------------------------------------------------------------- the first schema
+
+
+def test_a_database_of_the_first_schema_is_migrated_on_open(tmp_path):
+    db = tmp_path / "old.db"
+    shutil.copy(FIXTURE_V1, db)
+    old = sqlite3.connect(db)
+    old_posts = sorted(old.execute("SELECT slug, title, text FROM posts").fetchall())
+    old.close()
+    assert len(old_posts) == 20
+
+    r = kb("latest", "--json", "-n", "0", db=db)
+    assert r.returncode == 0, r.stderr
+    assert "importing" not in r.stderr  # an old database with posts is not refilled
+    assert sorted(p["slug"] for p in json.loads(r.stdout)) == [s for s, _, _ in old_posts]
+
+    from kb.db import MIGRATIONS
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    applied = [r[0] for r in conn.execute("SELECT name FROM _migrations")]
+    assert sorted(applied) == sorted(fn.__name__ for fn in MIGRATIONS)
+    assert sorted(conn.execute("SELECT slug, title, text FROM posts").fetchall()) == old_posts
+    conn.close()
+    # The upgraded database takes the remaining captures like any other.
+    r = kb("import", *CAPTURES, "--json", db=db)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(kb("stats", "--json", db=db).stdout)["posts"] == 43
+    assert kb("doctor", db=db).returncode == 0
+
+
+# ---------------------------------------------------------------- concurrency
+
+
+def test_two_concurrent_imports_equal_a_sequential_one(tmp_path):
+    sequential = tmp_path / "seq.db"
+    assert kb("import", *CAPTURES, db=sequential).returncode == 0
+
+    for round_ in range(2):  # a new database (both migrate at once), then a second pair of writers
+        db = tmp_path / f"both{round_}.db"
+        a = spawn("import", *CAPTURES, db=db)
+        b = spawn("import", *CAPTURES, db=db)
+        out_a, err_a = a.communicate(timeout=300)
+        out_b, err_b = b.communicate(timeout=300)
+        assert (a.returncode, b.returncode) == (0, 0), (err_a, err_b)
+        assert "error" not in err_a + err_b
+        assert snapshot(db) == snapshot(sequential)
+        assert integrity(db) == "ok"
+
+
+# ---------------------------------------------------------------- SIGKILL
+
+
+def write_many_captures(folder: Path, n: int) -> None:
+    folder.mkdir()
+    for i in range(n):
+        lines = ["LATEST UPDATES"]
+        for j in range(4):
+            lines += ["Synthetic", f"2025-{1 + i % 12:02d}-{1 + j:02d}",
+                      f"第{i}号合成页面的第{j}篇文章:这里讨论编号{i * 10 + j}的概念与它的推导过程..."]
+        (folder / f"page-{i:04d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path):
+    folder = tmp_path / "many"
+    n = 150
+    write_many_captures(folder, n)
+    db = tmp_path / "killed.db"
+    proc = spawn("import", folder, db=db)
+    committed = 0
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+            committed = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+            conn.close()
+        except sqlite3.Error:
+            committed = 0  # not created or not migrated yet
+        if committed >= 1:
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert 1 <= committed
+
+    assert integrity(db) == "ok"
+    conn = sqlite3.connect(db)
+    done = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+    # Each file is all or nothing: every recorded source has all its sightings.
+    partial = conn.execute(
+        "SELECT COUNT(*) FROM sources s WHERE s.excerpts != (SELECT COUNT(*) FROM sightings WHERE source_id = s.id)"
+    ).fetchone()[0]
+    conn.close()
+    assert done < n, "the import finished before the kill: the test proved nothing"
+    assert partial == 0
+    doctor = kb("doctor", "--json", db=db)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+
+    rerun = kb("import", folder, "--json", db=db)
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads(rerun.stdout)
+    assert report["unchanged_skipped"] == done and report["files_read"] == n - done
+
+    clean = tmp_path / "clean.db"
+    assert kb("import", folder, db=clean).returncode == 0
+    assert snapshot(db) == snapshot(clean)
+    assert json.loads(kb("stats", "--json", db=db).stdout)["posts"] == 4 * n
+
+
+# ---------------------------------------------------------------- read-only
+
+
+@pytest.fixture
+def readonly_db(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "kb.db"
+    assert kb("import", *CAPTURES, db=db).returncode == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["kb.db"]  # closed cleanly: no -wal left
+    db.chmod(0o444)
+    folder.chmod(0o555)
+    yield db
+    folder.chmod(0o755)
+    db.chmod(0o644)
+
+
+def test_read_only_path_reads_but_never_writes(readonly_db, tmp_path):
+    """chmod'ed folder and file, and a process that permissions bind (as root: capabilities dropped)."""
+    before = readonly_db.read_bytes()
+    probe = subprocess.run([*UNPRIVILEGED, sys.executable, "-c", f"open({str(readonly_db)!r}, 'ab')"],
+                           capture_output=True, text=True)
+    assert probe.returncode != 0 and "Permission denied" in probe.stderr  # the chmod really binds
+
+    latest = kb("latest", "--json", "-n", "0", db=readonly_db, prefix=UNPRIVILEGED)
+    assert latest.returncode == 0, latest.stderr
+    posts = json.loads(latest.stdout)
+    assert len(posts) == 43 and latest.stderr == ""
+    show = kb("show", posts[0]["slug"], "--json", db=readonly_db, prefix=UNPRIVILEGED)
+    assert show.returncode == 0 and json.loads(show.stdout)["slug"] == posts[0]["slug"]
+    assert kb("categories", "--json", db=readonly_db, prefix=UNPRIVILEGED).returncode == 0
+    stats = kb("stats", "--json", db=readonly_db, prefix=UNPRIVILEGED)
+    assert stats.returncode == 0 and json.loads(stats.stdout)["posts"] == 43
+    assert kb("doctor", db=readonly_db, prefix=UNPRIVILEGED).returncode == 0
+
+    extra = tmp_path / "new.txt"
+    extra.write_text("一篇新的文章摘录,讲的是只读数据库不能写入的情形...\n", encoding="utf-8")
+    for args in (("import", extra), ("doctor", "--fix")):
+        r = kb(*args, db=readonly_db, prefix=UNPRIVILEGED)
+        assert r.returncode == 1, (args, r.stdout, r.stderr)
+        line = one_error_line(r.stderr)
+        assert line.startswith("kb: error: ") and "read-only" in line and str(readonly_db) in line
+    assert readonly_db.read_bytes() == before
+
+
+def test_reading_command_in_a_read_only_empty_folder_fails_cleanly(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        r = kb("latest", db=folder / "kb.db", prefix=UNPRIVILEGED)
+    finally:
+        folder.chmod(0o755)
+    assert r.returncode == 1
+    line = one_error_line(r.stderr)
+    assert "kb.db" in line and line.startswith("kb: error: ")
+    assert not (folder / "kb.db").exists()
+
+
+def test_kb_readonly_env_protects_a_writable_database(tmp_path):
+    """KB_READONLY=1 opens any database read-only: the same guarantees without chmod."""
+    db = tmp_path / "kb.db"
+    assert kb("import", CAPTURES[0], db=db).returncode == 0
+    before = db.read_bytes()
+    env = {"KB_READONLY": "1"}
+    assert len(json.loads(kb("latest", "--json", "-n", "0", db=db, env=env).stdout)) == 12
+    r = kb("import", CAPTURES[1], db=db, env=env)
+    assert r.returncode == 1 and "read-only" in one_error_line(r.stderr)
+    assert db.read_bytes() == before
+    assert json.loads(kb("stats", "--json", db=db).stdout)["posts"] == 12
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_hostile_files_in_a_folder_import(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for p in CAPTURES:
+        shutil.copy(p, folder / p.name)
+    bad = {
+        "binary.txt": b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4,
+        "empty.txt": b"",
+        "blank.txt": b"\n\r\n   \n",
+        "oneline.txt": ("很长" * (512 * 1024 // 2)).encode("utf-8")[: 1024 * 1024] + b"\n",
+        "undecodable.txt": "LATEST UPDATES\n正常的一行摘录,后面跟着坏字节...\n".encode("utf-8") + b"\x80\xff\xfe\x81\n",
+    }
+    for name, data in bad.items():
+        (folder / name).write_bytes(data)
+    unreadable = folder / "secret.txt"
+    unreadable.write_text("一篇无法读取的文章的摘录,讲的是权限...\n", encoding="utf-8")
+    unreadable.chmod(0o000)
+    loops = folder / "loops"
+    loops.mkdir()
+    (loops / "again").symlink_to(folder, target_is_directory=True)  # a folder loop
+    (folder / "self.txt").symlink_to("self.txt")  # a file symlink that points at itself
+    (folder / "dangling.txt").symlink_to(folder / "gone.txt")
+
+    try:
+        r = kb("import", folder, "--json", db=tmp_path / "kb.db", prefix=UNPRIVILEGED)
+    finally:
+        unreadable.chmod(0o644)
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    report = json.loads(r.stdout)
+    assert report["files_read"] == 5 and report["new_posts"] == 43
+    errors = {os.path.basename(e["path"].rstrip("/")): e["error"] for e in report["errors"]}
+    expected = {**{name: None for name in bad}, "secret.txt": "ermission denied", "self.txt": None,
+                "dangling.txt": None, "again": "symlink loop"}
+    assert set(errors) == set(expected), errors
+    assert "NUL" in errors["binary.txt"] or "not a text file" in errors["binary.txt"]
+    assert "empty" in errors["empty.txt"] and "empty" in errors["blank.txt"]
+    assert "line 1 is 524,288 characters long" in errors["oneline.txt"]
+    assert "cannot decode" in errors["undecodable.txt"]
+    assert "ermission denied" in errors["secret.txt"]
+    # One line on stderr per bad file, each naming it.
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == len(expected)
+    for name in expected:
+        assert sum(1 for line in lines if line.startswith("kb: error: ") and name in line) >= 1, name
+
+
+def test_a_single_bad_file_named_on_the_command_line(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * (1024 * 1024) + b"\n")
+    r = kb("import", big, CAPTURES[0], db=tmp_path / "kb.db")
+    assert r.returncode == 1
+    line = one_error_line(r.stderr)
+    assert line.startswith(f"kb: error: {big}: line 1 is 1,048,576 characters long")
+    assert json.loads(kb("stats", "--json", db=tmp_path / "kb.db").stdout)["posts"] == 12
+
+
+def test_a_folder_given_as_stdin_or_garbage_on_stdin(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "kb", "import", "-"], input=b"\x00\x01\x02binary",
+                       env=dict(os.environ, KB_DB=str(tmp_path / "kb.db")), capture_output=True, timeout=120)
+    assert r.returncode == 1
+    line = one_error_line(r.stderr.decode())
+    assert line.startswith("kb: error: -: ") and "NUL" in line
+
+
+# ---------------------------------------------------------------- the top-level handler
+
+
+def test_not_a_database_is_one_line(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is a text file, not SQLite" * 200)
+    for args in (("latest",), ("stats",), ("import", CAPTURES[0]), ("doctor",)):
+        r = kb(*args, db=junk)
+        assert r.returncode == 1, args
+        line = one_error_line(r.stderr)
+        assert line.startswith("kb: error: ") and "junk.db" in line
+    assert junk.read_bytes() == b"this is a text file, not SQLite" * 200
+
+
+def test_database_of_a_newer_kb(tmp_path):
+    db = tmp_path / "future.db"
+    assert kb("import", CAPTURES[0], db=db).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    r = kb("latest", db=db)
+    assert r.returncode == 1 and "newer kb" in one_error_line(r.stderr)
+
+
+def test_unexpected_error_is_one_line_with_a_debug_hint(tmp_path):
+    """An error kb did not anticipate (a table dropped behind its back) is still one line, and
+    --debug shows the traceback."""
+    db = tmp_path / "kb.db"
+    assert kb("import", CAPTURES[0], db=db).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE sightings")
+    conn.close()
+    r = kb("show", "gumbel", "--json", db=db)
+    assert r.returncode == 1
+    line = one_error_line(r.stderr)
+    assert line.startswith("kb: error: unexpected error: OperationalError") and "--debug" in line
+    debug = kb("--debug", "show", "gumbel", "--json", db=db)
+    assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
+
+
+def test_usage_errors_exit_2_and_version(tmp_path):
+    r = kb("latest", "--since", "yesterday", db=tmp_path / "kb.db")
+    assert r.returncode == 2 and one_error_line(r.stderr).startswith("kb: error: --since")
+    r = kb("latest", "--limit", "lots", db=tmp_path / "kb.db")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    v = kb("--version")
+    from kb import __version__
+
+    assert (v.returncode, v.stdout) == (0, f"kb {__version__}\n")
+
+
+def test_broken_pipe_is_quiet(tmp_path):
+    db = tmp_path / "kb.db"
+    assert kb("import", *CAPTURES, db=db).returncode == 0
+    env = dict(os.environ, KB_DB=str(db))
+    r = subprocess.run(f'"{sys.executable}" -m kb latest -n 0 --json | head -c 10', shell=True,
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.stdout == "[\n  {\n    " and r.stderr == ""
+
+
+def test_interrupt_is_one_line(tmp_path):
+    """Ctrl-C during a long import: exit 130, one line, and the files committed so far stay."""
+    folder = tmp_path / "many"
+    write_many_captures(folder, 150)
+    db = tmp_path / "kb.db"
+    proc = spawn("import", folder, db=db)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+            n = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+            conn.close()
+            if n:
+                break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert one_error_line(err) == "kb: interrupted"
+    assert integrity(db) == "ok"
