@@ -231,6 +231,9 @@ def _definition(text: str, m: re.Match, kind: str) -> str | None:
     if kind == "is" and m.re is _SOWEI_RE:
         start = m.end() - 2
     body = _until_sentence_end(text, start, list_item=kind == "colon")
+    lead = re.match(r"(?:的)?定义为\s*\\\[", body) if kind == "defas" else None
+    if lead and "\\]" in body:  # a formula definition ends with its formula
+        body = body[: body.index("\\]", lead.end()) + 2]
     if kind == "colon":
         body = body.strip()
         if not body or body.startswith(("\\(", "\\[", "[")) or re.match(r"\d", body):

@@ -152,9 +152,11 @@ def question(conn: sqlite3.Connection, cid: str, *, pool: set[str] | None = None
     elif c["kind"] == "alias":
         q.update(question=c["term"], answer=" / ".join(c["aliases"]), accepted=c["aliases"])
     else:
-        choices = [c["definition"], *distractors(conn, c, pool=pool)]
+        # Each definition with its own term blanked: 'X是…X…' must not give itself away.
+        right = mask(c["definition"], names)
+        choices = [right, *(mask(d, other) for d, other in distractors(conn, c, pool=pool))]
         random.Random(cid).shuffle(choices)  # stable per card: --json and the screen agree
-        q.update(question=c["term"], answer=c["definition"], accepted=[c["definition"]], choices=choices)
+        q.update(question=c["term"], answer=right, accepted=[right], choices=choices)
     return q
 
 
@@ -171,8 +173,9 @@ def _script(text: str) -> str:
     return "cjk" if cjk >= 0.3 * max(1, len(text.replace(" ", ""))) else "latin"
 
 
-def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None = None, n: int = 3) -> list[str]:
-    """Three other definitions: same topic when there is one, same script, closest in length.
+def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None = None,
+                n: int = 3) -> list[tuple[str, list[str]]]:
+    """Three other definitions (with their terms): same topic first, same script, closest in length.
 
     Never a definition of the answer's own term or of one of its aliases.
     """
@@ -202,9 +205,9 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
             abs(len(r["definition"]) - len(card["definition"])),
             r["id"],
         )
-        candidates.append((rank, r["definition"]))
+        candidates.append((rank, r["definition"], [r["term"], *json.loads(r["aliases"] or "[]")]))
     candidates.sort()
-    return [d for _, d in candidates[:n]]
+    return [(d, names) for _, d, names in candidates[:n]]
 
 
 # ---------------------------------------------------------------- grading

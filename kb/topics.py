@@ -67,7 +67,7 @@ def resolve(conn: sqlite3.Connection, wanted: str) -> Topic:
         if row["category"].casefold() == key:
             return Topic(row["category"], "category", category=row["category"])
     terms = wanted.split()
-    if post_ids_matching(conn, terms):
+    if _posts_with_all(conn, terms):
         return Topic(wanted, "search", terms)
     raise NotFound(f"no topic, category or post matches {wanted!r}" + _suggest(conn, wanted, known))
 
@@ -90,7 +90,8 @@ def card_ids(conn: sqlite3.Connection, topic: Topic) -> set[str]:
             "SELECT c.id FROM cards c JOIN posts p ON p.id = c.post_id WHERE p.category = ?", (topic.category,)
         )
         return {r[0] for r in rows}
-    posts = post_ids_matching(conn, topic.terms)
+    # A topic's terms are alternatives (flow: normalizing flow, 标准化流 …); typed search terms all must match.
+    posts = _posts_with_all(conn, topic.terms) if topic.source == "search" else post_ids_matching(conn, topic.terms)
     if not posts:
         return set()
     marks = ",".join("?" * len(posts))
@@ -100,6 +101,14 @@ def card_ids(conn: sqlite3.Connection, topic: Topic) -> set[str]:
     # The post is about the topic; the card must be too (a flow post also defines 雅可比行列式).
     wanted = [_norm(t) for t in topic.terms]
     return {r["id"] for r in rows if any(_has_word(f"{r['term']} {r['aliases']} {r['definition']}", w) for w in wanted)}
+
+
+def _posts_with_all(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
+    found: set[int] | None = None
+    for term in terms:
+        ids = post_ids_matching(conn, [term])
+        found = ids if found is None else found & ids
+    return found or set()
 
 
 def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
@@ -117,41 +126,63 @@ def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
     }
 
 
+def _segment():
+    """kb.segment once the search index it belongs to is there; else None (plain jieba, same idea)."""
+    try:
+        from kb import segment
+        from kb.search import post_ids_matching  # noqa: F401 - the sign that search has landed
+    except ImportError:
+        return None
+    return segment
+
+
 def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().strip()
+    seg = _segment()
+    text = seg.normalize(text) if seg else unicodedata.normalize("NFKC", text)
+    return text.casefold().strip()
 
 
 def _has_word(text: str, term: str) -> bool:
-    """Whether term occurs in text starting and ending on word boundaries of the segmentation."""
-    text = _norm(text)
-    if not term or term not in text:
+    """Whether term occurs in text starting and ending on token boundaries of the search segmentation."""
+    norm, bounds = _tokenized(text)
+    if not term or term not in norm:
         return False
-    bounds = _boundaries(text)
-    start = text.find(term)
+    start = norm.find(term)
     while start >= 0:
-        end = start + len(term)
-        if start in bounds and end in bounds:
+        if start in bounds and start + len(term) in bounds:
             return True
-        start = text.find(term, start + 1)
+        start = norm.find(term, start + 1)
     return False
 
 
 @functools.lru_cache(maxsize=512)
-def _boundaries(text: str) -> frozenset[int]:
-    import logging
+def _tokenized(text: str) -> tuple[str, frozenset[int]]:
+    """The comparison form of text and the offsets where its tokens start or end."""
+    seg = _segment()
+    if seg is not None:
+        norm = seg.normalize(text)
+        spans = seg.index_tokens(text)
+    else:
+        import logging
 
-    import jieba
+        import jieba
 
-    jieba.setLogLevel(logging.WARNING)
-    bounds = {0, len(text)}
-    pos = 0
-    for word in jieba.cut(text):
-        pos += len(word)
-        bounds.add(pos)
-    # jieba glues Latin words to neighbouring digits and marks; a Latin word ends where letters do.
-    for m in re.finditer(r"[a-z0-9]+", text):
+        jieba.setLogLevel(logging.WARNING)
+        norm = unicodedata.normalize("NFKC", text)
+        spans, pos = [], 0
+        for word in jieba.cut(norm):
+            spans.append((pos, pos + len(word)))
+            pos += len(word)
+    folded = norm.casefold()
+    if len(folded) != len(norm):  # a character whose case folding is longer: compare uncased
+        folded = norm
+    bounds = {0, len(norm)}
+    for start, end in spans:
+        bounds.update((start, end))
+    # A Latin word ends where its letters do, even when the segmenter glued it to a neighbour.
+    for m in re.finditer(r"[a-z0-9]+", folded):
         bounds.update((m.start(), m.end()))
-    return frozenset(bounds)
+    return folded, frozenset(bounds)
 
 
 def overview(conn: sqlite3.Connection) -> list[dict]:

@@ -1,0 +1,300 @@
+"""Card extraction (precision and recall on the labelled set), card identity across re-imports, export.
+
+Uses real databases under tmp_path and the real CLI.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kb import cards, quiz
+
+GOLD = Path(__file__).parent / "data" / "definitions.yaml"
+
+
+def _key(term: str) -> str:
+    return re.sub(r"[\s\-_]+", "", unicodedata.normalize("NFKC", term)).casefold()
+
+
+def _names(term: str, aliases: list[str]) -> set[str]:
+    return {_key(term), *(_key(a) for a in aliases)}
+
+
+def _posts(db: Path) -> dict[str, str]:
+    """slug → the gold set's post key (first 24 characters of the stripped excerpt)."""
+    conn = sqlite3.connect(db)
+    try:
+        return {slug: text.strip()[:24] for slug, text in conn.execute("SELECT slug, text FROM posts")}
+    finally:
+        conn.close()
+
+
+def test_extraction_precision_and_recall_on_the_labelled_set(kb, imported, capsys):
+    """A predicted definition is right when the gold set has one in the same post naming the same
+    term (or sharing an alias: 'n-gram 语言模型 (language model)' and '语言模型 (language model)' are
+    one concept). Rows labelled `other` are worded outside the patterns the extractor looks for:
+    a prediction that hits one still counts as right, but recall is required over the
+    pattern-expressible rows only; recall over all rows is printed alongside.
+    """
+    gold = yaml.safe_load(GOLD.read_text(encoding="utf-8"))
+    post_of = _posts(imported)
+    assert set(g["post"] for g in gold) <= set(post_of.values())
+    predicted = [c for c in kb("cards", "--json").json() if c["kind"] == "definition"]
+    assert predicted
+
+    def hits(card, row):
+        return post_of[card["slug"]] == row["post"] and bool(
+            _names(card["term"], card["aliases"]) & _names(row["term"], row["aliases"])
+        )
+
+    right = [c for c in predicted if any(hits(c, g) for g in gold)]
+    wrong = [(c["slug"], c["term"]) for c in predicted if c not in right]
+    expressible = [g for g in gold if g["pattern"] != "other"]
+    found = [g for g in expressible if any(hits(c, g) for c in predicted)]
+    found_all = [g for g in gold if any(hits(c, g) for c in predicted)]
+    precision = len(right) / len(predicted)
+    recall = len(found) / len(expressible)
+    with capsys.disabled():
+        print(
+            f"\nextraction: precision {precision:.3f} ({len(right)}/{len(predicted)}), "
+            f"recall {recall:.3f} over pattern rows ({len(found)}/{len(expressible)}), "
+            f"{len(found_all) / len(gold):.3f} over all rows incl. `other` ({len(found_all)}/{len(gold)})"
+        )
+        missed = [(g["post"][:12], g["term"]) for g in expressible if g not in found]
+        print(f"  wrong: {wrong}\n  missed: {missed}")
+    assert precision >= 0.9, wrong
+    assert recall >= 0.9
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这就是一种非常重要的方法,可以用于很多任务。",
+        "它是一种基于变换的模型,可以生成样本。",
+        "我们就是要解决这个问题,才提出了新方法。",
+        "本文是指在训练过程中加入噪声的做法。",
+        "不得不说,flow模型是一个在设计上非常精巧的模型。",
+        "MAE是kaiming继MOCO之后在自监督学习领域的又一力作。",
+        "也就是可以利用完整的视频检测动作发生的时间。",
+        "这幅图对比的是输入的特征:它们很相似,但不完全一样。",
+        "生成模型的难题就是判断生成分布与真实分布的相似度。",
+    ],
+)
+def test_pronoun_filler_and_evaluative_subjects_give_no_card(text):
+    assert cards.extract(text) == []
+
+
+def test_each_wording_gives_the_term_its_alias_and_definition():
+    text = (
+        "基本概念 互信息(Mutual Information):表示两个变量之间的关系。"
+        "而 Diffusion Model 是一种通过逐步去噪来生成样本的模型。"
+        "所谓过拟合,就是模型在训练集上表现很好而在测试集上表现差。"
+        "这里的混合精度训练是指同时使用单精度和半精度进行训练。"
+        "Wasserstein距离的定义为两个分布之间最优传输的最小成本。"
+        "Self-Supervised Learning ,又称为自监督学习。而 Self-Supervised Learning 是无监督学习里面的一种方法。"
+    )
+    got = {d.term: d for d in cards.extract(text)}
+    assert got["互信息"].aliases == ["Mutual Information"]
+    assert got["互信息"].definition == "表示两个变量之间的关系。"
+    assert got["Diffusion Model"].definition.startswith("是一种通过逐步去噪")
+    assert got["过拟合"].definition.startswith("就是模型在训练集上")
+    assert got["混合精度训练"].pattern == "是指"
+    assert "Wasserstein距离" in got
+    assert got["Self-Supervised Learning"].aliases == ["自监督学习"]
+    assert set(got) == {"互信息", "Diffusion Model", "过拟合", "混合精度训练", "Wasserstein距离",
+                        "Self-Supervised Learning"}
+
+
+def test_fullwidth_punctuation_is_normalized_before_matching():
+    (d,) = cards.extract("互信息（Mutual Information）：表示两个变量之间的关系。")
+    assert (d.term, d.aliases) == ("互信息", ["Mutual Information"])
+
+
+def test_a_definition_inside_a_parenthesis_ends_with_it():
+    (d,) = cards.extract("属于感知器(感知器本身就是一个很简单的神经网络,也许有人不同意) 要想激活它")
+    assert d.term == "感知器"
+    assert d.definition == "就是一个很简单的神经网络,也许有人不同意"
+
+
+def test_a_formula_is_never_cut():
+    formula = "\\[" + "a+b," * 60 + "c\\]"
+    (d,) = cards.extract("那么Wasserstein距离的定义为 " + formula + " 事实上")
+    assert d.definition.endswith("c\\]")
+
+
+def test_card_kinds_and_one_card_set_per_term(kb, imported):
+    all_cards = kb("cards", "--json").json()
+    by_term: dict[tuple, set] = {}
+    for c in all_cards:
+        by_term.setdefault((c["slug"], c["term"]), set()).add(c["kind"])
+        assert set(c) == {"id", "slug", "term", "aliases", "definition", "kind"}
+    mi = [c for c in all_cards if c["term"] == "互信息"]
+    assert {c["kind"] for c in mi} == {"definition", "reverse", "alias", "choice"}
+    assert by_term[("flow-encoder-decoder-2f58", "flow")] == {"definition", "reverse", "choice"}
+    assert len({c["id"] for c in all_cards}) == len(all_cards)
+
+
+# ---------------------------------------------------------------- identity and history
+
+CAPTURE = "Deep Learning\n2026-01-02\n互信息(Mutual Information):表示两个变量之间的关系\n"
+LONGER = (
+    "Deep Learning\n2026-01-02\n互信息(Mutual Information):表示两个变量之间的关系,以及它们相互依赖的程度。"
+    "对比损失(contrastive loss):计算成对样本的匹配程度。\n"
+)
+
+
+def _db(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def test_card_ids_survive_a_changed_definition_and_keep_their_reviews(kb, tmp_path):
+    src = tmp_path / "cap.txt"
+    src.write_text(CAPTURE, encoding="utf-8")
+    assert kb("import", src).code == 0
+    first = {c["kind"]: c for c in kb("cards", "--json").json()}
+    db = tmp_path / "kbhome" / "kb.db"
+    conn = _db(db)
+    quiz.review(conn, first["definition"]["id"], 3, mode="definition")
+    # The same post captured again, longer: its definition text changes, its card does not.
+    src.write_text(LONGER, encoding="utf-8")
+    assert kb("import", src).code == 0
+    after = kb("cards", "--json").json()
+    mi = {c["kind"]: c for c in after if c["term"] == "互信息"}
+    assert {k: c["id"] for k, c in mi.items()} == {k: c["id"] for k, c in first.items()}
+    assert mi["definition"]["definition"] == "表示两个变量之间的关系,以及它们相互依赖的程度。"
+    assert {c["term"] for c in after} == {"互信息", "对比损失"}
+    assert kb("stats", "--json").json()["reviews"] == 1
+    assert conn.execute("SELECT card_id FROM reviews").fetchone()[0] == first["definition"]["id"]
+
+
+def test_doctor_fix_rebuilds_cards_without_losing_reviews(kb, imported):
+    conn = _db(imported)
+    ids = [c["id"] for c in kb("cards", "--json").json()][:3]
+    for cid in ids:
+        quiz.review(conn, cid, 3, mode="definition")
+    before = kb("cards", "--json").json()
+    r = kb("doctor", "--fix")
+    assert r.code in (0, 1), r
+    assert kb("cards", "--json").json() == before
+    assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 3
+    assert conn.execute("SELECT COUNT(*) FROM card_schedule").fetchone()[0] == 3
+
+
+def test_a_card_no_longer_found_is_kept_only_if_reviewed(kb, tmp_path):
+    src = tmp_path / "cap.txt"
+    src.write_text(LONGER, encoding="utf-8")
+    assert kb("import", src).code == 0
+    db = tmp_path / "kbhome" / "kb.db"
+    conn = _db(db)
+    reviewed = next(c["id"] for c in kb("cards", "--json").json() if c["term"] == "互信息" and c["kind"] == "definition")
+    quiz.review(conn, reviewed, 1, mode="definition")
+    # The post's text loses both definitions (as a re-derivation from a different text would).
+    conn.execute("UPDATE posts SET text = '没有定义的文字。'")
+    cards.rebuild(conn)
+    rows = conn.execute("SELECT id, active FROM cards").fetchall()
+    assert [(r["id"], r["active"]) for r in rows] == [(reviewed, 0)]
+    assert kb("cards", "--json").json() == []
+    assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 1
+
+
+# ---------------------------------------------------------------- topics
+
+
+def test_topic_matching_is_by_whole_words_not_substrings(kb, tmp_path, imported):
+    noise = tmp_path / "noise.txt"
+    noise.write_text(
+        "视频流是指连续不断传输的视频数据,常用于在线检测。\n"
+        "训练流程是指从数据准备到模型评估的一系列步骤。\n",
+        encoding="utf-8",
+    )
+    assert kb("import", noise).code == 0
+    terms = {c["term"] for c in kb("cards", "--json").json()}
+    assert {"视频流", "训练流程"} <= terms
+    flow = kb("cards", "--topic", "flow", "--json").json()
+    assert {(c["slug"], c["term"]) for c in flow} == {
+        ("flow-encoder-decoder-2f58", "flow"),
+        ("flowbased-models-10c7", "Normalizing Flow"),
+        ("normalizing-flow-data-fefc", "Normalizing flow"),
+        ("normalizing-flow-data-fefc", "rectified flow"),
+    }
+
+
+def test_a_category_is_a_topic(kb, imported):
+    cats = kb("categories", "--json").json()
+    conn = _db(imported)
+    for cat in (c["category"] for c in cats):
+        got = {c["slug"] for c in kb("cards", "--topic", cat, "--json").json()}
+        want = {r[0] for r in conn.execute(
+            "SELECT DISTINCT c.slug FROM cards c JOIN posts p ON p.id = c.post_id WHERE p.category = ?", (cat,))}
+        assert got == want
+
+
+def test_an_unknown_topic_is_an_error_with_suggestions(kb, imported):
+    r = kb("quiz", "--topic", "Deep Lerning", "--json")
+    assert r.code == 1
+    assert r.stdout == ""
+    assert r.stderr.startswith("kb: error: no topic, category or post matches 'Deep Lerning'")
+    assert "Deep Learning" in r.stderr.split("did you mean:")[1]
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_search_terms_are_a_topic_when_every_term_matches(kb, imported):
+    got = {c["term"] for c in kb("cards", "--topic", "互信息", "--json").json()}
+    assert got == {"互信息"}
+    assert kb("cards", "--topic", "互信息 扩散模型", "--json").code == 1
+
+
+# ---------------------------------------------------------------- export
+
+
+def test_export_apkg_is_an_anki_package_with_stable_guids(kb, imported, tmp_path):
+    paths = [tmp_path / "a.apkg", tmp_path / "b.apkg"]
+    for p in paths:
+        r = kb("cards", "export", "--format", "apkg", p)
+        assert r.code == 0, r
+    n_defs = len([c for c in kb("cards", "--json").json() if c["kind"] == "definition"])
+    guids = []
+    for p in paths:
+        with zipfile.ZipFile(p) as z:
+            assert "collection.anki2" in z.namelist()
+            z.extract("collection.anki2", tmp_path / p.stem)
+        conn = sqlite3.connect(tmp_path / p.stem / "collection.anki2")
+        rows = conn.execute("SELECT guid, flds FROM notes ORDER BY guid").fetchall()
+        assert len(rows) == n_defs
+        assert any(f.startswith("互信息\x1f表示两个变量") for _, f in rows)
+        guids.append([g for g, _ in rows])
+        conn.close()
+    assert guids[0] == guids[1]
+    assert len(set(guids[0])) == n_defs
+
+
+def test_export_tsv_has_anki_header_lines_and_one_note_per_line(kb, imported, tmp_path):
+    out = tmp_path / "cards.tsv"
+    assert kb("cards", "export", "--format", "tsv", out).code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#separator:tab"
+    assert "#columns:guid\tterm\tdefinition\taliases\tslug" in lines
+    body = [ln for ln in lines if not ln.startswith("#")]
+    assert len(body) == len([c for c in kb("cards", "--json").json() if c["kind"] == "definition"])
+    assert all(len(ln.split("\t")) == 5 for ln in body)
+
+
+def test_export_json_and_errors(kb, imported, tmp_path):
+    out = tmp_path / "cards.json"
+    assert kb("cards", "export", "--format", "json", out).code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert "互信息" in out.read_text(encoding="utf-8")  # not \u-escaped
+    assert {c["kind"] for c in data} == {"definition"}
+    r = kb("cards", "export", "--format", "pdf", out)
+    assert r.code == 2 and "unknown export format" in r.stderr
+    r = kb("cards", "export", "--format", "tsv", tmp_path / "missing" / "x.tsv")
+    assert r.code == 1 and r.stderr.startswith("kb: error: cannot write")

@@ -1,0 +1,188 @@
+"""The quiz: FSRS scheduling, grading typed answers, sessions through the real CLI (piped input).
+
+The pseudo-terminal session is in test_quiz_pty.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from kb import quiz
+from kb.db import open_db
+
+T0 = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def _conn(db):
+    return open_db(db)
+
+
+def _first(kb, mode="flashcard", n=1):
+    return kb("quiz", "--mode", mode, "--json", "-n", n).json()
+
+
+def _reviews(db):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT card_id, rating, mode, answer FROM reviews ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------- scheduling
+
+
+def test_fsrs_state_after_a_sequence_of_ratings(kb, imported):
+    conn = _conn(imported)
+    cid = _first(kb)[0]["card_id"]
+    minute = dt.timedelta(minutes=1)
+    # FSRS v6 defaults: learning steps of 1 and 10 minutes, then days in the Review state.
+    r = quiz.review(conn, cid, 3, mode="definition", now=T0)
+    assert (r["state"], r["due"]) == ("Learning", (T0 + 10 * minute).isoformat())
+    r = quiz.review(conn, cid, 1, mode="definition", now=T0 + 10 * minute)
+    assert (r["state"], r["due"]) == ("Learning", (T0 + 11 * minute).isoformat())
+    r = quiz.review(conn, cid, 3, mode="definition", now=T0 + 11 * minute)
+    assert (r["state"], r["due"]) == ("Learning", (T0 + 21 * minute).isoformat())
+    r = quiz.review(conn, cid, 3, mode="definition", now=T0 + 21 * minute)
+    assert r["state"] == "Review"
+    first_interval = dt.datetime.fromisoformat(r["due"]) - (T0 + 21 * minute)
+    assert first_interval >= dt.timedelta(days=1)
+    due = dt.datetime.fromisoformat(r["due"])
+    r = quiz.review(conn, cid, 3, mode="definition", now=due)
+    assert dt.datetime.fromisoformat(r["due"]) - due > first_interval  # a recalled card comes back later
+    conn.close()
+    # The state is in the database, not in the process: a new connection sees it.
+    again = _conn(imported)
+    state = quiz.schedule_of(again, cid)
+    assert state["state"] == 2 and state["stability"] > 0
+    assert [row[1] for row in _reviews(imported)] == [3, 1, 3, 3, 3]
+
+
+def test_easy_on_a_new_card_skips_learning(kb, imported):
+    conn = _conn(imported)
+    cid = _first(kb)[0]["card_id"]
+    r = quiz.review(conn, cid, 4, mode="definition", now=T0)
+    assert r["state"] == "Review"
+    assert dt.datetime.fromisoformat(r["due"]) - T0 >= dt.timedelta(days=1)
+
+
+def test_review_times_must_be_utc_and_ratings_1_to_4(kb, imported):
+    from kb.errors import UsageError
+
+    conn = _conn(imported)
+    cid = _first(kb)[0]["card_id"]
+    with pytest.raises(UsageError):
+        quiz.review(conn, cid, 5, mode="definition", now=T0)
+    assert _reviews(imported) == []
+
+
+def test_due_cards_come_first_then_new_ones_up_to_the_daily_limit(kb, imported):
+    conn = _conn(imported)
+    ids = [q["card_id"] for q in _first(kb, n=30)]
+    assert len(ids) == 20  # 28 new definition cards, 20 a day
+    now = quiz.now_utc()
+    quiz.review(conn, ids[5], 1, mode="definition", now=now - dt.timedelta(minutes=5))
+    picked = quiz.pick(conn, kinds=("definition",), pool=None, count=30, now=now)
+    assert picked["ids"][0] == ids[5]  # due again (Again: one minute)
+    assert picked["due"] == 1
+    assert len(picked["ids"]) == 1 + 19  # one new card was introduced today already
+    assert quiz.pick(conn, kinds=("definition",), pool=None, count=30, now=now, new_per_day=1)["ids"] == [ids[5]]
+
+
+# ---------------------------------------------------------------- grading
+
+
+@pytest.mark.parametrize(
+    "given, accepted, verdict",
+    [
+        ("Normalizing Flow", ["Normalizing flow"], "right"),
+        ("normalizing-flow!", ["Normalizing flow"], "right"),  # punctuation and case do not count
+        ("normalizng flw", ["Normalizing flow"], "right"),  # two small typos in a Latin term
+        ("normalizng flwo", ["Normalizing flow"], "near"),  # three edits: no longer a typo
+        ("normal flow", ["Normalizing flow"], "near"),
+        ("ＭＵＴＵＡＬ Information", ["Mutual Information"], "right"),  # NFKC
+        ("标准化流", ["Normalizing flow", "标准化流"], "right"),  # an accepted alias
+        ("标准化", ["标准化流"], "near"),  # Chinese: no typo allowance
+        ("标准流化", ["标准化流"], "near"),
+        ("卷积网络", ["标准化流"], "wrong"),
+        ("", ["标准化流"], "wrong"),
+    ],
+)
+def test_grading_typed_answers(given, accepted, verdict):
+    assert quiz.grade_typed(given, accepted)["verdict"] == verdict
+
+
+# ---------------------------------------------------------------- sessions (piped input)
+
+
+def test_a_piped_session_records_each_grade(kb, imported):
+    first_two = [q["card_id"] for q in _first(kb, n=2)]
+    r = kb("quiz", input="\n3\n\n4\nq\n")
+    assert r.code == 0, r
+    assert "card 1 of 10" in r.stdout and "reviewed 2 · right 2" in r.stdout
+    assert [(c, rating) for c, rating, _, _ in _reviews(imported)] == [(first_two[0], 3), (first_two[1], 4)]
+    stats = kb("stats", "--json").json()
+    assert (stats["reviews"], stats["due"], stats["retention"]) == (2, 0, 1.0)
+    # Graded cards are not due yet: the next session starts with the next new card.
+    assert _first(kb)[0]["card_id"] not in first_two
+
+
+def test_json_and_cram_record_nothing(kb, imported):
+    before = _first(kb, n=3)
+    assert all(set(q) == {"card_id", "kind", "question", "answer", "slug", "term", "choices"} for q in before)
+    r = kb("quiz", "--cram", input="\n1\n\n1\nq\n")
+    assert r.code == 0 and "cram: nothing recorded" in r.stdout
+    assert _reviews(imported) == []
+    assert _first(kb, n=3) == before
+
+
+def test_typed_session_accepts_a_typo_and_asks_about_a_near_miss(kb, imported):
+    qs = _first(kb, mode="typed", n=2)
+    assert qs[0]["kind"] == "alias" and qs[0]["answer"] == "Representation Learning"
+    assert qs[1]["kind"] == "reverse" and qs[1]["answer"] == "表示学习"
+    assert "表示学习" not in qs[1]["question"]  # the term is blanked out of its definition
+    r = kb("quiz", "--mode", "typed", input="Representaton Learning\n表示\ny\nq\n")
+    assert r.code == 0, r
+    assert "typo" in r.stdout and "close:" in r.stdout
+    assert [(rating, answer) for _, rating, _, answer in _reviews(imported)] == [
+        (3, "Representaton Learning"),
+        (2, "表示"),
+    ]
+
+
+def test_choice_questions_have_four_choices_never_an_alias_of_the_answer(kb, imported):
+    qs = _first(kb, mode="choice", n=20)
+    assert qs
+    all_cards = kb("cards", "--json").json()
+    for q in qs:
+        assert len(q["choices"]) == 4 and len(set(q["choices"])) == 4
+        assert q["answer"] in q["choices"]
+        assert q["term"] not in q["answer"]
+        same = {c["definition"] for c in all_cards if c["term"] == q["term"] or q["term"] in c["aliases"]}
+        assert not same & (set(q["choices"]) - {q["answer"]})
+    # 互信息 is defined in two posts: neither is offered as a wrong answer for the other.
+    mi = [q for q in qs if q["term"] == "互信息"]
+    assert len(mi) == 2
+    for q in mi:
+        assert not any("两个变量" in c for c in q["choices"] if c != q["answer"])
+    r = kb("quiz", "--mode", "choice", input="1\n2\n3\nq\n")
+    assert r.code == 0
+    assert len(_reviews(imported)) == 3
+
+
+def test_bad_options_are_usage_errors(kb, imported):
+    r = kb("quiz", "--mode", "oral")
+    assert r.code == 2 and r.stderr.startswith("kb: error: unknown mode 'oral'")
+    assert kb("quiz", "--count", "0").code == 2
+
+
+def test_post_text_reaches_the_screen_cleaned_and_unstyled(kb, tmp_path):
+    cap = tmp_path / "evil.txt"
+    cap.write_text("卷积网络(ConvNet [bold]x[/bold]):\x1b[31m通过卷积核提取局部特征的网络。\n", encoding="utf-8")
+    assert kb("import", cap).code == 0
+    r = kb("quiz", input="\nq\n")
+    assert r.code == 0
+    assert "\x1b" not in r.stdout
+    assert "[bold]x[/bold]" in r.stdout
