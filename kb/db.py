@@ -147,6 +147,19 @@ def m005_related_posts(db) -> None:
     related.refresh(db.conn)
 
 
+@migration
+def m002_search_index(db) -> None:
+    # Columns hold the text's tokens joined by U+200B (kb.segment.SEP), which unicode61 splits
+    # on; '+' and '#' are word characters so that C++ and C# stay whole words. The index fills
+    # itself on the next import or search (kb.search.ensure_index), not here: cutting text is slow.
+    db.execute("CREATE VIRTUAL TABLE search_fts USING fts5(title, body, tokenize = \"unicode61 tokenchars '+#'\")")
+    # Every index word with its count: queries are cut against it instead of loading jieba.
+    db.execute("CREATE TABLE search_words (word TEXT PRIMARY KEY, cnt INTEGER NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE search_synonyms (grp INTEGER NOT NULL, term TEXT NOT NULL, key TEXT NOT NULL)")
+    db.execute("CREATE INDEX search_synonyms_key ON search_synonyms (key)")
+    db.execute("CREATE INDEX search_synonyms_grp ON search_synonyms (grp)")
+
+
 def schema_version() -> int:
     return len(MIGRATIONS)
 

@@ -27,6 +27,16 @@ STDIN = "-"
 POST_HOOKS: list[Callable[[sqlite3.Connection, list[int]], None]] = []
 
 
+def _search_hook(conn: sqlite3.Connection, post_ids: list[int]) -> None:
+    from kb import search
+
+    search.index_posts(conn, post_ids)
+
+
+# First: later hooks (quiz topics) may look posts up through the search index.
+POST_HOOKS.append(_search_hook)
+
+
 def _cards_hook(conn: sqlite3.Connection, post_ids: list[int]) -> None:
     from kb import cards  # extraction needs jieba: loaded only when posts change
 

@@ -1,0 +1,261 @@
+"""Words for search: normalization, jieba segmentation for the index, and query segmentation.
+
+The index is cut by jieba's algorithm and dictionary (via rjieba) plus kb's domain dictionary; queries are cut against the index's own vocabulary, so a query never loads jieba.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+import sqlite3
+import unicodedata
+from pathlib import Path
+from typing import Iterable
+
+# Joins the index's tokens: FTS5's unicode61 tokenizer splits on it, and removing it gives
+# back the text character for character.
+SEP = "\u200b"
+# Bumped whenever the way text is cut changes, so that existing indexes rebuild themselves.
+SEGMENTER_VERSION = "1"
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Pieces of normalized text: programming-language names kept whole (C++, C#, F#), Latin
+# words and numbers, runs of Chinese (handed to the segmenter), any other single character.
+_PIECE_RE = re.compile(
+    rf"(?P<lang>[a-z](?:\+\+|#)(?![a-z0-9+#]))|(?P<word>[a-z0-9]+)|(?P<cjk>[{_CJK}]+)|(?P<other>\S)",
+    re.IGNORECASE,
+)
+_CJK_RE = re.compile(rf"[{_CJK}]")
+
+
+def data_dir() -> Path:
+    from kb import paths
+
+    return paths.bundled_data()
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """Traditional → simplified, one character for one (data/t2s.json, made by scripts/mine_dictionary.py)."""
+    raw = json.loads((data_dir() / "t2s.json").read_text(encoding="utf-8"))
+    return str.maketrans(raw["traditional"], raw["simplified"])
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width), traditional → simplified, one character for one.
+
+    The result has exactly the length of the input, so a position in it is a position in
+    the original text: snippets are cut from the original by the normalized text's offsets.
+    Characters whose NFKC form is longer (ligatures, ①) are kept as they are; case is folded
+    by FTS5's tokenizer and by query_tokens.
+    """
+    if not text:
+        return ""
+    out = []
+    for ch in text:
+        if ch == SEP:
+            out.append(" ")
+            continue
+        if ch.isascii():
+            out.append(ch)
+            continue
+        n = unicodedata.normalize("NFKC", ch)
+        out.append(n if len(n) == 1 else ch)
+    result = "".join(out)
+    if _CJK_RE.search(result):
+        result = result.translate(_t2s_table())
+    return result
+
+
+def pieces(norm: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of each piece of normalized text; white space is no piece."""
+    return [(m.start(), m.end(), m.lastgroup) for m in _PIECE_RE.finditer(norm)]
+
+
+def has_word_char(token: str) -> bool:
+    """Whether a token can match anything: it holds a letter or a digit."""
+    return any(ch.isalnum() for ch in token)
+
+
+# ---------------------------------------------------------------- the domain dictionary
+
+
+def dictionary_path() -> Path:
+    return data_dir() / "dictionary.json"
+
+
+def synonyms_path() -> Path:
+    return data_dir() / "synonyms.yaml"
+
+
+def dictionary_hash() -> str:
+    """What the index depends on besides the posts: segmenter version, dictionary, synonyms."""
+    h = hashlib.sha256(SEGMENTER_VERSION.encode())
+    for path in (dictionary_path(), synonyms_path()):
+        h.update(b"\0" + path.name.encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"(missing)")
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def load_dictionary() -> dict:
+    """data/dictionary.json: {"words": [[word, freq], ...], "pairs": [[chinese, english], ...]}."""
+    try:
+        return json.loads(dictionary_path().read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"words": [], "pairs": []}
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    """jieba's algorithm and dictionary (rjieba, the Rust port), plus the domain words."""
+    import rjieba
+
+    seg = rjieba.Jieba()
+    for word, freq in load_dictionary()["words"]:
+        seg.add_word(normalize(word), int(freq), None)
+    return seg
+
+
+# ---------------------------------------------------------------- index side
+
+
+def index_tokens(text: str) -> list[tuple[int, int]]:
+    """Token spans (start, end) of text, cut the index's way (text is normalized first)."""
+    norm = normalize(text)
+    spans: list[tuple[int, int]] = []
+    seg = None
+    for start, end, kind in pieces(norm):
+        if kind == "cjk":
+            if end - start == 1:
+                spans.append((start, end))
+                continue
+            seg = seg or _jieba()
+            pos = start
+            for word in seg.cut(norm[start:end]):
+                spans.append((pos, pos + len(word)))
+                pos += len(word)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def index_text(text: str) -> str:
+    """The form stored in the FTS index: normalized text with SEP at every token boundary.
+
+    Removing SEP gives the normalized text back, aligned character for character with text.
+    """
+    norm = normalize(text or "")
+    if not norm:
+        return ""
+    cuts = set()
+    for start, end in index_tokens(text):
+        cuts.add(start)
+        cuts.add(end)
+    out = []
+    prev = 0
+    for cut in sorted(cuts):
+        if 0 < cut < len(norm):
+            out.append(norm[prev:cut])
+            out.append(SEP)
+            prev = cut
+    out.append(norm[prev:])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- query side
+
+
+def fold(token: str) -> str:
+    return token.casefold()
+
+
+def query_tokens(conn: sqlite3.Connection | None, text: str, vocab: "Vocabulary | None" = None) -> list[str]:
+    """The words of a query, cut like the index cut the posts, without loading jieba.
+
+    Latin words and numbers are split as in the index. A run of Chinese is cut into the
+    most probable sequence of words of the index's vocabulary (unigram model, counts from
+    the index itself: jieba's own method over a dictionary of only the words that can match);
+    characters that start no known word stand alone. Tokens without a letter or digit are dropped.
+    """
+    norm = normalize(text)
+    vocab = vocab or Vocabulary(conn)
+    out: list[str] = []
+    for start, end, kind in pieces(norm):
+        piece = norm[start:end]
+        if kind == "cjk":
+            out.extend(vocab.cut(piece))
+        elif has_word_char(piece):
+            out.append(fold(piece))
+    return out
+
+
+class Vocabulary:
+    """The index's words and their counts, looked up lazily (only substrings of the query)."""
+
+    MAX_WORD = 12
+
+    def __init__(self, conn: sqlite3.Connection | None):
+        self.conn = conn
+        self._counts: dict[str, int] = {}
+        self._total: int | None = None
+
+    def total(self) -> int:
+        if self._total is None:
+            n = 0
+            if self.conn is not None:
+                try:
+                    row = self.conn.execute("SELECT value FROM meta WHERE key = 'search_tokens'").fetchone()
+                    n = int(row[0]) if row and row[0] else 0
+                except sqlite3.DatabaseError:
+                    n = 0
+            self._total = max(n, 1)
+        return self._total
+
+    def counts(self, words: Iterable[str]) -> dict[str, int]:
+        missing = [w for w in set(words) if w not in self._counts]
+        if missing and self.conn is not None:
+            for i in range(0, len(missing), 500):
+                chunk = missing[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                try:
+                    rows = self.conn.execute(
+                        f"SELECT word, cnt FROM search_words WHERE word IN ({marks})", chunk
+                    ).fetchall()
+                except sqlite3.DatabaseError:
+                    rows = []
+                for term, cnt in rows:
+                    self._counts[term] = cnt
+        for w in missing:
+            self._counts.setdefault(w, 0)
+        return {w: self._counts[w] for w in words}
+
+    def cut(self, run: str) -> list[str]:
+        """Most probable cut of a Chinese run into known words (jieba's DAG + route)."""
+        n = len(run)
+        subs = [run[i:j] for i in range(n) for j in range(i + 2, min(n, i + self.MAX_WORD) + 1)]
+        known = {w for w, c in self.counts(subs).items() if c > 0}
+        logtotal = math.log(self.total())
+        # best[i]: (log probability of the best cut of run[i:], end of its first word)
+        best: list[tuple[float, int]] = [(0.0, n)] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            single = self._counts.get(run[i]) if run[i] in self._counts else None
+            if single is None:
+                single = self.counts([run[i]])[run[i]]
+            options = [(math.log(single or 1) - logtotal + best[i + 1][0], i + 1)]
+            for j in range(i + 2, min(n, i + self.MAX_WORD) + 1):
+                if run[i:j] in known:
+                    options.append((math.log(self._counts[run[i:j]]) - logtotal + best[j][0], j))
+            best[i] = max(options)
+        words = []
+        i = 0
+        while i < n:
+            j = best[i][1]
+            words.append(run[i:j])
+            i = j
+        return words
