@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from kb import __version__
-from kb.completion import complete_category, complete_slug
+from kb.completion import complete_category, complete_slug, complete_topic
 from kb.errors import KbError
 
 app = typer.Typer(
@@ -68,6 +68,10 @@ def guarded(fn):
             if state.debug:
                 traceback.print_exc()
                 raise typer.Exit(1)
+            if type(exc).__name__ == "OperationalError" and "readonly database" in str(exc):
+                # SQLite refusing a write (read-only file or folder, KB_READONLY) is the user's
+                # setup, not a bug: say so plainly.
+                fail(f"the database {_db_path()} is read-only here: this command needs to write to it")
             fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
 
     return wrapper
@@ -334,7 +338,7 @@ def _topic_pool(conn, topic: Optional[str]) -> Optional[set]:
 
 @command("quiz")
 def quiz_cmd(
-    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="A topic (kb topics), a category, or search terms.")] = None,
+    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="A topic (kb topics), a category, or search terms.", autocompletion=complete_topic)] = None,
     mode: Annotated[str, typer.Option("--mode", "-m", help="flashcard, typed, choice or mixed.")] = "flashcard",
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many cards this session.")] = 10,
     cram: Annotated[bool, typer.Option("--cram", help="Practise without touching the schedule (nothing is recorded).")] = False,
@@ -366,7 +370,7 @@ app.add_typer(cards_app, name="cards")
 @guarded
 def cards_cmd(
     ctx: typer.Context,
-    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic, category or search terms.")] = None,
+    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic, category or search terms.", autocompletion=complete_topic)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the cards (kb cards export writes them for Anki)."""
@@ -387,7 +391,7 @@ def cards_cmd(
 def cards_export_cmd(
     path: Annotated[Path, typer.Argument(help="The file to write.", show_default=False)],
     fmt: Annotated[str, typer.Option("--format", "-f", help="apkg (Anki package), tsv (Anki text import) or json.")] = "apkg",
-    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic, category or search terms.")] = None,
+    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic, category or search terms.", autocompletion=complete_topic)] = None,
 ) -> None:
     """Write one note per definition to PATH; GUIDs are stable, so re-importing updates notes."""
     from kb import cards

@@ -82,18 +82,15 @@ def complete_topic(ctx, args, incomplete: str) -> list[tuple[str, str]]:
 
 
 def _topic_names() -> list[str]:
-    from kb import config, paths
+    from kb import config
 
     names = list(config.load().topics)
-    path = paths.bundled_data() / "topics.yaml"
-    if path.is_file():
-        import yaml
+    try:
+        from kb import topics  # the quiz's topics (data/topics.yaml), when this build has them
 
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict):
-            topics = data.get("topics", data)
-            if isinstance(topics, dict):
-                names += [str(k) for k in topics]
+        names += [n for n in topics.load() if n not in names]
+    except Exception:  # noqa: BLE001 - silent on any error
+        pass
     return names
 
 

@@ -87,22 +87,24 @@ def check_orphan_cards(conn: sqlite3.Connection, fix: bool) -> Finding:
     tables = _tables(conn)
     if "cards" not in tables or "post_id" not in _columns(conn, "cards"):
         return Finding("orphan cards", True, "no cards table yet")
-    orphans = conn.execute("SELECT id FROM cards WHERE post_id NOT IN (SELECT id FROM posts)").fetchall()
-    if not orphans:
-        return Finding("orphan cards", True, "none")
-    ids = [r[0] for r in orphans]
-    reviewed = set()
-    if "reviews" in tables and "card_id" in _columns(conn, "reviews"):
+    ids = [r[0] for r in conn.execute("SELECT id FROM cards WHERE post_id NOT IN (SELECT id FROM posts)")]
+    reviewed: set = set()
+    if ids and "reviews" in tables and "card_id" in _columns(conn, "reviews"):
         marks = ",".join("?" * len(ids))
         reviewed = {r[0] for r in conn.execute(f"SELECT DISTINCT card_id FROM reviews WHERE card_id IN ({marks})", ids)}
     removable = [i for i in ids if i not in reviewed]
-    detail = f"{len(ids)} cards without a post"
+    # A reviewed card outlives its post on purpose: its history is the user's.
+    kept = f"{len(reviewed)} cards without a post kept for their reviews" if reviewed else ""
+    if not removable:
+        return Finding("orphan cards", True, kept or "none")
+    detail = f"{len(removable)} cards without a post and never reviewed"
     if not fix:
-        return Finding("orphan cards", False, detail + " (--fix removes those never reviewed)")
+        return Finding("orphan cards", False, detail + " (--fix removes them)" + (f"; {kept}" if kept else ""))
     with transaction(conn):
         conn.executemany("DELETE FROM cards WHERE id = ?", [(i,) for i in removable])
-    kept = f"; {len(reviewed)} kept for their review history" if reviewed else ""
-    return Finding("orphan cards", False, f"{detail}: {len(removable)} removed{kept}", fixed=True)
+        if "card_schedule" in tables:
+            conn.executemany("DELETE FROM card_schedule WHERE card_id = ?", [(i,) for i in removable])
+    return Finding("orphan cards", False, detail + ": removed" + (f"; {kept}" if kept else ""), fixed=True)
 
 
 def check_orphan_reviews(conn: sqlite3.Connection, fix: bool) -> Finding:
@@ -118,27 +120,34 @@ def check_orphan_reviews(conn: sqlite3.Connection, fix: bool) -> Finding:
 
 def check_fts(conn: sqlite3.Connection, fix: bool) -> Finding:
     fts = _fts_tables(conn)
-    if not fts:
+    rebuild = _optional("kb.search", "rebuild_index", "rebuild")
+    if not fts and (rebuild is None or not fix):
         return Finding("search index", True, "no search index yet")
     problems = []
+    unchecked = []
     for table in fts:
         try:
             conn.execute(f'INSERT INTO "{table}"("{table}") VALUES (\'integrity-check\')')
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc):
+                problems.append(f"{table}: {exc}")
+            else:  # FTS5 runs its check as a write: a read-only database cannot take it
+                unchecked.append(table)
         except sqlite3.DatabaseError as exc:
             problems.append(f"{table}: {exc}")
     stale = _index_stale(conn)
     if stale:
         problems.append(stale)
-    if not problems:
-        return Finding("search index", True, "ok")
     detail = "; ".join(problems)
+    if fix and rebuild is not None:
+        # --fix rebuilds the derived index even when it looks fine: that is what users ask of it.
+        rebuild(conn)
+        return Finding("search index", not problems, (detail + ": " if problems else "") + "rebuilt", fixed=True)
+    if not problems:
+        return Finding("search index", True, f"not checked: the database is read-only ({', '.join(unchecked)})" if unchecked else "ok")
     if not fix:
         return Finding("search index", False, detail + " (--fix rebuilds it)")
-    rebuild = _optional("kb.search", "rebuild_index", "rebuild")
-    if rebuild is None:
-        return Finding("search index", False, detail + " (this build cannot rebuild it)")
-    rebuild(conn)
-    return Finding("search index", False, detail + ": rebuilt", fixed=True)
+    return Finding("search index", False, detail + " (this build cannot rebuild it)")
 
 
 def _index_stale(conn: sqlite3.Connection) -> str | None:
@@ -179,12 +188,12 @@ def _review_count(conn: sqlite3.Connection) -> int:
 
 CHECKS: list[Callable[[sqlite3.Connection, bool], Finding]] = [
     check_integrity,
-    check_foreign_keys,
     check_orphan_sightings,
     check_orphan_cards,
     check_orphan_reviews,
     check_fts,
     check_cards,
+    check_foreign_keys,  # last: it sees what the fixes above left
 ]
 
 
