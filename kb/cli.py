@@ -348,6 +348,10 @@ def quiz_cmd(
     from kb import quiz, quiz_screen, render
 
     kinds = quiz.kinds_for_mode(mode)
+    if not (cram or as_json or _writable(_db_path())):
+        from kb.errors import DatabaseError
+
+        raise DatabaseError(f"the database {_db_path()} is read-only here: grades cannot be stored (kb quiz --cram practises without storing)")
     conn = open_for_read()
     pool = _topic_pool(conn, topic)
     picked = quiz.pick(conn, kinds=kinds, pool=pool, count=count, cram=cram)

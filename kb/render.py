@@ -269,3 +269,21 @@ def topics_table(rows: list[dict]):
         table.add_row(Text(clean(r["topic"])), Text(str(r["cards"])), Text(str(r["due"])),
                       Text(clean(", ".join(r["terms"]))))
     return table
+
+
+def search_results(results: list[dict]):
+    """kb search for humans: rank, title, category · date · slug, then the snippet, matches in bold."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts = []
+    for i, r in enumerate(results, start=1):
+        head = Text(f"{i:>2}. ", style="bold")
+        head.append(clean(r["title"]), style="bold")
+        meta = Text(f"    {clean(r.get('category')) or '—'} · {date_cell(r)} · ", style="dim")
+        meta.append(r["slug"], style="cyan")
+        snippet = Text("    " + clean(r["snippet"]))
+        for a, b in r.get("highlights", []):
+            snippet.stylize("bold reverse", a + 4, b + 4)
+        parts += [head, meta, snippet]
+    return Group(*parts)

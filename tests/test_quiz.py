@@ -186,3 +186,13 @@ def test_post_text_reaches_the_screen_cleaned_and_unstyled(kb, tmp_path):
     assert r.code == 0
     assert "\x1b" not in r.stdout
     assert "[bold]x[/bold]" in r.stdout
+
+
+def test_a_read_only_database_refuses_grading_but_allows_cram_and_json(kb, imported, monkeypatch):
+    monkeypatch.setenv("KB_READONLY", "1")
+    r = kb("quiz", input="\n3\nq\n")
+    assert r.code == 1 and "read-only" in r.stderr and r.stdout == ""
+    assert kb("quiz", "--json", "-n", "2").code == 0
+    r = kb("quiz", "--cram", input="\n3\nq\n")
+    assert r.code == 0 and "reviewed 1" in r.stdout
+    assert _reviews(imported) == []
