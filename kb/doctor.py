@@ -135,6 +135,7 @@ def check_fts(conn: sqlite3.Connection, fix: bool) -> Finding:
                 unchecked.append(table)
         except sqlite3.DatabaseError as exc:
             problems.append(f"{table}: {exc}")
+    problems += _index_coverage(conn, fts)
     stale = _index_stale(conn)
     if stale:
         problems.append(stale)
@@ -148,6 +149,20 @@ def check_fts(conn: sqlite3.Connection, fix: bool) -> Finding:
     if not fix:
         return Finding("search index", False, detail + " (--fix rebuilds it)")
     return Finding("search index", False, detail + " (this build cannot rebuild it)")
+
+
+def _index_coverage(conn: sqlite3.Connection, fts: list[str]) -> list[str]:
+    """Every post indexed once, and nothing else: search's index is keyed by post id."""
+    if "search_fts" not in fts:
+        return []
+    out = []
+    missing = conn.execute("SELECT COUNT(*) FROM posts WHERE id NOT IN (SELECT rowid FROM search_fts)").fetchone()[0]
+    if missing:
+        out.append(f"{missing} posts missing from the index")
+    extra = conn.execute("SELECT COUNT(*) FROM search_fts WHERE rowid NOT IN (SELECT id FROM posts)").fetchone()[0]
+    if extra:
+        out.append(f"{extra} index rows without a post")
+    return out
 
 
 def _index_stale(conn: sqlite3.Connection) -> str | None:

@@ -169,3 +169,28 @@ def test_an_index_out_of_step_with_its_table_fails_the_integrity_check(tmp_path)
     assert not found["sqlite integrity"]["ok"]
     assert "idx_posts_rank" in found["sqlite integrity"]["detail"]
     assert "restore a backup" in found["sqlite integrity"]["detail"]
+
+
+def test_search_index_damage_and_a_changed_dictionary_are_found_and_rebuilt(tmp_path):
+    db = tmp_path / "kb.db"
+    assert kb_proc("import", *CAPTURES, db=db).returncode == 0
+    conn = raw(db)
+    indexed = conn.execute("SELECT COUNT(*) FROM search_fts").fetchone()[0]
+    assert indexed == 43
+    conn.execute("DELETE FROM search_fts WHERE rowid = (SELECT MIN(id) FROM posts)")
+    conn.execute("INSERT INTO search_fts (rowid, title, body) VALUES (99999, 'ghost', 'ghost')")
+    conn.execute("UPDATE meta SET value = 'an-old-dictionary' WHERE key = 'search_dict_hash'")
+    conn.close()
+    r = kb_proc("doctor", "--json", db=db)
+    assert r.returncode == 1
+    detail = {f["check"]: f for f in json.loads(r.stdout)}["search index"]["detail"]
+    assert "1 posts missing from the index" in detail and "1 index rows without a post" in detail
+    assert "another dictionary" in detail
+    fix = kb_proc("doctor", "--fix", "--json", db=db)
+    assert fix.returncode == 0, fix.stdout
+    assert {f["check"]: f for f in json.loads(fix.stdout)}["search index"]["fixed"]
+    after = kb_proc("doctor", "--json", db=db)
+    assert after.returncode == 0 and {f["check"]: f for f in json.loads(after.stdout)}["search index"]["detail"] == "ok"
+    conn = raw(db)
+    assert conn.execute("SELECT COUNT(*) FROM search_fts").fetchone()[0] == 43
+    conn.close()
