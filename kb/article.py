@@ -89,7 +89,9 @@ def _is_section_word(word: str) -> bool:
 
 def _after_sentence_end(text: str, start: int) -> bool:
     before = text[:start].rstrip()
-    return not before or before[-1] in "。!?!?;;…"
+    # not after ; or ;: the next clause of the same sentence is no section. A link line
+    # (🔖 https://…) stands alone on the blog's page, so what follows it may be a heading.
+    return not before or before[-1] in "。!?!?…" or re.search(r"https?://\S+$", before) is not None
 
 
 def _inside_math(text: str, pos: int) -> bool:
@@ -116,8 +118,15 @@ def segments(body: str) -> list[tuple[str, str]]:
         else:
             out.append((kind, value))
         pos = end
-    if pos < len(body):
-        out.append(("text", body[pos:]))
+    tail = body[pos:]
+    # A truncated excerpt can stop inside a formula: what was captured of it is still math.
+    cut = re.search(r"\\[\[(]", tail)
+    if cut and tail[cut.end():].strip():
+        if cut.start():
+            out.append(("text", tail[:cut.start()]))
+        out.append(("display" if tail[cut.start() + 1] == "[" else "math", tail[cut.end():].strip()))
+    elif tail:
+        out.append(("text", tail))
     return out
 
 
@@ -129,7 +138,7 @@ def parse(text: str) -> list[dict]:
         segs = []
         for kind, value in segments(sec["body"]):
             if kind in ("math", "display"):
-                value = math_to_unicode(value)
+                value = math_to_unicode(value, display=kind == "display")
             elif kind == "text":
                 value = _LIST_ITEM_RE.sub("\n", value)
             segs.append((kind, value))
@@ -150,13 +159,21 @@ _SCRIPT_RE = re.compile(r"(?<!\\)([_^])\s*(\{|\\[A-Za-z]+|\\.|[^\s{}\\])")
 _FUNC_RE = re.compile(r"\\(log|ln|exp|sin|cos|tan|det|dim|ker|arg|deg|Pr|max|min)(?![A-Za-z])\s*(?=[A-Za-z0-9\\(])")
 
 
-def math_to_unicode(src: str) -> str:
-    """LaTeX math as readable Unicode (𝔼_(z∼p_θ(z)), xₜ₋₁, √(1-βₜ)); the source itself if it will not parse."""
+def math_to_unicode(src: str, *, display: bool = False) -> str:
+    """LaTeX math as readable Unicode (𝔼_(z∼p_θ(z)), xₜ₋₁, √(1-βₜ)); the source itself if it will not parse.
+
+    Display math keeps the line breaks of aligned environments; inline math is one line.
+    """
     try:
         out = _convert(src)
     except Exception:  # noqa: BLE001 - captured LaTeX is often broken; the source is still readable
         return clean(src).strip()
-    out = clean(re.sub(r"[ \t]*\n[ \t]*", " ", out)).strip()
+    if display:
+        # keep the spacing of \qquad and \tag; an aligned environment keeps its lines
+        out = "\n".join(line.strip() for line in out.split("\n") if line.strip())
+    else:
+        out = re.sub(r"[ \t]*\n[ \t]*", " ", out)
+    out = clean(out).strip()
     return out or clean(src).strip()
 
 
@@ -324,7 +341,7 @@ def _header(data: dict):
         f"{clean(data.get('category')) or 'no category'} · {date_cell(data)} · {data['slug']}", style="dim"
     )
     seen = ", ".join(f"{clean(s['file'])} #{s['position']}" for s in data.get("sources", []))
-    yield Text(f"seen in: {seen or 'no capture'}", style="dim")
+    yield Wrapped(Text(f"seen in: {seen or 'no capture'}", style="dim"))
     if data.get("truncated"):
         yield Text("excerpt: the site truncated it", style="yellow")
 
@@ -375,14 +392,51 @@ class Wrapped:
             yield line
 
 
-_OPEN = "(《「『【〈“‘(["
-_CLOSE = ",。、;:!?)》」』】〉”’…·%,.;:!?)]"
-_WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
-_TOKEN_RE = re.compile(
-    rf"(?P<nl>\n)|(?P<space>[ \t]+)"
-    rf"|(?P<wide>[{re.escape(_OPEN)}]*[{_WIDE}][{re.escape(_CLOSE)}]*)"
-    rf"|(?P<word>[^\s{_WIDE}]+?[{re.escape(_CLOSE)}]*(?=[\s{_WIDE}]|$))"
-)
+_OPEN = set("(《「『【〈“‘([")
+_CLOSE = set(",。、;:!?)》」』】〉”’…·%,.;:!?)]")
+
+
+def _wide(ch: str) -> bool:
+    # CJK, Hangul, full-width forms: a line may break before any of these (a range test is
+    # cheaper than compiling a regex class of them on every start-up)
+    o = ord(ch)
+    return (
+        0x2E80 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF
+        or 0xFE30 <= o <= 0xFE4F or 0xFF00 <= o <= 0xFFEF or 0x20000 <= o <= 0x3FFFF
+    )
+
+
+def _tokens(plain: str):
+    """(kind, start, end): "nl", "space", or a piece no line break may split."""
+    i, n = 0, len(plain)
+    while i < n:
+        ch = plain[i]
+        j = i + 1
+        if ch == "\n":
+            yield "nl", i, j
+        elif ch in " \t":
+            while j < n and plain[j] in " \t":
+                j += 1
+            yield "space", i, j
+        elif plain.startswith(PLACEHOLDER, i):
+            j = i + len(PLACEHOLDER)
+            while j < n and plain[j] in _CLOSE:
+                j += 1
+            yield "word", i, j
+        else:
+            j = i
+            while j < n and plain[j] in _OPEN:
+                j += 1
+            if j < n and _wide(plain[j]):
+                j += 1
+            else:
+                while j < n and not plain[j].isspace() and not _wide(plain[j]):
+                    j += 1
+            j = max(j, i + 1)
+            while j < n and plain[j] in _CLOSE:
+                j += 1
+            yield "word", i, j
+        i = j
 
 
 def wrap_offsets(plain: str, width: int) -> list[tuple[int, int]]:
@@ -401,46 +455,38 @@ def wrap_offsets(plain: str, width: int) -> list[tuple[int, int]]:
         start = end = None
         used = pending_space = 0
 
-    pos = 0
-    for m in _TOKEN_RE.finditer(plain):
-        if m.start() != pos:  # unreachable by construction; never lose text if it happens
-            break
-        pos = m.end()
-        kind = m.lastgroup
+    for kind, t0, t1 in _tokens(plain):
         if kind == "nl":
             if start is None:
-                lines.append((m.start(), m.start()))
+                lines.append((t0, t0))
             flush()
             continue
         if kind == "space":
             if start is not None:
-                pending_space = cell_len(m.group())
+                pending_space = t1 - t0
             continue
-        w = cell_len(m.group())
+        w = cell_len(plain[t0:t1])
         if start is not None and used + pending_space + w <= width:
             used += pending_space + w
-            end = m.end()
+            end = t1
             pending_space = 0
             continue
         flush()
         if w <= width:
-            start, end, used = m.start(), m.end(), w
+            start, end, used = t0, t1, w
             continue
         # A word longer than the line (a long URL): cut it by characters.
-        i = m.start()
-        while i < m.end():
+        i = t0
+        while i < t1:
             j, cells = i, 0
-            while j < m.end() and cells + cell_len(plain[j]) <= width:
+            while j < t1 and cells + cell_len(plain[j]) <= width:
                 cells += cell_len(plain[j])
                 j += 1
             j = max(j, i + 1)
             start, end, used = i, j, cells
-            if j < m.end():
+            if j < t1:
                 flush()
             i = j
-    if pos < len(plain):  # safety net: whatever the tokenizer could not read stays on a line
-        flush()
-        lines.append((pos, len(plain)))
     flush()
     return lines
 

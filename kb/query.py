@@ -35,21 +35,34 @@ def categories(conn: sqlite3.Connection) -> list[dict]:
 
 
 def resolve_category(conn: sqlite3.Connection, wanted: str) -> str:
-    """A category name from what the user typed: exact (any case), prefix, else fuzzy."""
+    """A category name from what the user typed: exact (any case), prefix, part of a name, else fuzzy."""
     names = [c["category"] for c in categories(conn)]
     low = wanted.casefold().strip()
     for name in names:
         if name.casefold() == low:
             return name
     squash = "".join(ch for ch in low if ch.isalnum())
-    starts = [n for n in names if "".join(ch for ch in n.casefold() if ch.isalnum()).startswith(squash)]
-    if len(starts) == 1:
-        return starts[0]
+
+    def squashed(name: str) -> str:
+        return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+    if squash:
+        # self-sup → Self-Supervised; "model" names three categories: say so rather than pick one.
+        for found in (
+            [n for n in names if squashed(n).startswith(squash)],
+            [n for n in names if squash in squashed(n)],
+        ):
+            if len(found) == 1:
+                return found[0]
+            if found:
+                raise Ambiguous(f"{wanted!r} matches {len(found)} categories: {', '.join(found)}")
     from rapidfuzz import fuzz, process
 
-    match = process.extractOne(low, names, scorer=fuzz.WRatio, processor=str.casefold, score_cutoff=75)
-    if match:
-        return match[0]
+    matches = process.extract(low, names, scorer=fuzz.WRatio, processor=str.casefold, score_cutoff=75, limit=2)
+    if len(matches) == 2 and matches[0][1] == matches[1][1]:
+        raise Ambiguous(f"{wanted!r} matches several categories: {matches[0][0]}, {matches[1][0]}")
+    if matches:
+        return matches[0][0]
     known = ", ".join(names) or "none yet"
     raise NotFound(f"no category matches {wanted!r} (categories: {known})")
 

@@ -68,7 +68,8 @@ class LatestTable:
     """Rows of #, date, category, title, slug, aligned in terminal cells (Chinese counts double).
 
     The slug is never cut: it is what `kb show` takes. When the width is short the category
-    goes first, then the row number, then the date; the title takes what is left.
+    goes first, then the row number, then the date; the title takes what is left. A category
+    shared by every row (after --category) is not repeated on each.
     """
 
     GAP = 2
@@ -106,7 +107,9 @@ class LatestTable:
                 room -= w + self.GAP
         category = min(widest("category", "category"), self.CATEGORY_MAX)
         category = min(category, room - self.GAP - self.TITLE_MIN)
-        if category >= self.CATEGORY_MIN:
+        # One category on every row (kb latest --category …) says nothing per row.
+        one_category = len({r["category"] for r in self.rows}) == 1 and all(r["has_category"] for r in self.rows)
+        if category >= self.CATEGORY_MIN and not one_category:
             cols["category"] = category
             room -= category + self.GAP
         if room >= self.TITLE_MIN // 2:

@@ -1,0 +1,149 @@
+"""kb/article.py: section splitting, LaTeX → Unicode, segments, line wrapping for Chinese text."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+from kb import article
+
+
+def cells(s: str) -> int:
+    """Terminal cells, measured independently of Rich: East Asian wide/full-width count 2."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s
+    )
+
+
+# ---------------------------------------------------------------- LaTeX
+
+
+@pytest.mark.parametrize(
+    "latex, expected",
+    [
+        (r"\mathbb{E}_{z\sim p_{\theta}(z)}[f(z)]", "𝔼_(z∼p_θ(z))[f(z)]"),
+        (r"L_{\theta}=\mathbb{E}_{z\sim p_{\theta}(z)}[f(z)]\tag{1}", "L_θ=𝔼_(z∼p_θ(z))[f(z)]    (1)"),
+        (r"q(x_t|x_{t-1})", "q(xₜ|xₜ₋₁)"),
+        (r"\sqrt{1-β_t}", "√(1-βₜ)"),
+        (r"x \in \{0,1\}^n", "x ∈{0,1}ⁿ"),
+        (r"L=\frac{1}{2N}", "L=1/(2N)"),
+        (r"\frac{p(x|y)}{p(x)}", "p(x|y)/p(x)"),
+        (r"\frac{a+b}{c}", "(a+b)/c"),
+        (r"p_{\text{data}}(x)", "p_data(x)"),
+        (r"\log p_\theta(x)", "log p_θ(x)"),
+        (r"W^{-1} t^2", "W⁻¹ t²"),
+        (r"p(\mathbf{x}_t|\mathbf{x}_0)", "p(𝐱ₜ|𝐱₀)"),
+        (r"\mathcal{W}[p,q]=\inf_{\gamma\in \Pi[p,q]}", "𝒲[p,q]=inf_(γ∈Π[p,q])"),
+    ],
+)
+def test_latex_becomes_readable_unicode(latex, expected):
+    assert article.math_to_unicode(latex) == expected
+
+
+@pytest.mark.parametrize("broken", [r"\frac{", r"x_", r"}{", r"\begin{aligned} a &= b", "\\left( x"])
+def test_broken_latex_never_raises_and_keeps_something_readable(broken):
+    out = article.math_to_unicode(broken)
+    assert isinstance(out, str)
+    assert "\x1b" not in out
+
+
+def test_math_output_has_no_control_characters():
+    # \char27 would be ESC: whatever pylatexenc makes of it must not reach the terminal
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", article.math_to_unicode(r"a\char27[31m b \text{\r}"))
+
+
+# ---------------------------------------------------------------- sections
+
+
+def headings(text: str) -> list:
+    return [s["heading"] for s in article.split_sections(text)]
+
+
+def test_section_words_become_headings():
+    text = "简介 这篇文章的思路就是预测未来。整体框架采用的lstm。 方法 传统的RNN或者LSTM并不能接收未来的信息"
+    secs = article.split_sections(text)
+    assert [s["heading"] for s in secs] == ["简介", "方法"]
+    assert secs[0]["body"] == "这篇文章的思路就是预测未来。整体框架采用的lstm。"
+    assert secs[1]["body"].startswith("传统的RNN")
+
+
+def test_a_short_phrase_after_a_sentence_end_is_a_heading_and_two_known_words_in_a_row():
+    text = "本文会简单介绍这些改进。 论文阅读 核心贡献 介绍 Stable Diffusion 3 的文章。 艰难的分布 众所周知,目前"
+    assert headings(text) == [None, "论文阅读", "核心贡献", "艰难的分布"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "研究界已探索多种方法来提高模型的推理能力",  # 方法 inside a sentence
+        "属于表示学习。 互信息 (Mutual Information):表示两个变量",  # a term being defined
+        "基于文章 《Elucidating the Design Space》 来统一扩散模型框架",  # a sentence starting with a phrase
+        "可以总结为: 值的检索方式 值的更新方式",  # list items after a colon
+        "成本函数定义如下。 首先 我们需要",  # 首先 opens a sentence
+    ],
+)
+def test_not_every_short_phrase_is_a_heading(text):
+    assert headings(text) == [None]
+
+
+def test_no_heading_inside_a_formula():
+    assert headings(r"公式如下。 \( 方法 x \) 结束") == [None]
+
+
+# ---------------------------------------------------------------- segments
+
+
+def test_segments_split_math_placeholders_and_urls():
+    body = r"见 https://example.com/a_b?x=1, 其中 \(x_0\) 与 [Math] 和 [公式] 以及 \[y=1\] 完"
+    segs = article.segments(body)
+    kinds = [k for k, _ in segs]
+    assert kinds == ["text", "url", "text", "math", "text", "placeholder", "text", "placeholder", "text", "display", "text"]
+    assert segs[1] == ("url", "https://example.com/a_b?x=1")  # the comma after it is not part of it
+    assert segs[3] == ("math", "x_0")
+    assert segs[9] == ("display", "y=1")
+
+
+def test_a_formula_cut_off_by_the_site_is_still_math():
+    assert article.segments(r"最后 \( p_{\theta}(x_{") == [("text", "最后 "), ("math", r"p_{\theta}(x_{")]
+    assert article.segments(r"如下 \[\begin{aligned} p\left(w_{1}\right)&=p") == [
+        ("text", "如下 "), ("display", r"\begin{aligned} p\left(w_{1}\right)&=p")
+    ]
+    assert article.math_to_unicode(r"p_{\theta}(x_{") == "p_θ(x_"  # the site cut it there
+
+
+def test_parse_converts_math_and_cleans_control_characters():
+    secs = article.parse("简介 a\x1b[31m b\r c \\(x_{t-1}\\)")
+    (sec,) = secs
+    assert sec["heading"] == "简介"
+    text = "".join(v for _, v in sec["segments"])
+    assert "\x1b" not in text and "\r" not in text
+    assert ("math", "xₜ₋₁") in sec["segments"]
+
+
+# ---------------------------------------------------------------- wrapping
+
+
+SAMPLE = (
+    "文章从连续情形出发开始介绍重参数,主要的例子是正态分布的重参数;然后引入离散分布的重参数,这就涉及到了"
+    "Gumbel Softmax,包括Gumbel Softmax的一些证明和讨论;最后 https://stability.ai/news/stablediffusion3researchpaper 再讲讲。"
+)
+
+
+@pytest.mark.parametrize("width", [12, 30, 41, 80])
+def test_wrapped_lines_fit_and_keep_english_words_whole(width):
+    lines = [SAMPLE[a:b] for a, b in article.wrap_offsets(SAMPLE, width)]
+    assert all(cells(line) <= width for line in lines)
+    # nothing lost: the lines are the text without the spaces the breaks replaced
+    assert "".join(lines).replace(" ", "") == SAMPLE.replace(" ", "")
+    if width >= 30:
+        words = re.findall(r"Gumbel|Softmax", " ".join(lines))
+        assert len(words) == 4  # never "Gum" + "bel" across a line end
+    # closing punctuation never starts a line
+    assert not any(line[:1] in ",。;:、)" for line in lines)
+
+
+def test_a_newline_in_the_text_is_a_line_break():
+    text = "关键点:\n1. 正向\n\n2. 反向"
+    lines = [text[a:b] for a, b in article.wrap_offsets(text, 40)]
+    assert lines == ["关键点:", "1. 正向", "", "2. 反向"]
