@@ -245,17 +245,22 @@ def show_cmd(
     raw: Annotated[bool, typer.Option("--raw", help="Show the captured text as it is.")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
 ) -> None:
-    """Show one post: sections, formulas in Unicode, key terms, related posts."""
-    from kb import article, pager, query, render
+    """Show one post."""
+    from kb import query, render
 
     conn = open_for_read()
     post = query.get_post(conn, query.resolve_post(conn, ref))
-    view = article.view(conn, post)
     if as_json:
-        keys = ("slug", "title", "category", "date", "text", "truncated", "sources", "related")
-        render.print_json({k: view[k] for k in keys})
+        keys = ("slug", "title", "category", "date", "text", "truncated", "sources")
+        render.print_json({k: post[k] for k in keys})
         return
-    pager.show(out(), article.render(view, raw=raw), use_pager=not no_pager)
+    console = out()
+    view = render.show_plain(post)
+    if not no_pager and sys.stdout.isatty():
+        with console.pager(styles=True):
+            console.print(view)
+    else:
+        console.print(view)
 
 
 @command("stats")
@@ -398,6 +403,33 @@ def cards_export_cmd(
     conn = open_for_read()
     n = cards.export(conn, path, fmt, ids=_topic_pool(conn, topic))
     sys.stderr.write(f"kb: wrote {n} notes to {path}\n")
+
+
+@command("search", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": True})
+def search_cmd(
+    words: Annotated[Optional[list[str]], typer.Argument(help='Query: words, "exact phrase", -exclude, OR.', metavar="QUERY...", show_default=False)] = None,
+    category: Annotated[Optional[str], typer.Option("--category", help="Only this category (any case, fuzzy).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="How many results (0: all).")] = 10,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the segmentation, expansions and MATCH expressions.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search posts in Chinese or English; a word starting with - is excluded (kb search 扩散 -模型)."""
+    from kb import render, search
+
+    conn = open_for_read()
+    res = search.search(conn, " ".join(words or []), category=category, limit=limit)
+    if explain:
+        text = "\n".join(search.explain_lines(res)) + "\n"
+        (sys.stderr if as_json else sys.stdout).write(text)
+    for note in res.notes:
+        sys.stderr.write(f"kb: {note}\n")
+    if res.suggestions and not res.results:
+        sys.stderr.write("kb: did you mean: " + ", ".join(res.suggestions) + "\n")
+    if as_json:
+        keys = ("slug", "title", "category", "date", "score", "snippet")
+        render.print_json([{k: r[k] for k in keys} for r in res.results])
+    elif res.results:
+        out().print(render.search_results(res.results))
 
 
 @command("topics")
