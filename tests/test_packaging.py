@@ -29,3 +29,49 @@ def test_bundled_data_ships_with_the_package():
 
     names = [p.name for p in paths.bundled_captures()]
     assert len(names) == 5 and all(re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", n) for n in names)
+
+
+def test_wheel_carries_the_package_data_and_runs_installed(tmp_path):
+    """Build the wheel from a copy of the sources, install it alone into a folder, run it from there."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "kb", src / "kb", ignore=ignore)
+    shutil.copytree(ROOT / "data", src / "data", ignore=ignore)
+    wheels = tmp_path / "wheels"
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(src)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    [wheel] = wheels.glob("kb-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"kb/data/{p.name}" for p in (ROOT / "data").iterdir()
+               if p.suffix in (".txt", ".yaml", ".json", ".md") or p.name == "__init__.py"}
+    assert len(shipped) >= 6 and shipped <= names
+    entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    assert "kb = kb.cli:main" in entry
+
+    target = tmp_path / "installed"
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    env = dict(os.environ, PYTHONPATH=str(target), KB_DB=str(tmp_path / "fresh.db"))
+    run = subprocess.run([sys.executable, "-c", "import kb, kb.paths; print(kb.__file__); print(kb.paths.bundled_data())"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    kb_file, data_dir = run.stdout.split()
+    assert kb_file.startswith(str(target)) and data_dir.startswith(str(target))
+    latest = subprocess.run([sys.executable, "-m", "kb", "latest", "-n", "3", "--json"],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert latest.returncode == 0, latest.stderr
+    assert len(json.loads(latest.stdout)) == 3 and "importing the 5 bundled captures" in latest.stderr
+    version = subprocess.run([sys.executable, "-m", "kb", "--version"], capture_output=True, text=True,
+                             env=env, cwd=tmp_path, timeout=60)
+    assert version.stdout.startswith("kb ") and version.returncode == 0
