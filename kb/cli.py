@@ -245,22 +245,17 @@ def show_cmd(
     raw: Annotated[bool, typer.Option("--raw", help="Show the captured text as it is.")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
 ) -> None:
-    """Show one post."""
-    from kb import query, render
+    """Show one post: sections, formulas in Unicode, key terms, related posts."""
+    from kb import article, pager, query, render
 
     conn = open_for_read()
     post = query.get_post(conn, query.resolve_post(conn, ref))
+    view = article.view(conn, post)
     if as_json:
-        keys = ("slug", "title", "category", "date", "text", "truncated", "sources")
-        render.print_json({k: post[k] for k in keys})
+        keys = ("slug", "title", "category", "date", "text", "truncated", "sources", "related")
+        render.print_json({k: view[k] for k in keys})
         return
-    console = out()
-    view = render.show_plain(post)
-    if not no_pager and sys.stdout.isatty():
-        with console.pager(styles=True):
-            console.print(view)
-    else:
-        console.print(view)
+    pager.show(out(), article.render(view, raw=raw), use_pager=not no_pager)
 
 
 @command("stats")
