@@ -88,8 +88,68 @@ def load(path: Path | None = None) -> Config:
         key = (str(path), st.st_mtime_ns, st.st_size)
     if key not in _cache:
         _cache.clear()
-        _cache[key] = Config(file=path) if key[1] is None else _read(path)
+        _cache[key] = Config(file=path) if key[1] is None else (_from_disk_cache(key) or _read_and_remember(path, key))
     return _cache[key]
+
+
+# Parsing YAML costs more than `kb latest` may spend (importing yaml alone is most of it), so the
+# parsed settings are kept as JSON beside the database, keyed by the file's path, mtime and size.
+_DISK_CACHE_FORMAT = 1
+
+
+def _disk_cache_path() -> Path:
+    from kb import paths
+
+    return paths.data_home() / "config-cache.json"
+
+
+def _from_disk_cache(key: tuple) -> Config | None:
+    import json
+
+    try:
+        blob = json.loads(_disk_cache_path().read_text(encoding="utf-8"))
+        if blob.get("format") != _DISK_CACHE_FORMAT or blob.get("key") != list(key):
+            return None
+        c = blob["config"]
+        return Config(
+            file=Path(c["file"]),
+            file_exists=True,
+            db=Path(c["db"]) if c["db"] is not None else None,
+            captures=tuple(Path(p) for p in c["captures"]),
+            pager=c["pager"],
+            quiz=QuizDefaults(**c["quiz"]),
+            topics={k: tuple(v) for k, v in c["topics"].items()},
+            synonyms={k: tuple(v) for k, v in c["synonyms"].items()},
+            origins=dict(c["origins"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # no cache, another file's, or damaged: parse the YAML
+
+
+def _read_and_remember(path: Path, key: tuple) -> Config:
+    import json
+
+    cfg = _read(path)
+    c = {
+        "file": str(cfg.file),
+        "db": str(cfg.db) if cfg.db is not None else None,
+        "captures": [str(p) for p in cfg.captures],
+        "pager": cfg.pager,
+        "quiz": dict(cfg.quiz.__dict__),
+        "topics": {k: list(v) for k, v in cfg.topics.items()},
+        "synonyms": {k: list(v) for k, v in cfg.synonyms.items()},
+        "origins": cfg.origins,
+    }
+    target = _disk_cache_path()
+    try:
+        if target.parent.is_dir():  # never create kb's folder just for a cache
+            tmp = target.with_name(f".{target.name}.{os.getpid()}")
+            tmp.write_text(json.dumps({"format": _DISK_CACHE_FORMAT, "key": list(key), "config": c},
+                                      ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, target)
+    except OSError:
+        pass  # a read-only home: parse each time
+    return cfg
 
 
 def _read(path: Path) -> Config:

@@ -175,3 +175,35 @@ def test_load_is_cached_and_sees_edits(tmp_path, monkeypatch):
     assert first.quiz.count == 7 and config.load() is first
     path.write_text("quiz:\n  count: 8\n  mode: mixed\n", encoding="utf-8")
     assert config.load().quiz == config.QuizDefaults(count=8, mode="mixed")
+
+
+def test_parsed_config_is_reused_without_importing_yaml(tmp_path):
+    """`kb latest` must stay cheap with a config file: the second run reads the JSON cache."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home-kb"
+    home.mkdir()
+    conf = tmp_path / "kb.yaml"
+    conf.write_text(f"db: {tmp_path / 'configured.db'}\nquiz:\n  count: 4\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "KB_DB"}
+    env.update(KB_HOME=str(home), KB_CONFIG=str(conf), PYTHONPROFILEIMPORTTIME="1")
+
+    def latest():
+        r = subprocess.run([sys.executable, "-m", "kb", "latest", "-n", "1", "--json"], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr[-2000:]
+        modules = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+        return modules
+
+    first = latest()
+    assert "yaml" in first and (tmp_path / "configured.db").exists()
+    assert "yaml" not in latest()
+    conf.write_text(f"db: {tmp_path / 'other.db'}\n", encoding="utf-8")  # an edit is seen at once
+    assert "yaml" in latest() and (tmp_path / "other.db").exists()
+    (home / "config-cache.json").write_text("{not json", encoding="utf-8")  # a damaged cache is ignored
+    assert "yaml" in latest()
+    cached = json.loads((home / "config-cache.json").read_text(encoding="utf-8"))
+    assert cached["config"]["db"] == str(tmp_path / "other.db")
