@@ -79,6 +79,8 @@ def test_bash_script_completes_when_sourced(db):
     assert len(slugs) == 43 and len(set(slugs)) == 43
     assert tab("kb", "latest", "--category", "Self") == ["Self-Supervised"]
     assert tab("kb", "latest", "--cat") == ["--category"]
+    assert tab("kb", "search", "--category", "Dee") == ["Deep Learning"]
+    assert "Generative Model" in tab("kb", "quiz", "--topic", "Gen")  # a category is a topic too
 
 
 def test_zsh_and_fish_show_titles_as_descriptions(db):
