@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 KINDS = ("definition", "reverse", "alias", "choice")
 MAX_DEFINITION = 120
+LOOKBACK = 160  # characters before a marker where its term may start
+MAX_SUBJECT = 24  # longest unbroken run before a marker that may still end in a term
+LOOKAHEAD = 1000  # characters after it where its sentence must end
 
 _CJK = "\u3400-\u9fff"
 _HAS_CJK_RE = re.compile(f"[{_CJK}]")
@@ -93,7 +96,8 @@ def extract(text: str) -> list[Definition]:
     extra_aliases: list[tuple[str, str]] = []
     for m in _MARKERS.finditer(text):
         kind = m.lastgroup
-        parsed = _subject(text[: m.start()], kind)
+        # A term and its alias fit in the window: looking further back only costs time on long posts.
+        parsed = _subject(text[max(0, m.start() - LOOKBACK) : m.start()], kind)
         if parsed is None:
             continue
         term, aliases = parsed
@@ -189,8 +193,8 @@ def _term_before(left: str, *, has_alias: bool) -> str | None:
             return None
         return term
     m = _CJK_TERM_RE.search(left)
-    if not m:
-        return None
+    if not m or len(m.group(1)) > MAX_SUBJECT:
+        return None  # that long without a pause, it is a clause, not a term (and not worth jieba)
     return _clean_term(m.group(1), has_alias=has_alias)
 
 
@@ -250,7 +254,7 @@ def _definition(text: str, m: re.Match, kind: str) -> str | None:
 def _until_sentence_end(text: str, start: int, *, list_item: bool) -> str:
     """Text from start to the end of its sentence (or of the aside it sits in); math is never cut."""
     i = start
-    n = len(text)
+    n = min(len(text), start + LOOKAHEAD)
     depth = 0
     while i < n:
         two = text[i : i + 2]
@@ -275,7 +279,7 @@ def _until_sentence_end(text: str, start: int, *, list_item: bool) -> str:
             cut = max(chunk.rfind(" "), chunk.rfind(","))
             return chunk[:cut] if cut > 0 else chunk
         i += 1
-    return text[start:]
+    return text[start:n]
 
 
 def _shorten(body: str) -> str:
