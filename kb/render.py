@@ -161,26 +161,6 @@ def _fit(text: str, width: int, *, pad: bool = True, right: bool = False) -> str
     return " " * (width - n) + text if right else text + " " * (width - n)
 
 
-def show_plain(post: dict):
-    """A post's header and text, as captured (the fuller view lives in kb.article)."""
-    from rich.console import Group
-    from rich.text import Text
-
-    header = Text(clean(post["title"]), style="bold")
-    meta = Text(
-        f"{clean(post.get('category')) or 'no category'} · {date_cell(post)} · {post['slug']}",
-        style="dim",
-    )
-    seen = Text(
-        "seen in: " + ", ".join(f"{s['file']} #{s['position']}" for s in post["sources"]), style="dim"
-    )
-    parts = [header, meta, seen]
-    if post.get("truncated"):
-        parts.append(Text("excerpt: the site truncated it", style="yellow"))
-    parts += [Text(""), Text(clean(post["text"]) + (" …" if post.get("truncated") else ""))]
-    return Group(*parts)
-
-
 def import_summary(report: dict) -> str:
     return (
         f"files read: {report['files_read']}, excerpts seen: {report['excerpts_seen']}, "
