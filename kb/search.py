@@ -115,22 +115,7 @@ def synonym_key(text: str) -> str:
 
 def synonym_groups() -> list[list[str]]:
     """Bilingual groups: the pairs mined from the posts plus data/synonyms.yaml's curated groups."""
-    groups = [list(p) for p in segment.load_dictionary().get("pairs", [])]
-    path = segment.synonyms_path()
-    if path.exists():
-        import yaml
-
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        if isinstance(data, dict):
-            data = data.get("groups") or list(data.values())
-        for group in data:
-            if isinstance(group, dict):
-                group = [group.get("term"), *(group.get("synonyms") or group.get("aliases") or [])]
-            if isinstance(group, (list, tuple)):
-                terms = [str(t) for t in group if t is not None and str(t).strip()]
-                if len(terms) >= 2:
-                    groups.append(terms)
-    return groups
+    return [list(p) for p in segment.load_dictionary().get("pairs", [])] + segment.curated_groups()
 
 
 def _load_synonyms(conn: sqlite3.Connection) -> None:

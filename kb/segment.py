@@ -112,13 +112,51 @@ def load_dictionary() -> dict:
 
 
 @functools.lru_cache(maxsize=1)
+def curated_groups() -> list[list[str]]:
+    """data/synonyms.yaml: groups of terms that mean the same (a list of lists, or of
+    {term, synonyms} mappings, or a mapping of name → list)."""
+    path = synonyms_path()
+    if not path.exists():
+        return []
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if isinstance(data, dict):
+        data = data.get("groups") or data.get("synonyms") or [
+            [k, *v] if isinstance(v, list) else v for k, v in data.items()
+        ]
+    groups = []
+    for group in data:
+        if isinstance(group, dict):
+            terms = group.get("terms") or [group.get("term"), *(group.get("synonyms") or group.get("aliases") or [])]
+        else:
+            terms = group
+        if isinstance(terms, (list, tuple)):
+            terms = [str(t).strip() for t in terms if t is not None and str(t).strip()]
+            if len(terms) >= 2:
+                groups.append(terms)
+    return groups
+
+
+# Below this jieba frequency a new word can lose to a neighbour in context.
+MIN_WORD_FREQ = 2000
+_ALL_CJK_RE = re.compile(rf"^[{_CJK}]{{2,}}$")
+
+
+@functools.lru_cache(maxsize=1)
 def _jieba():
-    """jieba's algorithm and dictionary (rjieba, the Rust port), plus the domain words."""
+    """jieba's algorithm and dictionary (rjieba, the Rust port), plus the domain words: the
+    mined dictionary and the Chinese terms of the curated synonym groups."""
     import rjieba
 
     seg = rjieba.Jieba()
     for word, freq in load_dictionary()["words"]:
         seg.add_word(normalize(word), int(freq), None)
+    for group in curated_groups():
+        for term in group:
+            word = normalize(term)
+            if _ALL_CJK_RE.match(word) and len(seg.cut(word, hmm=False)) > 1:
+                seg.add_word(word, max(seg.suggest_freq(word), MIN_WORD_FREQ), None)
     return seg
 
 
