@@ -1,0 +1,71 @@
+"""Benchmark: quiz start-up against importing jieba, and card extraction against post length, same run.
+
+Prints median wall times and ratios; extraction should grow linearly (ratio ≈ the length factor).
+Run: python benchmarks/bench_quiz.py  (uses a temporary database, never the user's).
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RUNS = 5
+
+
+def median_time(argv: list[str], env: dict) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def extraction_scaling() -> None:
+    from kb import cards
+
+    posts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "data").glob("*.txt"))]
+    text = "\n".join(posts)
+    cards.extract(text[:200])  # load jieba outside the timings
+    base = None
+    for factor in (1, 4, 16):
+        big = text * factor
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            cards.extract(big)
+            times.append(time.perf_counter() - start)
+        t = statistics.median(times)
+        base = base or t
+        print(f"extract  {len(big):8d} chars (x{factor:<2d})           {t * 1000:7.1f} ms   ratio {t / base:.2f}")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, KB_HOME=tmp, KB_DB=str(Path(tmp) / "kb.db"), KB_CONFIG=str(Path(tmp) / "none.yaml"),
+                   HOME=tmp, KB_WIDTH="100", NO_COLOR="1")
+        py = sys.executable
+        subprocess.run([py, "-m", "kb", "import", *map(str, sorted((ROOT / "data").glob("*.txt")))],
+                       env=env, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)
+        baseline = median_time([py, "-c", "import jieba; jieba.lcut('扩散模型')"], env)
+        print(f"baseline  import jieba + lcut              {baseline * 1000:7.1f} ms")
+        for label, args in [
+            ("kb quiz --json", ["quiz", "--json"]),
+            ("kb quiz --topic flow --json", ["quiz", "--topic", "flow", "--json"]),
+            ("kb quiz --mode choice --json -n 20", ["quiz", "--mode", "choice", "--json", "-n", "20"]),
+            ("kb cards --json", ["cards", "--json"]),
+            ("kb topics --json", ["topics", "--json"]),
+        ]:
+            t = median_time([py, "-m", "kb", *args], env)
+            print(f"{label:42} {t * 1000:7.1f} ms   ratio {t / baseline:.2f}")
+    extraction_scaling()
+
+
+if __name__ == "__main__":
+    main()
