@@ -184,6 +184,10 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
         "SELECT id, term, norm_term, aliases, definition FROM cards WHERE kind = 'definition' AND active = 1"
     ).fetchall()
     same_topic_terms: set[str] = set()
+    if pool is None:
+        from kb import topics
+
+        pool = topics.mates(conn, card["id"])
     if pool is not None:
         same_topic_terms = {r["norm_term"] for r in rows if r["id"] in pool}
         same_topic_terms |= {

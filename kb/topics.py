@@ -196,3 +196,18 @@ def overview(conn: sqlite3.Connection) -> list[dict]:
         ids = card_ids(conn, Topic(name, "topic", terms))
         out.append({"topic": name, "cards": len(ids), "due": len(ids & due), "terms": terms})
     return out
+
+
+def mates(conn: sqlite3.Connection, cid: str) -> set[str] | None:
+    """Cards sharing a topics.yaml topic with this card (None when it has none): choice distractors."""
+    found: set[str] = set()
+    for ids in _topic_sets(conn).values():
+        if cid in ids:
+            found |= ids
+    return found or None
+
+
+@functools.lru_cache(maxsize=4)
+def _topic_sets(conn: sqlite3.Connection) -> dict[str, frozenset[str]]:
+    return {name: frozenset(card_ids(conn, Topic(name, "topic", terms))) for name, terms in load().items()}
+
