@@ -250,7 +250,10 @@ def diff_parts(given: str, expected: str) -> list[tuple[str, str]]:
     """(text, how) pieces of the expected answer: 'same' or 'missed', for showing a near miss."""
     import difflib
 
-    sm = difflib.SequenceMatcher(a=given, b=expected, autojunk=False)
+    folded = expected.casefold()
+    # Case is not what differs: match case-folded, show the answer as written.
+    sm = difflib.SequenceMatcher(a=given.casefold(), b=folded if len(folded) == len(expected) else expected,
+                                 autojunk=False)
     parts = []
     for op, _, _, j1, j2 in sm.get_opcodes():
         if j2 > j1:

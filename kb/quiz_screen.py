@@ -124,9 +124,13 @@ def _ask(console, keys: Keys, q: dict) -> tuple[int, str | None] | None:
     if graded["verdict"] == "near":
         from rich.text import Text
 
-        shown = Text("close: ")
+        # Brackets as well as style: the difference must show without colour too (NO_COLOR, pipes).
+        shown = Text(f"close: you typed {clean(line.strip())}; the answer, [what differs]: ")
         for piece, how in quiz.diff_parts(quiz.normalize_answer(line), graded["expected"]):
-            shown.append(clean(piece), style="bold underline" if how == "missed" else "")
+            if how == "missed":
+                shown.append(f"[{clean(piece)}]", style="bold underline")
+            else:
+                shown.append(clean(piece))
         console.print(shown)
         console.print(_text("count it as right? y/n", "dim"))
         if keys.wait_for("yn") == "y":

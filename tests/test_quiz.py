@@ -145,7 +145,8 @@ def test_typed_session_accepts_a_typo_and_asks_about_a_near_miss(kb, imported):
     assert "表示学习" not in qs[1]["question"]  # the term is blanked out of its definition
     r = kb("quiz", "--mode", "typed", input="Representaton Learning\n表示\ny\nq\n")
     assert r.code == 0, r
-    assert "typo" in r.stdout and "close:" in r.stdout
+    assert "typo" in r.stdout
+    assert "close: you typed 表示; the answer, [what differs]: 表示[学习]" in r.stdout
     assert [(rating, answer) for _, rating, _, answer in _reviews(imported)] == [
         (3, "Representaton Learning"),
         (2, "表示"),
