@@ -142,6 +142,16 @@ def test_reimport_fix_and_rebuild_keep_every_review(tmp_path):
     assert found["cards"]["fixed"]
     assert reviews_of(db) == before and schedules_of(db) == schedule_before
 
+    # A changed dictionary makes the next search rebuild the whole index by itself.
+    conn = raw(db)
+    conn.execute("UPDATE meta SET value = 'an-old-dictionary' WHERE key = 'search_dict_hash'")
+    conn.close()
+    assert kb_proc("search", "扩散模型", "--json", db=db).returncode == 0
+    conn = raw(db)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'search_dict_hash'").fetchone()[0] != "an-old-dictionary"
+    conn.close()
+    assert reviews_of(db) == before and schedules_of(db) == schedule_before
+
     # Damage a reviewed card's post link: the card and its history stay; doctor says so.
     conn = raw(db)
     conn.execute("UPDATE cards SET post_id = 99999 WHERE id = ?", (reviewed[1],))
