@@ -176,6 +176,46 @@ def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path):
     assert json.loads(kb("stats", "--json", db=db).stdout)["posts"] == 4 * n
 
 
+def test_sigkill_inside_one_big_files_transaction_leaves_nothing_of_it(tmp_path):
+    """Killed while a single large file is being written: that file is absent, not half there."""
+    big = tmp_path / "big.txt"
+    lines = ["LATEST UPDATES"]
+    for i in range(4000):
+        lines.append(f"大文件里的第{i}篇文章:这里讨论编号{i}的概念、它的定义以及推导过程,篇幅适中...")
+    big.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "big.db"
+    assert kb("import", CAPTURES[0], db=db).returncode == 0  # migrated, with one file in it
+    proc = spawn("import", big, db=db)
+    wal = Path(str(db) + "-wal")
+    deadline = time.monotonic() + 120
+    # The write transaction has begun once the WAL grows past what the first import left.
+    start_size = wal.stat().st_size if wal.exists() else 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if wal.exists() and wal.stat().st_size > start_size + 64 * 1024:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the import finished before the kill: the test proved nothing"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    assert integrity(db) == "ok"
+    conn = sqlite3.connect(db)
+    names = [r[0] for r in conn.execute("SELECT name FROM sources ORDER BY id")]
+    posts = conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+    sightings = conn.execute("SELECT COUNT(*) FROM sightings").fetchone()[0]
+    conn.close()
+    # All or nothing: usually killed mid-transaction (nothing of big.txt); if the kill landed just
+    # after its commit, all of it.
+    if names == [CAPTURES[0].name]:
+        assert (posts, sightings) == (12, 12)
+    else:
+        assert names == [CAPTURES[0].name, "big.txt"] and (posts, sightings) == (4012, 4012)
+    assert kb("doctor", db=db).returncode == 0
+    rerun = kb("import", big, "--json", db=db)
+    assert rerun.returncode == 0, rerun.stderr
+    assert json.loads(kb("stats", "--json", db=db).stdout)["posts"] == 4012
+
+
 # ---------------------------------------------------------------- read-only
 
 
