@@ -232,7 +232,7 @@ def _build(path: Path, data: Any, lines: dict[str, int]) -> Config:
             raise r.error(str(key), f"unknown setting (known: {', '.join(sorted(known))})")
     values: dict[str, Any] = {}
     if data.get("db") is not None:
-        values["db"] = Path(_string(r, "db", data["db"])).expanduser()
+        values["db"] = _path(path, _string(r, "db", data["db"]))
         r.mark("db")
     if "captures" in data and data["captures"] is not None:
         items = data["captures"]
@@ -240,7 +240,7 @@ def _build(path: Path, data: Any, lines: dict[str, int]) -> Config:
             items = [items]
         if not isinstance(items, list):
             raise r.error("captures", f"expected a list of folders, not {_kind(items)}")
-        values["captures"] = tuple(Path(_string(r, "captures", x)).expanduser() for x in items)
+        values["captures"] = tuple(_path(path, _string(r, "captures", x)) for x in items)
         r.mark("captures")
     if "pager" in data:
         pager = data["pager"]
@@ -295,6 +295,12 @@ def _term_lists(r: _Reader, name: str, raw: Any) -> dict[str, tuple[str, ...]]:
             raise r.error(dotted, f"expected a list of terms, not {_kind(terms)}")
         out[str(key)] = tuple(_string(r, dotted, t) for t in terms)
     return out
+
+
+def _path(config_file: Path, text: str) -> Path:
+    """A path as written in the file: ~ expanded, a relative one taken from the file's folder."""
+    p = Path(text).expanduser()
+    return p if p.is_absolute() else config_file.parent / p
 
 
 def _string(r: _Reader, key: str, value: Any) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -207,3 +208,11 @@ def test_parsed_config_is_reused_without_importing_yaml(tmp_path):
     assert "yaml" in latest()
     cached = json.loads((home / "config-cache.json").read_text(encoding="utf-8"))
     assert cached["config"]["db"] == str(tmp_path / "other.db")
+
+
+def test_relative_paths_are_taken_from_the_config_files_folder(kb, config_file, monkeypatch):
+    monkeypatch.delenv("KB_DB")
+    config_file.write_text("db: data/kb.db\ncaptures: [caps, ~/more]\n", encoding="utf-8")
+    s = settings(kb)
+    assert s["db"][0] == str(config_file.parent / "data" / "kb.db")
+    assert s["captures"][0] == [str(config_file.parent / "caps"), str(Path.home() / "more")]
