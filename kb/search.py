@@ -47,10 +47,14 @@ def _index(conn: sqlite3.Connection, post_ids: list[int]) -> None:
             delta.subtract(_fold_tokens(old[0]) + _fold_tokens(old[1]))
         conn.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", chunk)
         rows = conn.execute(f"SELECT id, title, text FROM posts WHERE id IN ({marks})", chunk).fetchall()
-        new = [(r[0], segment.index_text(r[1]), segment.index_text(r[2])) for r in rows]
+        new = []
+        for pid, title, text in rows:
+            t_form, t_words = segment.index_form(title)
+            b_form, b_words = segment.index_form(text)
+            new.append((pid, t_form, b_form))
+            delta.update(t_words)
+            delta.update(b_words)
         conn.executemany("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", new)
-        for _, title, body in new:
-            delta.update(_fold_tokens(title) + _fold_tokens(body))
     changes = [(w, n) for w, n in delta.items() if n]
     conn.executemany(
         "INSERT INTO search_words (word, cnt) VALUES (?, ?)"
@@ -555,7 +559,10 @@ def _corrections(conn, clauses: list[Clause], vocab) -> tuple[list[Clause] | Non
             out.append(c)
             continue
         if choices is None:
-            choices = [r[0] for r in conn.execute("SELECT word FROM search_words WHERE length(word) > 1 ORDER BY cnt DESC")]
+            # Only Latin words are corrected: a Chinese word "close" to another is another word.
+            choices = [r[0] for r in conn.execute(
+                "SELECT word FROM search_words WHERE length(word) > 3 AND word GLOB '[a-z]*' ORDER BY cnt DESC"
+            )]
         alts = []
         for alt in c.alternatives[:1]:
             fixed = []
@@ -563,7 +570,9 @@ def _corrections(conn, clauses: list[Clause], vocab) -> tuple[list[Clause] | Non
                 if _count(conn, _phrase([tok])) > 0:
                     fixed.append(tok)
                     continue
-                found = process.extractOne(tok, choices, scorer=fuzz.ratio, score_cutoff=80) if len(tok) >= 4 else None
+                found = None
+                if len(tok) >= 4 and tok.isascii() and tok.isalpha():
+                    found = process.extractOne(tok, choices, scorer=fuzz.ratio, score_cutoff=80)
                 if found:
                     fixed.append(found[0])
                     changed = True

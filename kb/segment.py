@@ -37,10 +37,32 @@ def data_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, str]:
+def _t2s_table() -> dict[str, str]:
     """Traditional → simplified, one character for one (data/t2s.json, made by scripts/mine_dictionary.py)."""
     raw = json.loads((data_dir() / "t2s.json").read_text(encoding="utf-8"))
-    return str.maketrans(raw["traditional"], raw["simplified"])
+    return dict(zip(raw["traditional"], raw["simplified"]))
+
+
+class _CharMap(dict):
+    """str.translate table filled on first sight of each character: one Python call per
+    distinct character, C speed for the rest of the text."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch == SEP:
+            out = " "  # SEP marks the index's token boundaries: none may come from the text
+        elif code < 128:
+            out = ch
+        else:
+            n = unicodedata.normalize("NFKC", ch)
+            out = n if len(n) == 1 else ch
+            if _CJK_RE.match(out):
+                out = _t2s_table().get(out, out)
+        self[code] = out
+        return out
+
+
+_CHARS = _CharMap()
 
 
 def normalize(text: str) -> str:
@@ -51,22 +73,7 @@ def normalize(text: str) -> str:
     Characters whose NFKC form is longer (ligatures, ①) are kept as they are; case is folded
     by FTS5's tokenizer and by query_tokens.
     """
-    if not text:
-        return ""
-    out = []
-    for ch in text:
-        if ch == SEP:
-            out.append(" ")
-            continue
-        if ch.isascii():
-            out.append(ch)
-            continue
-        n = unicodedata.normalize("NFKC", ch)
-        out.append(n if len(n) == 1 else ch)
-    result = "".join(out)
-    if _CJK_RE.search(result):
-        result = result.translate(_t2s_table())
-    return result
+    return text.translate(_CHARS) if text else ""
 
 
 def pieces(norm: str) -> list[tuple[int, int, str]]:
@@ -144,66 +151,85 @@ _ALL_CJK_RE = re.compile(rf"^[{_CJK}]{{2,}}$")
 
 
 @functools.lru_cache(maxsize=1)
-def _jieba():
+def _segmenter():
     """jieba's algorithm and dictionary (rjieba, the Rust port), plus the domain words: the
-    mined dictionary and the Chinese terms of the curated synonym groups."""
+    mined dictionary and the Chinese terms of the curated synonym groups. Returns the
+    segmenter and the (word, frequency) pairs added to jieba's dictionary."""
     import rjieba
 
     seg = rjieba.Jieba()
+    added: list[tuple[str, int]] = []
     for word, freq in load_dictionary()["words"]:
-        seg.add_word(normalize(word), int(freq), None)
+        added.append((normalize(word), int(freq)))
+        seg.add_word(added[-1][0], added[-1][1], None)
     for group in curated_groups():
         for term in group:
             word = normalize(term)
             if _ALL_CJK_RE.match(word) and len(seg.cut(word, hmm=False)) > 1:
-                seg.add_word(word, max(seg.suggest_freq(word), MIN_WORD_FREQ), None)
-    return seg
+                added.append((word, max(seg.suggest_freq(word), MIN_WORD_FREQ)))
+                seg.add_word(word, added[-1][1], None)
+    return seg, added
+
+
+def _jieba():
+    return _segmenter()[0]
+
+
+def domain_words() -> list[tuple[str, int]]:
+    """The words kb adds to jieba's dictionary, with their frequencies."""
+    return _segmenter()[1]
 
 
 # ---------------------------------------------------------------- index side
 
 
-def index_tokens(text: str) -> list[tuple[int, int]]:
-    """Token spans (start, end) of text, cut the index's way (text is normalized first)."""
-    norm = normalize(text)
-    spans: list[tuple[int, int]] = []
+def _cut(norm: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_word) of each token of normalized text; is_word: it has a letter or digit."""
+    spans: list[tuple[int, int, bool]] = []
     seg = None
-    for start, end, kind in pieces(norm):
-        if kind == "cjk":
-            if end - start == 1:
-                spans.append((start, end))
-                continue
+    for m in _PIECE_RE.finditer(norm):
+        start, end, kind = m.start(), m.end(), m.lastgroup
+        if kind == "cjk" and end - start > 1:
             seg = seg or _jieba()
             pos = start
-            for word in seg.cut(norm[start:end]):
-                spans.append((pos, pos + len(word)))
+            for word in seg.cut(m.group()):
+                spans.append((pos, pos + len(word), True))
                 pos += len(word)
         else:
-            spans.append((start, end))
+            spans.append((start, end, kind != "other" or m.group().isalnum()))
     return spans
 
 
-def index_text(text: str) -> str:
-    """The form stored in the FTS index: normalized text with SEP at every token boundary.
+def index_tokens(text: str) -> list[tuple[int, int]]:
+    """Token spans (start, end) of text, cut the index's way (text is normalized first)."""
+    return [(s, e) for s, e, _ in _cut(normalize(text))]
 
-    Removing SEP gives the normalized text back, aligned character for character with text.
+
+def index_form(text: str) -> tuple[str, list[str]]:
+    """What the FTS index stores for text, and its words (case-folded) for the vocabulary.
+
+    The stored form is the normalized text with SEP at every token boundary: removing SEP
+    gives the normalized text back, aligned character for character with text.
     """
     norm = normalize(text or "")
     if not norm:
-        return ""
-    cuts = set()
-    for start, end in index_tokens(text):
-        cuts.add(start)
-        cuts.add(end)
+        return "", []
+    spans = _cut(norm)
     out = []
     prev = 0
-    for cut in sorted(cuts):
-        if 0 < cut < len(norm):
-            out.append(norm[prev:cut])
-            out.append(SEP)
-            prev = cut
-    out.append(norm[prev:])
-    return "".join(out)
+    for start, end, _ in spans:
+        if start > prev:
+            out.append(norm[prev:start])  # white space between pieces
+        out.append(norm[start:end])
+        prev = end
+    tail = norm[prev:]
+    stored = SEP.join(out) + (tail if tail else "")
+    words = [norm[s:e].casefold() for s, e, w in spans if w]
+    return stored, words
+
+
+def index_text(text: str) -> str:
+    return index_form(text)[0]
 
 
 # ---------------------------------------------------------------- query side
