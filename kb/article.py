@@ -293,7 +293,7 @@ def render(data: dict, *, raw: bool = False):
     if raw:
         parts.append(Wrapped(Text(clean(data["text"]) + (" …" if data.get("truncated") else ""))))
         return Group(*parts)
-    pending = {t for t in data.get("terms", [])}
+    pending = set(data.get("terms", []))
     sections = data["sections"]
     for i, sec in enumerate(sections):
         if sec["heading"]:

@@ -14,6 +14,8 @@ PER_POST = 3
 # Each post is compared on its most distinctive terms only: this bounds the work per post.
 TOP_TERMS = 40
 MIN_SCORE = 0.03
+# A term in more posts than this is not distinctive; the cap also keeps the work linear in posts.
+MAX_DF = 60
 SHOWN_TERMS = 3
 
 _MATH_RE = re.compile(r"\\\[.*?\\\]|\\\(.*?\\\)|\\[A-Za-z]+|https?://\S+|\[Math\]|\[公式\]", re.S)
@@ -61,13 +63,15 @@ def compute(posts: dict[int, str]) -> dict[int, list[tuple[int, float, list[str]
     df: Counter = Counter()
     for c in counts.values():
         df.update(c.keys())
+    max_df = max(2, min(n // 2, MAX_DF))
     vectors: dict[int, dict[str, float]] = {}
     for pid, c in counts.items():
-        # Terms in a single post relate it to nothing; terms in most posts are not distinctive.
+        # Terms in a single post relate it to nothing; terms in many posts are not distinctive
+        # (and their long posting lists would make this quadratic in the number of posts).
         weights = {
             t: (1 + math.log(k)) * math.log(n / df[t])
             for t, k in c.items()
-            if 1 < df[t] <= max(2, n // 2)
+            if 1 < df[t] <= max_df
         }
         top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0

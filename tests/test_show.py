@@ -5,7 +5,6 @@ Set KB_UPDATE_SNAPSHOTS=1 to rewrite them after a deliberate change (then read t
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CAPTURES, ROOT
+from tests.conftest import ROOT
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
