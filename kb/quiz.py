@@ -114,7 +114,7 @@ def pick(conn: sqlite3.Connection, *, kinds: tuple[str, ...], pool: set[str] | N
     now = now or now_utc()
     marks = ",".join("?" * len(kinds))
     rows = conn.execute(
-        "SELECT c.id, s.due FROM cards c JOIN posts p ON p.id = c.post_id"
+        "SELECT c.id, c.slug, c.norm_term, c.kind, s.due FROM cards c JOIN posts p ON p.id = c.post_id"
         " LEFT JOIN card_schedule s ON s.card_id = c.id"
         f" WHERE c.active = 1 AND c.kind IN ({marks})"
         " ORDER BY p.rank, p.id, c.position, c.kind",
@@ -123,7 +123,7 @@ def pick(conn: sqlite3.Connection, *, kinds: tuple[str, ...], pool: set[str] | N
     rows = [r for r in rows if pool is None or r["id"] in pool]
     stamp = _iso(now)
     due = sorted((r for r in rows if r["due"] and r["due"] <= stamp), key=lambda r: r["due"])
-    new = [r for r in rows if not r["due"]]
+    new = _spread([r for r in rows if not r["due"]])
     if cram:
         later = sorted((r for r in rows if r["due"] and r["due"] > stamp), key=lambda r: r["due"])
         chosen = (due + new + later)[:count]
@@ -132,6 +132,19 @@ def pick(conn: sqlite3.Connection, *, kinds: tuple[str, ...], pool: set[str] | N
     chosen = due[:count]
     chosen += new[: max(0, min(count - len(chosen), room))]
     return {"ids": [r["id"] for r in chosen], "due": len(due), "new": min(len(new), room)}
+
+
+# A new term is met as a flashcard first, then recognised (choice), then recalled (typed).
+KIND_ORDER = {"definition": 0, "choice": 1, "reverse": 2, "alias": 3}
+KIND_SPACING = 3
+
+
+def _spread(rows: list) -> list:
+    """New cards in reading order, a term's kinds a few terms apart so one never answers the next."""
+    index: dict[tuple[str, str], int] = {}
+    for r in rows:
+        index.setdefault((r["slug"], r["norm_term"]), len(index))
+    return sorted(rows, key=lambda r: index[(r["slug"], r["norm_term"])] + KIND_SPACING * KIND_ORDER.get(r["kind"], 0))
 
 
 def _card(conn: sqlite3.Connection, cid: str) -> dict:

@@ -244,13 +244,14 @@ def topics_table(rows: list[dict]):
     from rich.text import Text
 
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("topic", no_wrap=True)
-    table.add_column("cards", justify="right")
-    table.add_column("due", justify="right")
-    table.add_column("terms", overflow="ellipsis", no_wrap=True, style="dim")
+    table.add_column("topic", no_wrap=True, min_width=8)
+    table.add_column("cards", justify="right", no_wrap=True)
+    table.add_column("due", justify="right", no_wrap=True)
+    table.add_column("terms", style="dim", ratio=1)
     for r in rows:
-        table.add_row(Text(clean(r["topic"])), Text(str(r["cards"])), Text(str(r["due"])),
-                      Text(clean(", ".join(r["terms"]))))
+        # A few terms say what the topic is; all of them are in --json.
+        terms = ", ".join(r["terms"][:5]) + (", …" if len(r["terms"]) > 5 else "")
+        table.add_row(Text(clean(r["topic"])), Text(str(r["cards"])), Text(str(r["due"])), Text(clean(terms)))
     return table
 
 

@@ -98,9 +98,25 @@ def card_ids(conn: sqlite3.Connection, topic: Topic) -> set[str]:
     rows = conn.execute(
         f"SELECT id, term, aliases, definition FROM cards WHERE post_id IN ({marks})", sorted(posts)
     ).fetchall()
-    # The post is about the topic; the card must be too (a flow post also defines 雅可比行列式).
+    # The post is about the topic; the card must be too (a flow post also defines 雅可比行列式):
+    # its text names a topic term, or its term is a word of one (flow, of flow模型).
     wanted = [_norm(t) for t in topic.terms]
-    return {r["id"] for r in rows if any(_has_word(f"{r['term']} {r['aliases']} {r['definition']}", w) for w in wanted)}
+    heads = _words(topic.terms)
+    return {
+        r["id"] for r in rows
+        if _norm(r["term"]) in heads
+        or any(_has_word(f"{r['term']} {r['aliases']} {r['definition']}", w) for w in wanted)
+    }
+
+
+def _words(terms: list[str]) -> set[str]:
+    """The words (two characters or more) that the topic's terms are made of."""
+    out: set[str] = set()
+    for term in terms:
+        norm, bounds = _tokenized(term)
+        cuts = sorted(bounds)
+        out.update(w for a, b in zip(cuts, cuts[1:]) if len(w := norm[a:b].strip()) >= 2)
+    return out
 
 
 def _posts_with_all(conn: sqlite3.Connection, terms: list[str]) -> set[int]:

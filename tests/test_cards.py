@@ -230,8 +230,9 @@ def test_topic_matching_is_by_whole_words_not_substrings(kb, tmp_path, imported)
 
 def test_a_category_is_a_topic(kb, imported):
     cats = kb("categories", "--json").json()
+    topic_names = {t["topic"] for t in kb("topics", "--json").json()}  # a topic of that name wins
     conn = _db(imported)
-    for cat in (c["category"] for c in cats):
+    for cat in (c["category"] for c in cats if c["category"].casefold() not in topic_names):
         got = {c["slug"] for c in kb("cards", "--topic", cat, "--json").json()}
         want = {r[0] for r in conn.execute(
             "SELECT DISTINCT c.slug FROM cards c JOIN posts p ON p.id = c.post_id WHERE p.category = ?", (cat,))}

@@ -1,0 +1,69 @@
+"""Quiz topics from data/topics.yaml: kb topics, kb quiz --topic, same-topic distractors.
+
+Real database, real CLI; the topic words are the bundled data/topics.yaml.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from kb import quiz
+from kb.db import open_db
+
+FLOW_TERMS = {"flow", "Normalizing Flow", "Normalizing flow", "rectified flow"}
+TOPICS = {"flow", "diffusion", "self-supervised", "llm", "gan", "vae", "rl", "cnn", "transformer", "generative"}
+
+
+def test_kb_topics_lists_every_topic_with_card_and_due_counts(kb, imported):
+    rows = kb("topics", "--json").json()
+    assert TOPICS <= {r["topic"] for r in rows}
+    by = {r["topic"]: r for r in rows}
+    flow_cards = [c for c in kb("cards", "--json").json() if c["term"] in FLOW_TERMS]
+    assert by["flow"]["cards"] == len(flow_cards) == 13
+    assert all(r["due"] == 0 for r in rows)
+    conn = open_db(imported)
+    # Graded Again five minutes ago: due again a minute later, so due now.
+    quiz.review(conn, flow_cards[0]["id"], 1, mode="definition",
+                now=quiz.now_utc() - dt.timedelta(minutes=5))
+    by = {r["topic"]: r for r in kb("topics", "--json").json()}
+    assert by["flow"]["due"] == 1
+    text = kb("topics").stdout
+    assert "flow" in text and "diffusion" in text
+
+
+def test_quiz_topic_flow_drills_flow_definitions_and_nothing_else(kb, imported):
+    qs = kb("quiz", "--topic", "flow", "--mode", "mixed", "--json", "-n", "100").json()
+    assert {q["term"] for q in qs} == FLOW_TERMS
+    assert len(qs) == 13
+    r = kb("quiz", "--topic", "flow", input="\n3\nq\n")
+    assert r.code == 0 and "card 1 of 4" in r.stdout
+
+
+def _key(term):
+    return term.casefold().replace(" ", "")
+
+
+def test_choice_distractors_come_from_the_same_topic(kb, imported):
+    flow = [c for c in kb("cards", "--json").json() if c["term"] in FLOW_TERMS and c["kind"] == "definition"]
+    defs = {c["definition"][:6] for c in flow}
+    for q in kb("quiz", "--topic", "flow", "--mode", "choice", "--json").json():
+        # Definitions of the same term (Normalizing Flow / Normalizing flow) are never distractors,
+        # so the topic may have fewer than three to give; the rest come from elsewhere.
+        others = {c["definition"] for c in flow if _key(c["term"]) != _key(q["term"])}
+        in_topic = [c for c in q["choices"] if c[:6] in defs]
+        assert len(in_topic) == 1 + min(3, len(others)), q["choices"]
+    # Without --topic too: the wrong answers come from the topics the card belongs to.
+    rect = next(c["id"] for c in kb("cards", "--json").json() if c["term"] == "rectified flow" and c["kind"] == "choice")
+    shared = set()
+    for name in TOPICS:
+        in_topic = kb("cards", "--topic", name, "--json").json()
+        if rect in {c["id"] for c in in_topic}:
+            shared |= {c["definition"][:6] for c in in_topic}
+    q = quiz.question(open_db(imported), rect)
+    assert {c[:6] for c in q["choices"]} <= shared
+
+
+def test_an_unknown_topic_suggests_the_nearest_topic(kb, imported):
+    r = kb("quiz", "--topic", "flwo")
+    assert r.code == 1
+    assert "did you mean: flow" in r.stderr
+    assert "topics: " in r.stderr
