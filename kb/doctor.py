@@ -195,6 +195,25 @@ def check_cards(conn: sqlite3.Connection, fix: bool) -> Finding:
     return Finding("cards", True, f"rebuilt: {after} cards (was {n})", fixed=True)
 
 
+def check_related(conn: sqlite3.Connection, fix: bool) -> Finding:
+    """Related posts are derived at import; rows naming a missing post are stale."""
+    if "related" not in _tables(conn):
+        return Finding("related posts", True, "no related table in this build")
+    stale = conn.execute(
+        "SELECT COUNT(*) FROM related WHERE post_id NOT IN (SELECT id FROM posts)"
+        " OR other_id NOT IN (SELECT id FROM posts)"
+    ).fetchone()[0]
+    refresh = _optional("kb.related", "refresh")
+    if fix and refresh is not None:
+        with transaction(conn):
+            refresh(conn)
+        detail = f"{stale} rows naming a missing post; recomputed" if stale else "recomputed"
+        return Finding("related posts", not stale, detail, fixed=True)
+    if not stale:
+        return Finding("related posts", True, "ok")
+    return Finding("related posts", False, f"{stale} rows naming a missing post (--fix recomputes them)")
+
+
 def _review_count(conn: sqlite3.Connection) -> int:
     if "reviews" not in _tables(conn):
         return 0
@@ -208,6 +227,7 @@ CHECKS: list[Callable[[sqlite3.Connection, bool], Finding]] = [
     check_orphan_reviews,
     check_fts,
     check_cards,
+    check_related,
     check_foreign_keys,  # last: it sees what the fixes above left
 ]
 

@@ -204,3 +204,22 @@ def test_search_index_damage_and_a_changed_dictionary_are_found_and_rebuilt(tmp_
     conn = raw(db)
     assert conn.execute("SELECT COUNT(*) FROM search_fts").fetchone()[0] == 43
     conn.close()
+
+
+def test_stale_related_posts_are_recomputed(tmp_path):
+    db = tmp_path / "kb.db"
+    assert kb_proc("import", *CAPTURES, db=db).returncode == 0
+    conn = raw(db)
+    good = conn.execute("SELECT COUNT(*) FROM related").fetchone()[0]
+    assert good > 0
+    conn.execute("UPDATE related SET other_id = 99999 WHERE rank = 1 AND post_id = (SELECT MIN(post_id) FROM related)")
+    conn.close()
+    r = kb_proc("doctor", "--json", db=db)
+    assert r.returncode == 1
+    assert {f["check"]: f for f in json.loads(r.stdout)}["related posts"]["detail"].startswith("1 rows naming a missing post")
+    assert kb_proc("doctor", "--fix", db=db).returncode == 0
+    conn = raw(db)
+    assert conn.execute("SELECT COUNT(*) FROM related WHERE other_id = 99999").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM related").fetchone()[0] == good
+    conn.close()
+    assert kb_proc("doctor", db=db).returncode == 0
