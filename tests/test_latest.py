@@ -171,3 +171,10 @@ def test_markup_in_a_title_is_printed_literally_in_the_listing(kb, imported, tmp
     assert kb("import", cap).code == 0
     out = kb("latest", "-n", "1").stdout
     assert "[bold red]红色[/]标题" in out and "\x1b" not in out
+
+
+def test_latest_snapshot_at_80_columns(kb, imported, monkeypatch):
+    from tests.test_show import check_snapshot
+
+    monkeypatch.setenv("KB_WIDTH", "80")
+    check_snapshot("latest-80.txt", kb("latest", "-n", "0").stdout)
