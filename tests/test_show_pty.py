@@ -85,3 +85,13 @@ def test_latest_fits_an_80_column_terminal(term_env):
     assert all(cells(line) <= 80 for line in lines)
     slug_starts = {cells(line[: re.search(r"\S+$", line).start()]) for line in lines}
     assert len(slug_starts) == 1
+
+
+def test_a_pager_that_cannot_start_falls_back_to_printing(term_env, tmp_path):
+    term_env["PAGER"] = str(tmp_path / "no-such-pager")
+    child = spawn(["show", "gumbel-softmax-c31d"], term_env, rows=20)
+    child.expect("Related")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Traceback" not in child.before and "error" not in child.before
