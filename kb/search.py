@@ -133,6 +133,14 @@ def _load_synonyms(conn: sqlite3.Connection) -> None:
     conn.executemany("INSERT INTO search_synonyms (grp, term, key) VALUES (?, ?, ?)", rows)
 
 
+def _config_groups() -> list[list[str]]:
+    """The user's own groups (config file `synonyms: {term: [equivalent, …]}`), applied at query
+    time: they need no rebuild, a Chinese term is matched as a phrase of index words."""
+    from kb import config
+
+    return [[term, *equivalents] for term, equivalents in config.load().synonyms.items()]
+
+
 def synonyms(conn: sqlite3.Connection, key: str) -> list[str]:
     """Other members of every group holding this key."""
     rows = conn.execute(
@@ -140,7 +148,10 @@ def synonyms(conn: sqlite3.Connection, key: str) -> list[str]:
         " JOIN search_synonyms k ON k.grp = s.grp WHERE k.key = ? AND s.key != ? ORDER BY s.grp, s.rowid",
         (key, key),
     ).fetchall()
-    seen, out = set(), []
+    for group in _config_groups():
+        if key in {synonym_key(t) for t in group}:
+            rows += [(t, synonym_key(t)) for t in group]
+    seen, out = {key}, []
     for term, k in rows:
         if k not in seen:
             seen.add(k)
@@ -152,7 +163,9 @@ def _synonym_keys(conn: sqlite3.Connection, keys: list[str]) -> set[str]:
     if not keys:
         return set()
     marks = ",".join("?" * len(keys))
-    return {r[0] for r in conn.execute(f"SELECT DISTINCT key FROM search_synonyms WHERE key IN ({marks})", keys)}
+    found = {r[0] for r in conn.execute(f"SELECT DISTINCT key FROM search_synonyms WHERE key IN ({marks})", keys)}
+    user = {synonym_key(t) for group in _config_groups() for t in group}
+    return found | (user & set(keys))
 
 
 # ---------------------------------------------------------------- the query language

@@ -316,3 +316,10 @@ def test_search_process_never_imports_jieba_or_pydantic(imported):
     assert modules and "kb.search" in modules
     heavy = {m for m in modules if m.split(".")[0] in ("jieba", "rjieba", "sqlite_utils", "pydantic")}
     assert heavy == set()
+
+
+def test_config_synonyms_expand_queries_without_a_rebuild(kb, small, tmp_path):
+    assert slugs(kb("search", "slope", "--json")) == []
+    (tmp_path / "no-config.yaml").write_text("synonyms:\n  坡度: [slope, gradient of the land]\n", encoding="utf-8")
+    assert slugs(kb("search", "slope", "--json")) == [small["water"]]
+    assert slugs(kb("search", "坡度", "--json")) == [small["water"]]
