@@ -200,12 +200,7 @@ def _term_before(left: str, *, has_alias: bool) -> str | None:
 
 def _clean_term(run: str, *, has_alias: bool) -> str | None:
     """Trim a run of text to the term at its end, on jieba's word boundaries."""
-    import logging
-
-    import jieba  # only at import time: segmentation is for extraction, not for reading
-
-    jieba.setLogLevel(logging.WARNING)
-    words = [w for w in jieba.lcut(run) if w.strip()]
+    words = [w for w in _words(run) if w.strip()]
     while words and words[0] in _LEADING_FILLERS:
         words.pop(0)
     if not words:
@@ -221,6 +216,30 @@ def _clean_term(run: str, *, has_alias: bool) -> str | None:
     if re.fullmatch(r"[\d\W]+", term):
         return None
     return term
+
+
+def _words(run: str) -> list[str]:
+    """jieba's words of run: the search index's segmenter (rjieba, the domain dictionary) when present."""
+    try:
+        from kb import segment
+    except ImportError:
+        segment = None
+    if segment is not None:
+        # index_tokens gives spans of a same-length normalized text: slice the original by them,
+        # keeping what falls between spans (a hyphen) as words of its own.
+        words, pos = [], 0
+        for a, b in segment.index_tokens(run):
+            if a > pos:
+                words.append(run[pos:a])
+            words.append(run[a:b])
+            pos = b
+        return words + ([run[pos:]] if pos < len(run) else [])
+    import logging
+
+    import jieba  # only at import time: segmentation is for extraction, not for reading
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.lcut(run)
 
 
 def _alias_after(right: str) -> str | None:
