@@ -55,7 +55,7 @@ def _index(conn: sqlite3.Connection, post_ids: list[int]) -> None:
             delta.update(t_words)
             delta.update(b_words)
         conn.executemany("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", new)
-    changes = [(w, n) for w, n in delta.items() if n]
+    changes = [(w, n) for w, n in delta.items() if n and segment.has_word_char(w)]
     conn.executemany(
         "INSERT INTO search_words (word, cnt) VALUES (?, ?)"
         " ON CONFLICT(word) DO UPDATE SET cnt = cnt + excluded.cnt",

@@ -205,27 +205,38 @@ def index_tokens(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e, _ in _cut(normalize(text))]
 
 
+_CJK_SPLIT_RE = re.compile(rf"([{_CJK}]+)")
+# The pieces of text between Chinese runs, white space included: what _PIECE_RE finds there.
+_OTHER_PIECES_RE = re.compile(r"[a-z](?:\+\+|#)(?![a-z0-9+#])|[a-z0-9]+|\s+|\S", re.IGNORECASE)
+
+
 def index_form(text: str) -> tuple[str, list[str]]:
-    """What the FTS index stores for text, and its words (case-folded) for the vocabulary.
+    """What the FTS index stores for text, and its tokens (case-folded) for the vocabulary.
 
     The stored form is the normalized text with SEP at every token boundary: removing SEP
-    gives the normalized text back, aligned character for character with text.
+    gives the normalized text back, aligned character for character with text. The tokens
+    include white space and punctuation (dropped by the caller once, on distinct words).
+    Same cut as _cut, done chunk by chunk rather than token by token: it is the import's
+    inner loop.
     """
     norm = normalize(text or "")
     if not norm:
         return "", []
-    spans = _cut(norm)
-    out = []
-    prev = 0
-    for start, end, _ in spans:
-        if start > prev:
-            out.append(norm[prev:start])  # white space between pieces
-        out.append(norm[start:end])
-        prev = end
-    tail = norm[prev:]
-    stored = SEP.join(out) + (tail if tail else "")
-    words = [norm[s:e].casefold() for s, e, w in spans if w]
-    return stored, words
+    pieces: list[str] = []
+    seg = None
+    for i, chunk in enumerate(_CJK_SPLIT_RE.split(norm)):
+        if not chunk:
+            continue
+        if i % 2:  # a Chinese run
+            if len(chunk) == 1:
+                pieces.append(chunk)
+            else:
+                seg = seg or _jieba()
+                pieces.extend(seg.cut(chunk))
+        else:
+            pieces.extend(_OTHER_PIECES_RE.findall(chunk))
+    stored = SEP.join(pieces)
+    return stored, stored.casefold().split(SEP)
 
 
 def index_text(text: str) -> str:

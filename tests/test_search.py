@@ -323,3 +323,15 @@ def test_config_synonyms_expand_queries_without_a_rebuild(kb, small, tmp_path):
     (tmp_path / "no-config.yaml").write_text("synonyms:\n  坡度: [slope, gradient of the land]\n", encoding="utf-8")
     assert slugs(kb("search", "slope", "--json")) == [small["water"]]
     assert slugs(kb("search", "坡度", "--json")) == [small["water"]]
+
+
+def test_index_form_cuts_exactly_like_index_tokens():
+    """The import's fast path and the span-giving cut (used by quiz topics) must agree token for token."""
+    from scripts.mine_dictionary import post_texts
+
+    texts = post_texts(CAPTURES) + ["C++和C#, x+y=1; ＢＥＲＴ\tGPT-4 θ 😀 末尾 ", "單字 a"]
+    for text in texts:
+        norm = segment.normalize(text)
+        stored, _ = segment.index_form(text)
+        pieces = [p for p in stored.split(segment.SEP) if p.strip()]
+        assert pieces == [norm[a:b] for a, b in segment.index_tokens(text)]
