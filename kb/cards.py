@@ -411,7 +411,7 @@ def _retire(conn: sqlite3.Connection, ids: list[str]) -> None:
 # ---------------------------------------------------------------- reading and export
 
 
-def _card_dict(row: sqlite3.Row) -> dict:
+def card_dict(row: sqlite3.Row) -> dict:
     return {
         "id": row["id"],
         "slug": row["slug"],
@@ -430,7 +430,7 @@ def list_cards(conn: sqlite3.Connection, *, ids: set[str] | None = None, kinds: 
         " ORDER BY p.rank, p.id, c.position, c.kind",
         kinds,
     ).fetchall()
-    return [_card_dict(r) for r in rows if ids is None or r["id"] in ids]
+    return [card_dict(r) for r in rows if ids is None or r["id"] in ids]
 
 
 def notes(conn: sqlite3.Connection, ids: set[str] | None = None) -> list[dict]:

@@ -358,6 +358,9 @@ def quiz_cmd(
         render.print_json([{k: q[k] for k in keys} for q in (quiz.question(conn, c, pool=pool) for c in picked["ids"])])
         return
     if not picked["ids"]:
+        if pool is not None and not pool:
+            sys.stderr.write(f"kb: no cards for topic {topic!r}\n")
+            return
         nxt = quiz.next_due(conn, pool)
         sys.stderr.write("kb: nothing to review now" + (f"; next card due {nxt}" if nxt else "") + "\n")
         return

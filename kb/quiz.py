@@ -149,7 +149,7 @@ def _spread(rows: list) -> list:
 
 def _card(conn: sqlite3.Connection, cid: str) -> dict:
     row = conn.execute("SELECT * FROM cards WHERE id = ?", (cid,)).fetchone()
-    return cardlib._card_dict(row) | {"norm_term": row["norm_term"]}
+    return cardlib.card_dict(row) | {"norm_term": row["norm_term"]}
 
 
 def question(conn: sqlite3.Connection, cid: str, *, pool: set[str] | None = None) -> dict:

@@ -67,3 +67,10 @@ def test_an_unknown_topic_suggests_the_nearest_topic(kb, imported):
     assert r.code == 1
     assert "did you mean: flow" in r.stderr
     assert "topics: " in r.stderr
+
+
+def test_a_topic_without_cards_says_so(kb, imported):
+    r = kb("quiz", "--topic", "vae")
+    assert r.code == 0 and r.stdout == ""
+    assert r.stderr == "kb: no cards for topic 'vae'\n"
+    assert kb("quiz", "--topic", "vae", "--json").json() == []
