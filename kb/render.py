@@ -223,20 +223,25 @@ def doctor_table(findings: list[dict]):
 
 
 def cards_table(cards: list[dict]):
-    """`kb cards`: one row per definition (its other kinds share the term and text)."""
-    from rich.table import Table
+    """`kb cards`: per definition, the term and its post's slug, then the definition on one line.
+
+    Not a table: a term, a slug and a long definition do not share one line of a terminal.
+    """
+    from rich.console import Group
     from rich.text import Text
 
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("term", no_wrap=True, max_width=28, overflow="ellipsis")
-    table.add_column("definition", overflow="ellipsis", no_wrap=True, ratio=1)
-    table.add_column("slug", no_wrap=True, style="cyan")
+    parts = []
     for c in cards:
         if c["kind"] != "definition":
             continue
-        term = c["term"] + (f" ({', '.join(c['aliases'])})" if c["aliases"] else "")
-        table.add_row(Text(clean(term)), Text(clean(c["definition"])), Text(c["slug"]))
-    return table
+        head = Text(clean(c["term"]), style="bold")
+        if c["aliases"]:
+            head.append(f" ({clean(', '.join(c['aliases']))})")
+        head.append("  ")
+        head.append(c["slug"], style="cyan")
+        parts.append(head)
+        parts.append(Text("  " + clean(c["definition"]), no_wrap=True, overflow="ellipsis"))
+    return Group(*parts)
 
 
 def topics_table(rows: list[dict]):

@@ -303,3 +303,13 @@ def test_export_json_and_errors(kb, imported, tmp_path):
     assert r.code == 2 and "unknown export format" in r.stderr
     r = kb("cards", "export", "--format", "tsv", tmp_path / "missing" / "x.tsv")
     assert r.code == 1 and r.stderr.startswith("kb: error: cannot write")
+
+
+def test_cards_for_humans_show_term_slug_and_definition(kb, imported):
+    r = kb("cards", "--topic", "flow")
+    assert r.code == 0
+    lines = r.stdout.splitlines()
+    i = lines.index("rectified flow  normalizing-flow-data-fefc")
+    assert lines[i + 1] == "  就是 normalizing flow 的变体之一。"
+    assert "Normalizing flow (标准化流)  normalizing-flow-data-fefc" in lines
+    assert all(len(ln) <= 100 for ln in lines) and "\x1b" not in r.stdout
