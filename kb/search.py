@@ -4,7 +4,6 @@ Any text typed by a user becomes quoted FTS5 phrases of index words: no FTS5 syn
 """
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ MAX_SYNONYM_TOKENS = 6
 
 
 def _fold_tokens(indexed: str) -> list[str]:
-    return [segment.fold(t) for t in re.split(rf"[{SEP}\s]+", indexed) if t and segment.has_word_char(t)]
+    return [t for t in indexed.casefold().split(SEP) if segment.has_word_char(t)]
 
 
 def index_posts(conn: sqlite3.Connection, post_ids: list[int]) -> None:
@@ -423,12 +422,12 @@ def _run(conn, match: str, clauses: list[Clause], cat: str | None, limit: int, p
     positives = [c for c in clauses if not c.negative]
     out = []
     for row in rows:
-        tokens = _spans(row["body"])
-        score = scores[row["id"]] * (1.0 + 0.5 * _proximity(tokens, positives, prefix))
-        out.append((score, row, tokens))
+        hits = _hits(row["body"], wanted, prefix)
+        score = scores[row["id"]] * (1.0 + 0.5 * _proximity(hits, positives, prefix))
+        out.append((score, row, hits))
     # Recency breaks ties: rank 1 is the newest post.
     out.sort(key=lambda t: (-round(t[0], 6), t[1]["rank"] if t[1]["rank"] is not None else 1 << 30, t[1]["id"]))
-    return [_result(row, score, tokens, wanted, prefix) for score, row, tokens in out[:limit]]
+    return [_result(row, score, hits) for score, row, hits in out[:limit]]
 
 
 def _all_but(conn, neg: str, cat: str | None, limit: int) -> list[dict]:
@@ -441,7 +440,7 @@ def _all_but(conn, neg: str, cat: str | None, limit: int) -> list[dict]:
     args.append(limit)
     ids = [r[0] for r in conn.execute(sql, args)]
     rows = sorted(_rows(conn, ids), key=lambda r: ids.index(r["id"]))
-    return [_result(r, 0.0, _spans(r["body"]), set(), False) for r in rows]
+    return [_result(r, 0.0, []) for r in rows]
 
 
 def _rows(conn, ids: list[int]) -> list[sqlite3.Row]:
@@ -453,16 +452,26 @@ def _rows(conn, ids: list[int]) -> list[sqlite3.Row]:
     ).fetchall()
 
 
-def _spans(indexed: str) -> list[tuple[int, int, str]]:
-    """(start, end, folded token) of an indexed column, in the original text's offsets."""
+def _hits(indexed: str, wanted: set[str], prefix: bool) -> list[tuple[int, int, int, str]]:
+    """(token number, start, end, folded token) of the wanted words in an indexed column,
+    offsets in the original text's characters (the column is the text with SEP between tokens)."""
+    if not wanted:
+        return []
+    folded = indexed.casefold()
+    if len(folded) != len(indexed):  # a character whose folding is longer (ß): fold token by token
+        tokens = [t.casefold() for t in indexed.split(SEP)]
+        lengths = [len(t) for t in indexed.split(SEP)]
+    else:
+        tokens = folded.split(SEP)
+        lengths = None
+    starts = tuple(wanted) if prefix else ()
     out = []
     pos = 0
-    for part in indexed.split(SEP):
-        for m in re.finditer(r"\S+", part):
-            tok = m.group()
-            if segment.has_word_char(tok):
-                out.append((pos + m.start(), pos + m.end(), segment.fold(tok)))
-        pos += len(part)
+    for idx, tok in enumerate(tokens):
+        n = lengths[idx] if lengths else len(tok)
+        if tok in wanted or (starts and tok.startswith(starts)):
+            out.append((idx, pos, pos + n, tok))
+        pos += n
     return out
 
 
@@ -470,35 +479,28 @@ def _wanted_tokens(clauses: list[Clause]) -> set[str]:
     return {t for c in clauses if not c.negative for alt in c.alternatives for t in alt}
 
 
-def _token_hits(tok: str, wanted: set[str], prefix: bool) -> bool:
-    if tok in wanted:
-        return True
-    return prefix and any(tok.startswith(w) for w in wanted)
-
-
-def _proximity(tokens: list[tuple[int, int, str]], positives: list[Clause], prefix: bool) -> float:
+def _proximity(hits: list[tuple[int, int, int, str]], positives: list[Clause], prefix: bool) -> float:
     """1.0 when every positive clause has a word within PROXIMITY_WINDOW tokens of the others."""
     if len(positives) < 2:
         return 0.0
     sets = [{t for alt in c.alternatives for t in alt} for c in positives]
     last: dict[int, int] = {}
     best = None
-    for idx, (_, _, tok) in enumerate(tokens):
-        for k, s in enumerate(sets):
-            if _token_hits(tok, s, prefix):
+    for idx, _, _, tok in hits:
+        for k, words in enumerate(sets):
+            if tok in words or (prefix and tok.startswith(tuple(words))):
                 last[k] = idx
         if len(last) == len(sets):
             span = idx - min(last.values())
             best = span if best is None else min(best, span)
     if best is None:
         return 0.0
-    return max(0.0, 1.0 - max(0, best - len(sets) + 1) / PROXIMITY_WINDOW)
+    # Token numbers count the white space between words too: allow for it.
+    return max(0.0, 1.0 - max(0, best - 2 * len(sets) + 2) / (2 * PROXIMITY_WINDOW))
 
 
-def _result(row, score: float, tokens, wanted: set[str], prefix: bool) -> dict:
-    text = row["text"]
-    hits = [(s, e) for s, e, tok in tokens if wanted and _token_hits(tok, wanted, prefix)]
-    snippet, marks = snippet_for(text, hits)
+def _result(row, score: float, hits: list[tuple[int, int, int, str]]) -> dict:
+    snippet, marks = snippet_for(row["text"], [(a, b) for _, a, b, _ in hits])
     return {
         "slug": row["slug"],
         "title": row["title"],
