@@ -41,7 +41,7 @@ def data_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _t2s_table() -> dict[str, str]:
-    """Traditional → simplified, one character for one (data/t2s.json, made by scripts/mine_dictionary.py)."""
+    """Traditional → simplified, one character for one (data/t2s.json, made by kb/mine.py)."""
     raw = json.loads((data_dir() / "t2s.json").read_text(encoding="utf-8"))
     return dict(zip(raw["traditional"], raw["simplified"]))
 

@@ -83,7 +83,7 @@ def test_rjieba_cuts_like_jieba_with_the_same_dictionary():
 
     import jieba
 
-    from scripts.mine_dictionary import post_texts
+    from kb.mine import post_texts
 
     jieba.setLogLevel(logging.WARNING)
     reference = jieba.Tokenizer()
@@ -96,7 +96,7 @@ def test_rjieba_cuts_like_jieba_with_the_same_dictionary():
 
 
 def test_committed_dictionary_is_what_the_miner_produces():
-    from scripts.mine_dictionary import dumps, mine, post_texts
+    from kb.mine import dumps, mine, post_texts
 
     mined = mine(post_texts(CAPTURES))
     assert dumps(mined) == (ROOT / "data" / "dictionary.json").read_text(encoding="utf-8")
@@ -327,7 +327,7 @@ def test_config_synonyms_expand_queries_without_a_rebuild(kb, small, tmp_path):
 
 def test_index_form_cuts_exactly_like_index_tokens():
     """The import's fast path and the span-giving cut (used by quiz topics) must agree token for token."""
-    from scripts.mine_dictionary import post_texts
+    from kb.mine import post_texts
 
     texts = post_texts(CAPTURES) + ["C++和C#, x+y=1; ＢＥＲＴ\tGPT-4 θ 😀 末尾 ", "單字 a"]
     for text in texts:

@@ -1,7 +1,7 @@
 """Benchmark: a <TAB> (dynamic completion) and `kb latest` with a config file, against importing jieba.
 
 Prints median wall times and ratios to the baseline measured in the same run (target ≤ 0.25).
-Run: python benchmarks/bench_shell.py  (uses a temporary database and config, never the user's).
+Run: python tests/benchmarks/bench_shell.py  (uses a temporary database and config, never the user's).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUNS = 7
 
 

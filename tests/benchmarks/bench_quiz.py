@@ -1,7 +1,7 @@
 """Benchmark: quiz start-up against importing jieba, and card extraction against post length, same run.
 
 Prints median wall times and ratios; extraction should grow linearly (ratio ≈ the length factor).
-Run: python benchmarks/bench_quiz.py  (uses a temporary database, never the user's).
+Run: python tests/benchmarks/bench_quiz.py  (uses a temporary database, never the user's).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 RUNS = 5
 

@@ -1,21 +1,20 @@
 """Mine kb's domain dictionary from the bundled posts: term pairs such as 互信息(Mutual Information).
 
 Writes data/dictionary.json (words with jieba frequencies, Chinese–English pairs) and, when zhconv is installed, data/t2s.json.
-Run from the repository root: python scripts/mine_dictionary.py
+Run from a checkout's root: python -m kb.mine
 """
 from __future__ import annotations
 
 import json
 import logging
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from kb import capture
 
-from kb import capture  # noqa: E402
+# A checkout's root: the tool reads and writes its data/ folder.
+ROOT = Path(__file__).resolve().parent.parent
 
 CJK = "\u4e00-\u9fff"
 EN_WORD = r"[A-Za-z][A-Za-z0-9+\-]*"
@@ -105,7 +104,7 @@ def mine(texts: list[str]) -> dict:
         # jieba's frequency that keeps the term whole, with a floor so that context cannot cut it.
         words[zh] = max(jieba.suggest_freq(zh, tune=False), MIN_FREQ)
     return {
-        "source": "mined from the bundled posts by scripts/mine_dictionary.py",
+        "source": "mined from the bundled posts by kb/mine.py",
         "words": [[w, f] for w, f in sorted(words.items())],
         "pairs": [[zh, en] for zh, en in sorted(pairs, key=lambda p: (p[0], p[1].casefold()))],
     }

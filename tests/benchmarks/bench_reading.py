@@ -1,7 +1,7 @@
 """Benchmark: `kb latest` and `kb show` start-up against importing jieba, measured in the same run.
 
 Prints each command's median wall time and its ratio to the baseline; the target is ≤ 0.25.
-Run: python benchmarks/bench_reading.py  (uses a temporary database, never the user's).
+Run: python tests/benchmarks/bench_reading.py  (uses a temporary database, never the user's).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUNS = 7
 
 

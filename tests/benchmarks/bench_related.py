@@ -3,7 +3,7 @@
 Builds synthetic corpora from the bundled posts (distinct English words added per post) and
 prints each size's time as a ratio to the smallest one, measured in the same run; linear work
 keeps the ratio near the size ratio.
-Run: python benchmarks/bench_related.py
+Run: python tests/benchmarks/bench_related.py
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from kb import capture, related  # noqa: E402
