@@ -12,6 +12,8 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
+from kb import prepare
+
 
 KINDS = ("definition", "reverse", "alias", "choice")
 MAX_DEFINITION = 120
@@ -89,6 +91,7 @@ def norm_term(term: str) -> str:
     return re.sub(r"[\s\-_]+", "", nfkc(term)).casefold()
 
 
+@prepare.ahead
 def extract(text: str) -> list[Definition]:
     """The definitions in one post's text, one per term (first wording wins, aliases merged)."""
     text = nfkc(text)

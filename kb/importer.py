@@ -11,15 +11,16 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from rapidfuzz import fuzz
 
-from kb import capture, naming, order
+from kb import capture, naming, order, prepare
 from kb.db import transaction
 
 # Two excerpts whose overlapping start agrees this closely are one post captured twice.
 SAME_POST_RATIO = 95.0
+IMPORT_CHECKPOINT_PAGES = 16384
 STDIN = "-"
 
 # Called after a file's posts are written, in the same transaction, with the ids of posts
@@ -112,8 +113,59 @@ def _walk_txt(root: Path, report: ImportReport) -> list[Path]:
 
 def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes | None = None) -> ImportReport:
     report = ImportReport()
+    files = expand_paths(paths, report)
+    ahead = _files_to_prepare(conn, files)
+    # Checkpoints copy the WAL into the database and sync it: an import writes tens of MB, and
+    # at SQLite's default of every 4 MB those syncs were a tenth of a large import.
+    conn.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}")
+    with prepare.Workers(prepare.jobs(sum(size for _, _, size in ahead), len(ahead))) as workers:
+        ready = workers.prepare([path for _, path, _ in ahead])
+        changed_any = _import_files(conn, files, {i for i, _, _ in ahead}, ready, stdin, report)
+        if changed_any:
+            with transaction(conn):
+                order.refresh(conn)
+                from kb import related  # related posts depend on every post's terms: once per import
+
+                related.refresh(conn)
+    return report
+
+
+def _files_to_prepare(conn: sqlite3.Connection, files: list[tuple[str, Path | None]]) -> list[tuple[int, str, int]]:
+    """The files (index in files, path, size) worth handing to import workers: large imports
+    only, new content only."""
+    sizes = []
+    for _, path in files:
+        try:
+            sizes.append(path.stat().st_size if path is not None and path.is_file() else 0)
+        except OSError:
+            sizes.append(0)
+    if sum(sizes) < prepare.AUTO_MIN_BYTES and not os.environ.get("KB_JOBS"):
+        return []
+    out = []
+    for i, ((_, path), size) in enumerate(zip(files, sizes)):
+        if not size:
+            continue
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue
+        if not _known_hash(conn, sha):  # unchanged files are skipped: nothing to prepare
+            out.append((i, str(path), size))
+    return out
+
+
+def _import_files(
+    conn: sqlite3.Connection,
+    files: list[tuple[str, Path | None]],
+    prepared: set[int],
+    ready: Iterator[None],
+    stdin: bytes | None,
+    report: ImportReport,
+) -> bool:
     changed_any = False
-    for label, path in expand_paths(paths, report):
+    for i, (label, path) in enumerate(files):
+        if i in prepared:
+            next(ready, None)  # the workers yield in file order: this file's results are in
         try:
             if path is None:
                 data = stdin if stdin is not None else sys.stdin.buffer.read()
@@ -128,13 +180,7 @@ def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes
             changed_any |= import_bytes(conn, data, name=name, path=label, report=report)
         except capture_errors() as exc:
             report.errors.append({"path": label, "error": str(exc)})
-    if changed_any:
-        with transaction(conn):
-            order.refresh(conn)
-            from kb import related  # related posts depend on every post's terms: once per import
-
-            related.refresh(conn)
-    return report
+    return changed_any
 
 
 def capture_errors() -> tuple[type[Exception], ...]:

@@ -10,6 +10,8 @@ import re
 import sqlite3
 from collections import Counter, defaultdict
 
+from kb import prepare
+
 PER_POST = 3
 # Each post is compared on its most distinctive terms only: this bounds the work per post.
 TOP_TERMS = 40
@@ -40,6 +42,12 @@ _EN_STOP = set(
 )
 
 
+def plain(text: str | None) -> str:
+    """The text without its math and links: what terms are counted in."""
+    return _MATH_RE.sub(" ", text or "")
+
+
+@prepare.ahead
 def terms(text: str) -> Counter:
     """The terms of a text (math already removed) with their counts: English words and Chinese bigrams."""
     out: Counter = Counter()
@@ -57,8 +65,8 @@ def terms(text: str) -> Counter:
 
 def compute(posts: dict[int, str]) -> dict[int, list[tuple[int, float, list[str]]]]:
     """For each post id: up to PER_POST (other id, cosine score, shared terms), best first."""
-    plain = {pid: _MATH_RE.sub(" ", text or "") for pid, text in posts.items()}
-    counts = {pid: terms(text) for pid, text in plain.items()}
+    plains = {pid: plain(text) for pid, text in posts.items()}
+    counts = {pid: terms(text) for pid, text in plains.items()}
     n = len(counts)
     df: Counter = Counter()
     for c in counts.values():
@@ -90,7 +98,7 @@ def compute(posts: dict[int, str]) -> dict[int, list[tuple[int, float, list[str]
         best = sorted(
             ((o, s) for o, s in scores.items() if s >= MIN_SCORE), key=lambda os: (-os[1], os[0])
         )[:PER_POST]
-        result[pid] = [(o, round(s, 4), _shared(vec, vectors[o], plain[pid], plain[o])) for o, s in best]
+        result[pid] = [(o, round(s, 4), _shared(vec, vectors[o], plains[pid], plains[o])) for o, s in best]
     return result
 
 

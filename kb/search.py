@@ -60,7 +60,8 @@ def _index(conn: sqlite3.Connection, post_ids: list[int]) -> None:
         " ON CONFLICT(word) DO UPDATE SET cnt = cnt + excluded.cnt",
         changes,
     )
-    conn.execute("DELETE FROM search_words WHERE cnt <= 0")
+    # Only a word whose count went down can have reached zero (a full scan per file would grow with the vocabulary).
+    conn.executemany("DELETE FROM search_words WHERE word = ? AND cnt <= 0", [(w,) for w, n in changes if n < 0])
     total = int(get_meta(conn, META_TOKENS) or 0) + sum(n for _, n in changes)
     set_meta(conn, META_TOKENS, str(total))
 

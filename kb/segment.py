@@ -14,6 +14,8 @@ import unicodedata
 from pathlib import Path
 from typing import Iterable
 
+from kb import prepare
+
 # Joins the index's tokens: FTS5's unicode61 tokenizer splits on it, and removing it gives
 # back the text character for character.
 SEP = "\u200b"
@@ -84,9 +86,13 @@ def pieces(norm: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.lastgroup) for m in _PIECE_RE.finditer(norm)]
 
 
+# str.isalnum() characters: \w less the underscore (a regex: this runs on every distinct token of an import).
+_WORD_CHAR_RE = re.compile(r"[^\W_]")
+
+
 def has_word_char(token: str) -> bool:
     """Whether a token can match anything: it holds a letter or a digit."""
-    return any(ch.isalnum() for ch in token)
+    return _WORD_CHAR_RE.search(token) is not None
 
 
 # ---------------------------------------------------------------- the domain dictionary
@@ -223,12 +229,18 @@ def index_form(text: str) -> tuple[str, list[str]]:
     The stored form is the normalized text with SEP at every token boundary: removing SEP
     gives the normalized text back, aligned character for character with text. The tokens
     include white space and punctuation (dropped by the caller once, on distinct words).
-    Same cut as _cut, done chunk by chunk rather than token by token: it is the import's
-    inner loop.
     """
-    norm = normalize(text or "")
+    stored = stored_form(text or "")
+    return stored, (stored.casefold().split(SEP) if stored else [])
+
+
+@prepare.ahead
+def stored_form(text: str) -> str:
+    """index_form's stored form. Same cut as _cut, done chunk by chunk rather than token by
+    token: it is the import's inner loop (and what import workers compute ahead)."""
+    norm = normalize(text)
     if not norm:
-        return "", []
+        return ""
     pieces: list[str] = []
     seg = None
     cjk_split, other_pieces = _index_res()
@@ -243,8 +255,7 @@ def index_form(text: str) -> tuple[str, list[str]]:
                 pieces.extend(seg.cut(chunk))
         else:
             pieces.extend(other_pieces.findall(chunk))
-    stored = SEP.join(pieces)
-    return stored, stored.casefold().split(SEP)
+    return SEP.join(pieces)
 
 
 def index_text(text: str) -> str:

@@ -1,0 +1,197 @@
+"""Work done ahead for a large import: an excerpt's pure, CPU-heavy derivations computed in worker processes.
+
+The importer hands files to workers before it reaches them; their results wait in a memo that titles, slugs, the search index and card extraction consult before computing the same thing themselves.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Callable, Iterator
+
+# Below this much new capture text, starting workers costs more than it saves.
+AUTO_MIN_BYTES = 256 * 1024
+
+_FUNCS: dict[str, Callable] = {}
+_MEMO: dict[tuple[str, str], object] = {}
+
+
+def ahead(fn: Callable[[str], object]) -> Callable[[str], object]:
+    """Let fn(text) answer from the memo when a worker has already computed fn for that text.
+
+    Only for pure functions of the text: a result computed in another process must be the one
+    this process would have computed.
+    """
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    _FUNCS[name] = fn
+
+    @functools.wraps(fn)
+    def wrapper(text: str):
+        if _MEMO:
+            # Popped: each result is wanted once, and holding them all would double the memory.
+            hit = _MEMO.pop((name, text), None)
+            if hit is not None:
+                return hit
+        return fn(text)
+
+    return wrapper
+
+
+def jobs(new_bytes: int, new_files: int) -> int:
+    """How many worker processes an import of this much new text should use (0: none).
+
+    $KB_JOBS sets it (0 turns workers off); by default, every core once the import is large."""
+    if new_files < 2:
+        return 0
+    raw = os.environ.get("KB_JOBS", "").strip()
+    if raw:
+        try:
+            return max(0, int(raw))
+        except ValueError:
+            return 0
+    if new_bytes < AUTO_MIN_BYTES:
+        return 0
+    # One core stays with the importer, which writes SQLite; more workers than cores only
+    # compete with it (and their results are unpickled in its process).
+    return max(0, (os.cpu_count() or 1) - 1)
+
+
+def _context():
+    import multiprocessing  # only for a large import: reading commands never pay for it
+
+    # fork: workers start at once with kb already imported; elsewhere the platform's default.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+class Workers:
+    """Worker processes preparing files from the first on, while the importer works through them.
+
+    When the importer would have to wait for a file's results, it prepares the last file not
+    yet prepared itself instead; the workers stop where the two meet. So neither side idles
+    and no file is done twice (but for the one where they meet). A no-op when n is 0."""
+
+    def __init__(self, n: int):
+        self._pool = None
+        self._tail = None
+        self._dir = None
+        if n > 0:
+            import tempfile
+
+            ctx = _context()
+            if ctx.get_start_method() == "fork":
+                _warm_up()  # forked workers then start with the segmenter and pinyin loaded
+            # Files from this index on are the importer's: the workers leave them alone.
+            self._tail = ctx.Value("q", 1 << 62, lock=False)
+            # Results travel through files, not the pool's pipe: a pipe write blocks until this
+            # process's result thread reads it, and that thread waits for the GIL, which the
+            # importer holds while it works.
+            self._dir = tempfile.mkdtemp(prefix="kb-import-")
+            self._pool = ctx.Pool(n, initializer=_init_worker, initargs=(self._tail, self._dir))
+
+    def prepare(self, paths: list[str]) -> Iterator[None]:
+        """Yield once per path, when that file's results are in the memo (or could not be had:
+        the importer then computes what is missing as it goes)."""
+        if self._pool is None:
+            for _ in paths:
+                yield None
+            return
+        self._tail.value = len(paths)
+        pending = [self._pool.apply_async(_prepare_in_worker, (k, path)) for k, path in enumerate(paths)]
+        tail = len(paths)
+        for k, result in enumerate(pending):
+            if k < tail:  # (from tail on, this process prepared the files itself)
+                while not result.ready() and tail - 1 > k:
+                    tail -= 1
+                    self._tail.value = tail
+                    _MEMO.update(_prepare_file(paths[tail]))
+                try:
+                    _MEMO.update(_load(result.get()))  # waits only when nothing is left to take over
+                except Exception:  # a worker that failed: nothing is lost but time
+                    pass
+            pending[k] = None
+            yield None
+
+    def close(self) -> None:
+        _MEMO.clear()
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        if self._dir is not None:
+            import shutil
+
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_TAIL = None
+_DIR = None
+
+
+def _init_worker(tail, folder: str) -> None:
+    global _TAIL, _DIR
+    _TAIL, _DIR = tail, folder
+
+
+def _load(path: str | None) -> dict:
+    if not path:
+        return {}
+    import pickle
+
+    with open(path, "rb") as f:
+        data = pickle.load(f)
+    os.unlink(path)
+    return data
+
+
+def _prepare_in_worker(k: int, path: str) -> str | None:
+    """In a worker: prepare file k into a results file; None for a file the importer took over."""
+    if _TAIL is not None and k >= _TAIL.value:
+        return None
+    import pickle
+
+    out = os.path.join(_DIR, f"{k}.pickle")
+    with open(out, "wb") as f:
+        pickle.dump(_prepare_file(path), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return out
+
+
+def _warm_up() -> None:
+    from kb import cards, naming, segment
+
+    segment.stored_form("扩散模型")
+    naming._pinyin_words("扩散")
+    cards.extract("")
+
+
+def _prepare_file(path: str) -> dict[tuple[str, str], object]:
+    """What the importer will ask of each excerpt of the file at path."""
+    from kb import capture, cards, naming, related, segment
+
+    try:
+        with open(path, "rb") as f:
+            parsed = capture.parse_bytes(f.read())
+    except Exception:
+        return {}  # the importer reports the file's error itself
+    out: dict[tuple[str, str], object] = {}
+
+    def put(fn: Callable, text: str) -> object:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        value = _FUNCS[name](text)
+        out[(name, text)] = value
+        return value
+
+    for ex in parsed.excerpts:
+        title = put(naming.make_title, ex.text)
+        put(naming.slug_stem, ex.text)
+        put(segment.stored_form, title)
+        put(segment.stored_form, ex.text)
+        put(cards.extract, ex.text)
+        put(related.terms, related.plain(ex.text))
+    return out

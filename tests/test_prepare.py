@@ -1,0 +1,85 @@
+"""Import workers: what they compute ahead is what the importer would have computed, and an import
+with workers writes the same database as one without.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from kb import capture, prepare
+from tests.conftest import CAPTURES
+
+
+def test_workers_and_the_importer_share_the_files_and_compute_the_same(tmp_path):
+    paths = [str(p) for p in CAPTURES]
+    expected = {}
+    for path in paths:
+        for ex in capture.parse_bytes(Path(path).read_bytes()).excerpts:
+            expected[ex.text] = ex
+    with prepare.Workers(1) as workers:
+        for _ in workers.prepare(paths):
+            pass
+        memo = dict(prepare._MEMO)
+    assert prepare._MEMO == {}  # closing drops whatever was not used
+    names = {name.rsplit(".", 1)[-1] for name, _ in memo}
+    assert names == {"make_title", "slug_stem", "stored_form", "extract", "terms"}
+    texts = {text for name, text in memo if name.endswith(".slug_stem")}
+    assert texts == set(expected)  # every excerpt of every file, whoever prepared it
+    for (name, text), value in memo.items():
+        assert value == prepare._FUNCS[name](text), (name, text[:40])
+
+
+def test_a_file_that_cannot_be_read_prepares_nothing(tmp_path):
+    bad = tmp_path / "binary.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    with prepare.Workers(1) as workers:
+        for _ in workers.prepare([str(bad), str(tmp_path / "missing.txt")]):
+            pass
+        assert prepare._MEMO == {}
+
+
+def _dump(db: Path) -> dict:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "posts": conn.execute(
+                "SELECT id, slug, title, text, norm, truncated, category, date, rank, date_after, date_before"
+                " FROM posts ORDER BY id").fetchall(),
+            "sightings": conn.execute(
+                "SELECT post_id, file, position, line, text, category, date FROM sightings ORDER BY id").fetchall(),
+            "cards": conn.execute(
+                "SELECT id, post_id, term, aliases, definition, kind, pattern, position FROM cards ORDER BY id").fetchall(),
+            "fts": conn.execute("SELECT rowid, title, body FROM search_fts ORDER BY rowid").fetchall(),
+            "words": conn.execute("SELECT word, cnt FROM search_words ORDER BY word").fetchall(),
+            "related": conn.execute("SELECT * FROM related ORDER BY post_id, rank").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def test_an_import_with_workers_equals_one_without(tmp_path):
+    dumps = {}
+    for jobs in ("0", "2"):
+        db = tmp_path / f"jobs{jobs}.db"
+        env = dict(os.environ, KB_DB=str(db), KB_JOBS=jobs)
+        done = subprocess.run([sys.executable, "-m", "kb", "import", *map(str, CAPTURES)], env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        dumps[jobs] = _dump(db)
+    assert len(dumps["0"]["posts"]) == 43 and dumps["0"]["cards"] and dumps["0"]["related"]
+    for table in dumps["0"]:
+        assert dumps["2"][table] == dumps["0"][table], table
+
+
+def test_jobs_setting(monkeypatch):
+    monkeypatch.setenv("KB_JOBS", "3")
+    assert prepare.jobs(10, 2) == 3
+    assert prepare.jobs(10**9, 1) == 0  # one file: nothing to overlap with
+    monkeypatch.setenv("KB_JOBS", "0")
+    assert prepare.jobs(10**9, 100) == 0
+    monkeypatch.delenv("KB_JOBS")
+    assert prepare.jobs(prepare.AUTO_MIN_BYTES - 1, 100) == 0  # small imports stay in one process
+    assert prepare.jobs(prepare.AUTO_MIN_BYTES, 100) == max(0, (os.cpu_count() or 1) - 1)
