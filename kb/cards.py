@@ -381,22 +381,26 @@ def _derive_post(conn: sqlite3.Connection, post_id: int) -> None:
     slug, text = row[0], row[1]
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     keep: set[str] = set()
+    rows = []
     for d in extract(text):
+        aliases = json.dumps(d.aliases, ensure_ascii=False)
         for kind in kinds_for(d):
             cid = card_id(slug, d.term, kind)
             keep.add(cid)
-            conn.execute(
-                "INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern,"
-                " position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET post_id = excluded.post_id, term = excluded.term,"
-                " aliases = excluded.aliases, definition = excluded.definition, pattern = excluded.pattern,"
-                " position = excluded.position, active = 1,"
-                " updated_at = CASE WHEN cards.definition IS NOT excluded.definition"
-                " OR cards.aliases IS NOT excluded.aliases OR cards.active = 0"
-                " THEN excluded.updated_at ELSE cards.updated_at END",
-                (cid, post_id, slug, d.term, norm_term(d.term), json.dumps(d.aliases, ensure_ascii=False),
-                 d.definition, kind, d.pattern, d.position, now, now),
-            )
+            rows.append((cid, post_id, slug, d.term, norm_term(d.term), aliases,
+                         d.definition, kind, d.pattern, d.position, now, now))
+    if rows:
+        conn.executemany(
+            "INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern,"
+            " position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET post_id = excluded.post_id, term = excluded.term,"
+            " aliases = excluded.aliases, definition = excluded.definition, pattern = excluded.pattern,"
+            " position = excluded.position, active = 1,"
+            " updated_at = CASE WHEN cards.definition IS NOT excluded.definition"
+            " OR cards.aliases IS NOT excluded.aliases OR cards.active = 0"
+            " THEN excluded.updated_at ELSE cards.updated_at END",
+            rows,
+        )
     gone = [r[0] for r in conn.execute("SELECT id FROM cards WHERE post_id = ?", (post_id,)) if r[0] not in keep]
     _retire(conn, gone)
 

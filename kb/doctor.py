@@ -5,6 +5,7 @@ Each check is a small function returning a Finding; --fix rebuilds only derived 
 from __future__ import annotations
 
 import importlib
+import re
 import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -32,7 +33,8 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
 
 
 def _fts_tables(conn: sqlite3.Connection) -> list[str]:
-    return sorted(name for name, sql in _tables(conn).items() if "using fts5" in sql.lower())
+    # "USING fts5(", not fts5vocab: a vocabulary table has no integrity check of its own.
+    return sorted(name for name, sql in _tables(conn).items() if re.search(r"using\s+fts5\s*\(", sql, re.I))
 
 
 def _optional(module: str, *names: str) -> Callable | None:

@@ -118,7 +118,8 @@ def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes
     # Checkpoints copy the WAL into the database and sync it: an import writes tens of MB, and
     # at SQLite's default of every 4 MB those syncs were a tenth of a large import.
     conn.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}")
-    with prepare.Workers(prepare.jobs(sum(size for _, _, size in ahead), len(ahead))) as workers:
+    jobs = prepare.jobs(sum(size for _, _, size in ahead), len(ahead))
+    with prepare.Workers(jobs, len(ahead)) as workers:
         ready = workers.prepare([path for _, path, _ in ahead])
         changed_any = _import_files(conn, files, {i for i, _, _ in ahead}, ready, stdin, report)
         if changed_any:
@@ -215,8 +216,9 @@ def import_bytes(conn: sqlite3.Connection, data: bytes, *, name: str, path: str,
         source_id = cur.lastrowid
         changed: list[int] = []
         for ex in parsed.excerpts:
-            post_id, is_new = _upsert_post(conn, ex, now)
-            changed.append(post_id)
+            post_id, is_new, new_text = _upsert_post(conn, ex, now)
+            if new_text:  # the index and the cards derive from the text: nothing else changes them
+                changed.append(post_id)
             if is_new:
                 report.new_posts += 1
             else:
@@ -265,7 +267,8 @@ def find_same_post(conn: sqlite3.Connection, norm: str) -> sqlite3.Row | None:
     return best
 
 
-def _upsert_post(conn: sqlite3.Connection, ex: capture.Excerpt, now: str) -> tuple[int, bool]:
+def _upsert_post(conn: sqlite3.Connection, ex: capture.Excerpt, now: str) -> tuple[int, bool, bool]:
+    """Create the excerpt's post or merge the excerpt into it: (post id, created, text changed)."""
     norm = capture.normalize(ex.text)
     row = find_same_post(conn, norm)
     if row is None:
@@ -276,11 +279,12 @@ def _upsert_post(conn: sqlite3.Connection, ex: capture.Excerpt, now: str) -> tup
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (slug, title, ex.text, norm, naming.block_key(norm), int(ex.truncated), ex.category, ex.date, now, now),
         )
-        return cur.lastrowid, True
+        return cur.lastrowid, True, True
     updates: dict[str, object] = {}
     # Keep the longest text; a complete capture beats a truncated one of equal length.
     if len(norm) > len(row["norm"]) or (len(norm) == len(row["norm"]) and row["truncated"] and not ex.truncated):
         updates.update(text=ex.text, norm=norm, truncated=int(ex.truncated))
+    new_text = "text" in updates and ex.text != row["text"]
     if ex.category and not row["category"]:
         updates["category"] = ex.category
     if ex.date and not row["date"]:
@@ -289,7 +293,7 @@ def _upsert_post(conn: sqlite3.Connection, ex: capture.Excerpt, now: str) -> tup
         updates["updated_at"] = now
         sets = ", ".join(f"{k} = ?" for k in updates)
         conn.execute(f"UPDATE posts SET {sets} WHERE id = ?", (*updates.values(), row["id"]))
-    return row["id"], False
+    return row["id"], False, new_text
 
 
 def _free_slug(conn: sqlite3.Connection, text: str, norm: str) -> str:

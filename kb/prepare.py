@@ -64,29 +64,30 @@ def _context():
 
 
 class Workers:
-    """Worker processes preparing files from the first on, while the importer works through them.
+    """Worker processes preparing files in order, while the importer works through them.
 
-    When the importer would have to wait for a file's results, it prepares the last file not
-    yet prepared itself instead; the workers stop where the two meet. So neither side idles
-    and no file is done twice (but for the one where they meet). A no-op when n is 0."""
+    When the importer would have to wait for a file's results, it claims and prepares a file
+    just beyond the ones the workers are busy with instead; the workers skip claimed files.
+    So neither side idles for long, and both stay busy until the last file. A no-op when n is 0."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, count: int):
+        self._n = n
         self._pool = None
-        self._tail = None
+        self._claimed = None
         self._dir = None
-        if n > 0:
+        if n > 0 and count > 0:
             import tempfile
 
             ctx = _context()
             if ctx.get_start_method() == "fork":
                 _warm_up()  # forked workers then start with the segmenter and pinyin loaded
-            # Files from this index on are the importer's: the workers leave them alone.
-            self._tail = ctx.Value("q", 1 << 62, lock=False)
+            # claimed[k]: file k is the importer's; the workers leave it alone.
+            self._claimed = ctx.RawArray("b", count)
             # Results travel through files, not the pool's pipe: a pipe write blocks until this
             # process's result thread reads it, and that thread waits for the GIL, which the
             # importer holds while it works.
             self._dir = tempfile.mkdtemp(prefix="kb-import-")
-            self._pool = ctx.Pool(n, initializer=_init_worker, initargs=(self._tail, self._dir))
+            self._pool = ctx.Pool(n, initializer=_init_worker, initargs=(self._claimed, self._dir))
 
     def prepare(self, paths: list[str]) -> Iterator[None]:
         """Yield once per path, when that file's results are in the memo (or could not be had:
@@ -95,15 +96,18 @@ class Workers:
             for _ in paths:
                 yield None
             return
-        self._tail.value = len(paths)
         pending = [self._pool.apply_async(_prepare_in_worker, (k, path)) for k, path in enumerate(paths)]
-        tail = len(paths)
         for k, result in enumerate(pending):
-            if k < tail:  # (from tail on, this process prepared the files itself)
-                while not result.ready() and tail - 1 > k:
-                    tail -= 1
-                    self._tail.value = tail
-                    _MEMO.update(_prepare_file(paths[tail]))
+            if not self._claimed[k]:
+                # The workers are busy with files k .. k+n-1: take the next one nobody has.
+                steal = k + self._n
+                while not result.ready():
+                    while steal < len(paths) and (self._claimed[steal] or pending[steal].ready()):
+                        steal += 1
+                    if steal >= len(paths):
+                        break
+                    self._claimed[steal] = 1
+                    _MEMO.update(_prepare_file(paths[steal]))
                 try:
                     _MEMO.update(_load(result.get()))  # waits only when nothing is left to take over
                 except Exception:  # a worker that failed: nothing is lost but time
@@ -130,13 +134,13 @@ class Workers:
         self.close()
 
 
-_TAIL = None
+_CLAIMED = None
 _DIR = None
 
 
-def _init_worker(tail, folder: str) -> None:
-    global _TAIL, _DIR
-    _TAIL, _DIR = tail, folder
+def _init_worker(claimed, folder: str) -> None:
+    global _CLAIMED, _DIR
+    _CLAIMED, _DIR = claimed, folder
 
 
 def _load(path: str | None) -> dict:
@@ -152,7 +156,7 @@ def _load(path: str | None) -> dict:
 
 def _prepare_in_worker(k: int, path: str) -> str | None:
     """In a worker: prepare file k into a results file; None for a file the importer took over."""
-    if _TAIL is not None and k >= _TAIL.value:
+    if _CLAIMED is not None and _CLAIMED[k]:
         return None
     import pickle
 
@@ -190,8 +194,8 @@ def _prepare_file(path: str) -> dict[tuple[str, str], object]:
     for ex in parsed.excerpts:
         title = put(naming.make_title, ex.text)
         put(naming.slug_stem, ex.text)
-        put(segment.stored_form, title)
-        put(segment.stored_form, ex.text)
+        put(segment.word_count, put(segment.stored_form, title))
+        put(segment.word_count, put(segment.stored_form, ex.text))
         put(cards.extract, ex.text)
         put(related.terms, related.plain(ex.text))
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 import sqlite3
 from collections import Counter, defaultdict
@@ -33,6 +34,10 @@ _CJK_GENERIC = set(
     简介 背景 动机 引言 概述 导言 总览 补充 知识 相关 内容 算法 模型 输入 输出 过程 效果 目前 构造 表现 描述
     然后 基本 情况 开始 理解 逐渐 写成 形式 利用 处理 包含 关系 标题 地方 首先 成功 原始 直观 转换 组合 分成""".split()
 )
+# Runs of two or more Chinese characters (the ranges of _CJK_RUN_RE) none of which is in _CJK_STOP.
+_CJK_PIECE_RE = re.compile(
+    "[^" + re.escape("".join(sorted(_CJK_STOP))) + "\u0000-\u33ff\u4dc0-\u4dff\ua000-\U0010ffff]{2,}"
+)
 _EN_STOP = set(
     """a an the and or of to in on for with by from as at is are was were be been being it its this that
     these those we our you your they their he she his her which who what when where how why not no can
@@ -50,16 +55,15 @@ def plain(text: str | None) -> str:
 @prepare.ahead
 def terms(text: str) -> Counter:
     """The terms of a text (math already removed) with their counts: English words and Chinese bigrams."""
-    out: Counter = Counter()
-    for w in _WORD_RE.findall(text):
-        w = w.lower()
-        if len(w) > 1 and w not in _EN_STOP:
-            out[w] += 1
-    for run in _CJK_RUN_RE.findall(text):
-        for i in range(len(run) - 1):
-            pair = run[i:i + 2]
-            if pair[0] not in _CJK_STOP and pair[1] not in _CJK_STOP and pair not in _CJK_GENERIC:
-                out[pair] += 1
+    out: Counter = Counter(map(str.lower, _WORD_RE.findall(text)))
+    for w in [w for w in out if len(w) < 2 or w in _EN_STOP]:
+        del out[w]
+    # Bigrams within runs of Chinese characters that are not function characters: counted in C
+    # (this runs over every post at every import).
+    for piece in _CJK_PIECE_RE.findall(text):
+        out.update(map(operator.add, piece, piece[1:]))
+    for w in _CJK_GENERIC.intersection(out):
+        del out[w]
     return out
 
 

@@ -38,32 +38,25 @@ def index_posts(conn: sqlite3.Connection, post_ids: list[int]) -> None:
 
 
 def _index(conn: sqlite3.Connection, post_ids: list[int]) -> None:
-    delta: Counter = Counter()
+    # The vocabulary queries are cut against is FTS5's own (search_vocab, an fts5vocab table):
+    # only the total number of word tokens, for the unigram probabilities, is kept here.
+    delta = 0
     for i in range(0, len(post_ids), 500):
         chunk = post_ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
         for old in conn.execute(f"SELECT title, body FROM search_fts WHERE rowid IN ({marks})", chunk):
-            delta.subtract(_fold_tokens(old[0]) + _fold_tokens(old[1]))
+            delta -= segment.word_count(old[0]) + segment.word_count(old[1])
         conn.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", chunk)
         rows = conn.execute(f"SELECT id, title, text FROM posts WHERE id IN ({marks})", chunk).fetchall()
         new = []
         for pid, title, text in rows:
-            t_form, t_words = segment.index_form(title)
-            b_form, b_words = segment.index_form(text)
+            t_form = segment.stored_form(title or "")
+            b_form = segment.stored_form(text or "")
             new.append((pid, t_form, b_form))
-            delta.update(t_words)
-            delta.update(b_words)
+            delta += segment.word_count(t_form) + segment.word_count(b_form)
         conn.executemany("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", new)
-    changes = [(w, n) for w, n in delta.items() if n and segment.has_word_char(w)]
-    conn.executemany(
-        "INSERT INTO search_words (word, cnt) VALUES (?, ?)"
-        " ON CONFLICT(word) DO UPDATE SET cnt = cnt + excluded.cnt",
-        changes,
-    )
-    # Only a word whose count went down can have reached zero (a full scan per file would grow with the vocabulary).
-    conn.executemany("DELETE FROM search_words WHERE word = ? AND cnt <= 0", [(w,) for w, n in changes if n < 0])
-    total = int(get_meta(conn, META_TOKENS) or 0) + sum(n for _, n in changes)
-    set_meta(conn, META_TOKENS, str(total))
+    if delta:
+        set_meta(conn, META_TOKENS, str(int(get_meta(conn, META_TOKENS) or 0) + delta))
 
 
 def _needs_rebuild(conn: sqlite3.Connection) -> bool:
@@ -73,7 +66,6 @@ def _needs_rebuild(conn: sqlite3.Connection) -> bool:
 def _rebuild(conn: sqlite3.Connection) -> None:
     """Re-cut every post and reload the synonyms: the dictionary or the segmenter changed."""
     conn.execute("DELETE FROM search_fts")
-    conn.execute("DELETE FROM search_words")
     set_meta(conn, META_TOKENS, "0")
     _load_synonyms(conn)
     ids = [r[0] for r in conn.execute("SELECT id FROM posts ORDER BY id")]
@@ -577,7 +569,7 @@ def _corrections(conn, clauses: list[Clause], vocab) -> tuple[list[Clause] | Non
         if choices is None:
             # Only Latin words are corrected: a Chinese word "close" to another is another word.
             choices = [r[0] for r in conn.execute(
-                "SELECT word FROM search_words WHERE length(word) > 3 AND word GLOB '[a-z]*' ORDER BY cnt DESC"
+                "SELECT term FROM search_vocab WHERE length(term) > 3 AND term GLOB '[a-z]*' ORDER BY cnt DESC"
             )]
         alts = []
         for alt in c.alternatives[:1]:

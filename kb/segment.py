@@ -258,6 +258,12 @@ def stored_form(text: str) -> str:
     return SEP.join(pieces)
 
 
+@prepare.ahead
+def word_count(stored: str) -> int:
+    """How many word tokens (holding a letter or digit) a stored form has: what FTS5 indexes of it."""
+    return sum(1 for t in stored.split(SEP) if _WORD_CHAR_RE.search(t)) if stored else 0
+
+
 def index_text(text: str) -> str:
     return index_form(text)[0]
 
@@ -319,7 +325,7 @@ class Vocabulary:
                 marks = ",".join("?" * len(chunk))
                 try:
                     rows = self.conn.execute(
-                        f"SELECT word, cnt FROM search_words WHERE word IN ({marks})", chunk
+                        f"SELECT term, cnt FROM search_vocab WHERE term IN ({marks})", chunk
                     ).fetchall()
                 except sqlite3.DatabaseError:
                     rows = []

@@ -19,13 +19,13 @@ def test_workers_and_the_importer_share_the_files_and_compute_the_same(tmp_path)
     for path in paths:
         for ex in capture.parse_bytes(Path(path).read_bytes()).excerpts:
             expected[ex.text] = ex
-    with prepare.Workers(1) as workers:
+    with prepare.Workers(1, len(paths)) as workers:
         for _ in workers.prepare(paths):
             pass
         memo = dict(prepare._MEMO)
     assert prepare._MEMO == {}  # closing drops whatever was not used
     names = {name.rsplit(".", 1)[-1] for name, _ in memo}
-    assert names == {"make_title", "slug_stem", "stored_form", "extract", "terms"}
+    assert names == {"make_title", "slug_stem", "stored_form", "word_count", "extract", "terms"}
     texts = {text for name, text in memo if name.endswith(".slug_stem")}
     assert texts == set(expected)  # every excerpt of every file, whoever prepared it
     for (name, text), value in memo.items():
@@ -35,7 +35,7 @@ def test_workers_and_the_importer_share_the_files_and_compute_the_same(tmp_path)
 def test_a_file_that_cannot_be_read_prepares_nothing(tmp_path):
     bad = tmp_path / "binary.txt"
     bad.write_bytes(b"\x00\x01\x02" * 100)
-    with prepare.Workers(1) as workers:
+    with prepare.Workers(1, 2) as workers:
         for _ in workers.prepare([str(bad), str(tmp_path / "missing.txt")]):
             pass
         assert prepare._MEMO == {}
@@ -53,7 +53,8 @@ def _dump(db: Path) -> dict:
             "cards": conn.execute(
                 "SELECT id, post_id, term, aliases, definition, kind, pattern, position FROM cards ORDER BY id").fetchall(),
             "fts": conn.execute("SELECT rowid, title, body FROM search_fts ORDER BY rowid").fetchall(),
-            "words": conn.execute("SELECT word, cnt FROM search_words ORDER BY word").fetchall(),
+            "vocab": conn.execute("SELECT term, doc, cnt FROM search_vocab ORDER BY term").fetchall(),
+            "tokens": conn.execute("SELECT value FROM meta WHERE key = 'search_tokens'").fetchall(),
             "related": conn.execute("SELECT * FROM related ORDER BY post_id, rank").fetchall(),
         }
     finally:

@@ -289,7 +289,7 @@ def test_index_rebuilds_when_the_dictionary_changes(kb, small, tmp_path, monkeyp
     assert slugs(kb("search", "地形决定", "--json")) == [small["water"]]  # two words, adjacent
     conn = kbdb.connect(tmp_path / "kbhome" / "kb.db")
     before = kbdb.get_meta(conn, search.META_HASH)
-    assert "地形决定" not in {r[0] for r in conn.execute("SELECT word FROM search_words")}
+    assert "地形决定" not in {r[0] for r in conn.execute("SELECT term FROM search_vocab")}
 
     changed = tmp_path / "dictionary.json"
     data = json.loads((ROOT / "data" / "dictionary.json").read_text(encoding="utf-8"))
@@ -301,7 +301,7 @@ def test_index_rebuilds_when_the_dictionary_changes(kb, small, tmp_path, monkeyp
     try:
         assert slugs(kb("search", "地形决定", "--json")) == [small["water"]]
         assert kbdb.get_meta(conn, search.META_HASH) != before
-        assert "地形决定" in {r[0] for r in conn.execute("SELECT word FROM search_words")}
+        assert "地形决定" in {r[0] for r in conn.execute("SELECT term FROM search_vocab")}
     finally:
         segment.load_dictionary.cache_clear()
         segment._segmenter.cache_clear()
