@@ -105,12 +105,50 @@ def median_time(cmd: list[str], environ: dict, runs: int) -> float:
     return statistics.median(times)
 
 
+def _tree_pss_kb(root: int) -> int:
+    """Proportional set size of a process and all its descendants (Linux /proc), in kB.
+
+    PSS, not RSS: the import's workers are forked, and pages they share with the importer
+    would otherwise be counted once per process."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            pass
+    return total
+
+
 def peak_rss_mb(cmd: list[str], environ: dict) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Wall time and the peak resident memory of cmd and its children (GNU time)."""
-    wrapped = ["/usr/bin/time", "-f", "PEAK_KB %M", *cmd] if Path("/usr/bin/time").exists() else cmd
-    t, done = timed(wrapped, environ)
-    m = re.search(rb"PEAK_KB (\d+)", done.stderr)
-    return t, int(m.group(1)) // 1024 if m else -1, done
+    """Wall time and the peak memory of cmd with all its worker processes together.
+
+    Sampled every 20 ms from /proc (summed PSS); elsewhere GNU time's peak RSS of the biggest process."""
+    if not Path("/proc/self/smaps_rollup").exists():
+        wrapped = ["/usr/bin/time", "-f", "PEAK_KB %M", *cmd] if Path("/usr/bin/time").exists() else cmd
+        t, done = timed(wrapped, environ)
+        m = re.search(rb"PEAK_KB (\d+)", done.stderr)
+        return t, int(m.group(1)) // 1024 if m else -1, done
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_pss_kb(proc.pid))
+        time.sleep(0.02)
+    out, err = proc.communicate()
+    t = time.perf_counter() - start
+    return t, peak // 1024, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def main() -> None:
@@ -138,10 +176,15 @@ def main() -> None:
         # The machine is shared: each baseline is measured right next to what it is compared
         # with (before and after the import; alternating with the short commands).
         jieba_all_before = median_time([py, "-c", lcut_code], e, 1)
-        imp_t, imp_mb, imp = peak_rss_mb([py, "-m", "kb", "import", "--json", str(corpus)], e)
+        imp_t, imp = timed([py, "-m", "kb", "import", "--json", str(corpus)], e)
         if imp.returncode != 0:
             raise SystemExit(f"import failed: {imp.stderr.decode()[-800:]}")
         jieba_all_after = median_time([py, "-c", lcut_code], e, 1)
+        # Memory in a run of its own: sampling /proc takes CPU the timed import should have.
+        mem_home = tmp / "mem-home"
+        _, imp_mb, mem_run = peak_rss_mb([py, "-m", "kb", "import", str(corpus)], env(mem_home))
+        if mem_run.returncode != 0:
+            raise SystemExit(f"import failed: {mem_run.stderr.decode()[-800:]}")
         jieba_all = (jieba_all_before + jieba_all_after) / 2
         stats = json.loads(subprocess.run([py, "-m", "kb", "stats", "--json"], env=e, capture_output=True).stdout)
         # The search index's share of the import: rebuilding it alone for every post.
@@ -188,7 +231,7 @@ def main() -> None:
     mem_ok = 0 < imp_mb <= 400
     count_ok = stats.get("posts") == args.posts
     ok &= mem_ok and count_ok
-    print(f"{'import peak memory (MB)':34} {imp_mb:8d} {'':>7} {'≤ 400':>7}  {'ok' if mem_ok else 'MISSED'}")
+    print(f"{'import peak memory (MB, all procs)':34} {imp_mb:8d} {'':>7} {'≤ 400':>7}  {'ok' if mem_ok else 'MISSED'}")
     print(f"{'posts found':34} {stats.get('posts'):8d} {'':>7} {'= ' + str(args.posts):>7}  {'ok' if count_ok else 'MISSED'}")
     sys.exit(0 if ok else 1)
 
