@@ -141,6 +141,11 @@ _DIR = None
 def _init_worker(claimed, folder: str) -> None:
     global _CLAIMED, _DIR
     _CLAIMED, _DIR = claimed, folder
+    import signal
+
+    # Ctrl-C reaches the whole process group: the importer handles it (one line, workers
+    # terminated); a worker must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _load(path: str | None) -> dict:

@@ -33,10 +33,11 @@ def kb(*args, db: Path | None = None, env: dict | None = None, prefix=(), timeou
                           capture_output=True, text=True, timeout=timeout)
 
 
-def spawn(*args, db: Path) -> subprocess.Popen:
-    env = dict(os.environ, KB_DB=str(db))
+def spawn(*args, db: Path, env: dict | None = None, group: bool = False) -> subprocess.Popen:
+    env = dict(os.environ, KB_DB=str(db), **(env or {}))
     return subprocess.Popen([sys.executable, "-m", "kb", *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=group)
 
 
 def snapshot(db: Path) -> tuple[list, dict, list]:
@@ -129,12 +130,28 @@ def write_many_captures(folder: Path, n: int) -> None:
         (folder / f"page-{i:04d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path):
+def processes_running(marker: str) -> list[int]:
+    """Processes whose command line contains marker (the import's own, and its forked workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in cmdline:
+                found.append(int(entry))
+    return found
+
+
+# KB_JOBS=1: the same import with a worker process preparing files ahead (kb/prepare.py).
+@pytest.mark.parametrize("jobs", ["0", "1"])
+def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path, jobs):
     folder = tmp_path / "many"
     n = 150
     write_many_captures(folder, n)
     db = tmp_path / "killed.db"
-    proc = spawn("import", folder, db=db)
+    proc = spawn("import", folder, db=db, env={"KB_JOBS": jobs})
     committed = 0
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
@@ -151,6 +168,11 @@ def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path):
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert 1 <= committed
+    if Path("/proc").is_dir():  # orphaned workers notice their importer is gone and exit
+        deadline = time.monotonic() + 30
+        while processes_running(str(folder)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes_running(str(folder)) == []
 
     assert integrity(db) == "ok"
     conn = sqlite3.connect(db)
@@ -416,12 +438,14 @@ def test_broken_pipe_is_quiet(tmp_path):
     assert r.stdout == "[\n  {\n    " and r.stderr == ""
 
 
-def test_interrupt_is_one_line(tmp_path):
+@pytest.mark.parametrize("jobs", ["0", "1"])
+def test_interrupt_is_one_line(tmp_path, jobs):
     """Ctrl-C during a long import: exit 130, one line, and the files committed so far stay."""
     folder = tmp_path / "many"
     write_many_captures(folder, 150)
     db = tmp_path / "kb.db"
-    proc = spawn("import", folder, db=db)
+    # As a terminal sends it: to the whole process group, workers included.
+    proc = spawn("import", folder, db=db, env={"KB_JOBS": jobs}, group=True)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -433,7 +457,7 @@ def test_interrupt_is_one_line(tmp_path):
         except sqlite3.Error:
             pass
         time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert one_error_line(err) == "kb: interrupted"
