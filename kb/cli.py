@@ -409,8 +409,8 @@ def cards_export_cmd(
 @command("search", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": True})
 def search_cmd(
     words: Annotated[Optional[list[str]], typer.Argument(help='Query: words, "exact phrase", -exclude, OR.', metavar="QUERY...", show_default=False)] = None,
-    category: Annotated[Optional[str], typer.Option("--category", help="Only this category (any case, fuzzy).", autocompletion=complete_category)] = None,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="How many results (0: all).")] = 10,
+    category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category (any case, fuzzy).", autocompletion=complete_category)] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many results (0: all).")] = 10,
     explain: Annotated[bool, typer.Option("--explain", help="Show the segmentation, expansions and MATCH expressions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

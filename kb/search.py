@@ -4,6 +4,7 @@ Any text typed by a user becomes quoted FTS5 phrases of index words: no FTS5 syn
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
@@ -173,6 +174,9 @@ class Clause:
     expanded: list[str] = field(default_factory=list)  # synonyms that were added
 
 
+_CJK_SPACE_RE = re.compile(rf"(?<=[{segment._CJK}])\s+(?=[{segment._CJK}])")
+
+
 @dataclass
 class Item:
     text: str
@@ -236,6 +240,11 @@ def parse(conn: sqlite3.Connection, query: str, vocab: segment.Vocabulary | None
             if not tokens:
                 continue
             clause = Clause(item.text, [tokens], negative=item.negative)
+            if item.quoted:
+                # Chinese puts no spaces between words: "生成 模型" also means the one word 生成模型.
+                joined = _CJK_SPACE_RE.sub("", item.text)
+                if joined != item.text:
+                    clause.alternatives = _dedupe(clause.alternatives + [segment.query_tokens(conn, joined, vocab)])
             if not item.quoted and not item.negative:
                 clause.expanded = synonyms(conn, synonym_key(item.text))
                 clause.alternatives += [t for t in (segment.query_tokens(conn, s, vocab) for s in clause.expanded) if t]
@@ -335,7 +344,7 @@ def search(
     from kb.errors import UsageError
 
     ensure_index(conn)
-    vocab = segment.Vocabulary(conn)
+    vocab = segment.Vocabulary(conn, word_starts=True)
     clauses = parse(conn, query, vocab)
     if not clauses:
         raise UsageError("nothing to search for: give a word (letters or digits)" + (f", not {query!r}" if query.strip() else ""))

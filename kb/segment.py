@@ -300,10 +300,15 @@ class Vocabulary:
 
     MAX_WORD = 12
 
-    def __init__(self, conn: sqlite3.Connection | None):
+    def __init__(self, conn: sqlite3.Connection | None, *, word_starts: bool = False):
         self.conn = conn
         self._counts: dict[str, int] = {}
         self._total: int | None = None
+        # For a user's query: a run that is no index word but starts one (扩散 of 扩散模型, when
+        # the posts only ever say 扩散模型) is kept whole, so the prefix step can find it,
+        # instead of being cut into characters that match nothing.
+        self.word_starts = word_starts
+        self._starts: dict[str, bool] = {}
 
     def total(self) -> int:
         if self._total is None:
@@ -335,11 +340,36 @@ class Vocabulary:
             self._counts.setdefault(w, 0)
         return {w: self._counts[w] for w in words}
 
+    def _word_starts(self, run: str, known: set[str]) -> set[str]:
+        """Substrings of run (2+ characters) that are no index word but the start of one."""
+        found: set[str] = set()
+        if self.conn is None:
+            return found
+        n = len(run)
+        for i in range(n - 1):
+            # A string starts a word only if its own shorter starts do: stop at the first that does not.
+            for j in range(i + 2, min(n, i + self.MAX_WORD) + 1):
+                w = run[i:j]
+                if w not in self._starts:
+                    try:
+                        row = self.conn.execute(
+                            "SELECT 1 FROM search_vocab WHERE term > ? AND term < ? LIMIT 1", (w, w + "\U0010ffff")
+                        ).fetchone()
+                    except sqlite3.DatabaseError:
+                        row = None
+                    self._starts[w] = row is not None
+                if not self._starts[w]:
+                    break
+                if w not in known:
+                    found.add(w)
+        return found
+
     def cut(self, run: str) -> list[str]:
         """Most probable cut of a Chinese run into known words (jieba's DAG + route)."""
         n = len(run)
         subs = [run[i:j] for i in range(n) for j in range(i + 2, min(n, i + self.MAX_WORD) + 1)]
         known = {w for w, c in self.counts(subs).items() if c > 0}
+        starts = self._word_starts(run, known) if self.word_starts else set()
         logtotal = math.log(self.total())
         # best[i]: (log probability of the best cut of run[i:], end of its first word)
         best: list[tuple[float, int]] = [(0.0, n)] * (n + 1)
@@ -351,6 +381,8 @@ class Vocabulary:
             for j in range(i + 2, min(n, i + self.MAX_WORD) + 1):
                 if run[i:j] in known:
                     options.append((math.log(self._counts[run[i:j]]) - logtotal + best[j][0], j))
+                elif run[i:j] in starts:  # as likely as a word seen once
+                    options.append((-logtotal + best[j][0], j))
             best[i] = max(options)
         words = []
         i = 0

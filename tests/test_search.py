@@ -181,6 +181,14 @@ def test_category_and_limit(kb, small):
     got = kb("search", "的", "--category", "programming", "--json").json()
     assert got and {r["category"] for r in got} == {"Programming"}
     assert len(kb("search", "的", "--json", "--limit", "2").json()) == 2
+    # The short forms kb latest has: options, not exclusions of the words n and c.
+    assert len(kb("search", "的", "--json", "-n", "2").json()) == 2
+    assert {r["category"] for r in kb("search", "的", "-c", "prog", "--json").json()} == {"Programming"}
+
+
+def test_a_quoted_chinese_phrase_typed_with_a_space_also_matches_the_one_word(kb, small):
+    # 标准化流 is one index word (domain dictionary): "标准化 流" as typed is no phrase of the index.
+    assert slugs(kb("search", '"标准化 流"', "--json")) == [small["flow"]]
 
 
 # ---------------------------------------------------------------- fallbacks
@@ -190,6 +198,18 @@ def test_prefix_fallback_says_so(kb, small):
     run = kb("search", "Wasser", "--json")
     assert slugs(run) == [small["wasserstein"]]
     assert "start with" in run.stderr
+
+
+def test_a_word_the_posts_only_use_inside_longer_words_is_found_by_prefix(kb, imported):
+    # The bundled posts write 扩散 only as part of 扩散模型 (one index word): the query keeps
+    # 扩散 whole rather than cutting it into characters, and the prefix step finds the posts.
+    explain = kb("search", "扩散", "--explain", "-n", "0")
+    assert "require '扩散': 扩散\n" in explain.stdout
+    run = kb("search", "扩散", "--json", "-n", "0")
+    got = run.json()
+    assert len(got) >= 3 and "start with" in run.stderr
+    for r in got:
+        assert "扩散" in kb("show", r["slug"], "--json").json()["text"]
 
 
 def test_typo_is_corrected_and_said(kb, small):
