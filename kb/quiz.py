@@ -166,8 +166,10 @@ def question(conn: sqlite3.Connection, cid: str, *, pool: set[str] | None = None
         q.update(question=c["term"], answer=" / ".join(c["aliases"]), accepted=c["aliases"])
     else:
         # Each definition with its own term blanked: 'X是…X…' must not give itself away.
+        # The asked term is blanked from the wrong answers too (…是 normalizing flow 的变体 is no
+        # candidate for Normalizing flow, and must not say so).
         right = mask(c["definition"], names)
-        choices = [right, *(mask(d, other) for d, other in distractors(conn, c, pool=pool))]
+        choices = [right, *(mask(d, [*other, *names]) for d, other in distractors(conn, c, pool=pool))]
         random.Random(cid).shuffle(choices)  # stable per card: --json and the screen agree
         q.update(question=c["term"], answer=right, accepted=[right], choices=choices)
     return q
@@ -188,25 +190,27 @@ def _script(text: str) -> str:
 
 def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None = None,
                 n: int = 3) -> list[tuple[str, list[str]]]:
-    """Three other definitions (with their terms): same topic first, same script, closest in length.
+    """Up to three other definitions (with their terms) of the same topic and script, closest in length.
 
-    Never a definition of the answer's own term or of one of its aliases.
+    The topic is the one being drilled (pool), else the card's own topics. Never a definition of the
+    answer's own term or of one of its aliases. Only when the topic has no other definition at all do
+    the nearest others stand in: a question with one choice would ask nothing.
     """
     own = {cardlib.norm_term(x) for x in [card["term"], *card["aliases"]]}
     rows = conn.execute(
-        "SELECT id, term, norm_term, aliases, definition FROM cards WHERE kind = 'definition' AND active = 1"
+        "SELECT id, slug, term, norm_term, aliases, definition FROM cards WHERE kind = 'definition' AND active = 1"
     ).fetchall()
-    same_topic_terms: set[str] = set()
     if pool is None:
         from kb import topics
 
         pool = topics.mates(conn, card["id"])
+    # A topic's definitions by (post, term): the pool holds ids of every kind, its definition cards
+    # are those of the same post and term (a topic pool need not list the definition card itself).
+    in_topic: set[tuple[str, str]] | None = None
     if pool is not None:
-        same_topic_terms = {r["norm_term"] for r in rows if r["id"] in pool}
-        same_topic_terms |= {
-            r["norm_term"] for r in conn.execute(
-                "SELECT norm_term, id FROM cards WHERE kind != 'definition'"
-            ) if r["id"] in pool
+        in_topic = {
+            (r["slug"], r["norm_term"]) for r in conn.execute("SELECT id, slug, norm_term FROM cards")
+            if r["id"] in pool
         }
     script = _script(card["definition"])
     seen_defs = {card["definition"]}
@@ -217,13 +221,15 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
             continue
         seen_defs.add(r["definition"])
         rank = (
-            0 if r["norm_term"] in same_topic_terms else 1,
+            0 if in_topic is None or (r["slug"], r["norm_term"]) in in_topic else 1,
             0 if _script(r["definition"]) == script else 1,
             abs(len(r["definition"]) - len(card["definition"])),
             r["id"],
         )
         candidates.append((rank, r["definition"], [r["term"], *json.loads(r["aliases"] or "[]")]))
     candidates.sort()
+    if candidates and candidates[0][0][0] == 0:
+        candidates = [c for c in candidates if c[0][0] == 0]  # the topic's own: nothing from elsewhere
     return [(d, names) for _, d, names in candidates[:n]]
 
 

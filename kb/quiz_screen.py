@@ -52,9 +52,10 @@ class Keys:
         return None if line == "" else line.rstrip("\r\n")
 
     def wait_for(self, allowed: str) -> str:
+        """The first key in allowed; q (and end of input, which reads as q) always gets through."""
         while True:
             k = self.key().lower()
-            if k in allowed:
+            if k in allowed or k == "q":
                 return k
 
 
@@ -64,13 +65,44 @@ def _text(s: str, style: str = ""):
     return Text(clean(s), style=style)
 
 
+def readable(text: str) -> str:
+    """Post text as the screen shows it: formulas in Unicode, as kb show prints them.
+
+    The cards keep the LaTeX (Anki renders \\( \\) itself); a learner should not have to read it.
+    """
+    if "\\(" not in text and "\\[" not in text:
+        return text
+    from kb import article
+
+    out = []
+    for kind, value in article.segments(text):
+        if kind in ("math", "display"):
+            out.append(article.math_to_unicode(value))
+        elif kind == "placeholder":
+            out.append("[formula not captured]")
+        else:
+            out.append(value)
+    return "".join(out)
+
+
+def _shown(q: dict) -> dict:
+    """The question with its post text made readable (choices compared by position, not text)."""
+    shown = dict(q)
+    for key in ("question", "answer"):
+        shown[key] = readable(q[key])
+    if q["choices"]:
+        shown["choices"] = [readable(c) for c in q["choices"]]
+        shown["right"] = q["choices"].index(q["answer"])
+    return shown
+
+
 def run(conn, console, keys: Keys, picked: dict, *, mode: str, pool: set[str] | None, cram: bool) -> dict:
     """Drill the picked cards; each grade is stored at once (unless cram). Returns the summary."""
     ids = picked["ids"]
     results: list[int] = []
     try:
         for i, cid in enumerate(ids, start=1):
-            q = quiz.question(conn, cid, pool=pool)
+            q = _shown(quiz.question(conn, cid, pool=pool))
             head = f"card {i} of {len(ids)} · due {picked['due']} · new {picked['new']}" + (" · cram" if cram else "")
             console.print(_text(head, "dim"))
             console.print(_text(q["question"], "bold"))
@@ -106,7 +138,7 @@ def _ask(console, keys: Keys, q: dict) -> tuple[int, str | None] | None:
         if k == "q":
             return None
         chosen = q["choices"][int(k) - 1]
-        if chosen == q["answer"]:
+        if int(k) - 1 == q["right"]:
             console.print(_text("✓ right", "green"))
             return 3, chosen
         console.print(_text(f"✗ the answer: {q['answer']}", "red"))
@@ -132,10 +164,11 @@ def _ask(console, keys: Keys, q: dict) -> tuple[int, str | None] | None:
             else:
                 shown.append(clean(piece))
         console.print(shown)
-        console.print(_text("count it as right? y/n", "dim"))
-        if keys.wait_for("yn") == "y":
-            return 2, line
-        return 1, line
+        console.print(_text("count it as right? y/n · q: quit", "dim"))
+        k = keys.wait_for("yn")
+        if k == "q":  # also Ctrl-D or the end of piped input: without it this prompt would wait forever
+            return None
+        return (2 if k == "y" else 1), line
     console.print(_text(f"✗ the answer: {q['answer']}", "red"))
     return 1, line
 
