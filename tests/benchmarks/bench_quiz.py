@@ -5,26 +5,15 @@ Run: python tests/benchmarks/bench_quiz.py  (uses a temporary database, never th
 """
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from common import BASELINE, ROOT, import_bundled, median_time, scratch_env
+
 sys.path.insert(0, str(ROOT))
 RUNS = 5
-
-
-def median_time(argv: list[str], env: dict) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def extraction_scaling() -> None:
@@ -48,12 +37,10 @@ def extraction_scaling() -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, KB_HOME=tmp, KB_DB=str(Path(tmp) / "kb.db"), KB_CONFIG=str(Path(tmp) / "none.yaml"),
-                   HOME=tmp, KB_WIDTH="100", NO_COLOR="1")
+        env = scratch_env(tmp)
         py = sys.executable
-        subprocess.run([py, "-m", "kb", "import", *map(str, sorted((ROOT / "data").glob("*.txt")))],
-                       env=env, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)
-        baseline = median_time([py, "-c", "import jieba; jieba.lcut('扩散模型')"], env)
+        import_bundled(env)
+        baseline = median_time(BASELINE, env, RUNS)
         print(f"baseline  import jieba + lcut              {baseline * 1000:7.1f} ms")
         for label, args in [
             ("kb quiz --json", ["quiz", "--json"]),
@@ -62,7 +49,7 @@ def main() -> None:
             ("kb cards --json", ["cards", "--json"]),
             ("kb topics --json", ["topics", "--json"]),
         ]:
-            t = median_time([py, "-m", "kb", *args], env)
+            t = median_time([py, "-m", "kb", *args], env, RUNS)
             print(f"{label:42} {t * 1000:7.1f} ms   ratio {t / baseline:.2f}")
     extraction_scaling()
 

@@ -5,35 +5,20 @@ Run: python tests/benchmarks/bench_reading.py  (uses a temporary database, never
 """
 from __future__ import annotations
 
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from common import BASELINE, import_bundled, median_time, scratch_env
+
 RUNS = 7
-
-
-def median_time(argv: list[str], env: dict) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, KB_HOME=tmp, KB_DB=str(Path(tmp) / "kb.db"), KB_CONFIG=str(Path(tmp) / "none.yaml"),
-                   HOME=tmp, KB_WIDTH="100", NO_COLOR="1")
+        env = scratch_env(tmp)
         py = sys.executable
-        subprocess.run([py, "-m", "kb", "import", *map(str, sorted((ROOT / "data").glob("*.txt")))],
-                       env=env, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)
-        baseline = median_time([py, "-c", "import jieba; jieba.lcut('扩散模型')"], env)
+        import_bundled(env)
+        baseline = median_time(BASELINE, env, RUNS)
         print(f"baseline  import jieba + lcut            {baseline * 1000:7.1f} ms")
         for label, args in [
             ("kb latest", ["latest"]),
@@ -41,7 +26,7 @@ def main() -> None:
             ("kb show (math post)", ["show", "gumbel-softmax-c31d", "--no-pager"]),
             ("kb show (no math)", ["show", "lstm-rnn-trn-c0da", "--no-pager"]),
         ]:
-            t = median_time([py, "-m", "kb", *args], env)
+            t = median_time([py, "-m", "kb", *args], env, RUNS)
             print(f"{label:40} {t * 1000:7.1f} ms   ratio {t / baseline:.2f}")
 
 

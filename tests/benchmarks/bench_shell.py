@@ -5,25 +5,13 @@ Run: python tests/benchmarks/bench_shell.py  (uses a temporary database and conf
 """
 from __future__ import annotations
 
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from common import BASELINE, import_bundled, median_time, scratch_env
+
 RUNS = 7
-
-
-def median_time(argv: list[str], env: dict) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -31,12 +19,11 @@ def main() -> None:
         t = Path(tmp)
         config = t / "config.yaml"
         config.write_text(f"db: {t / 'kb.db'}\nquiz:\n  count: 5\n", encoding="utf-8")
-        env = dict(os.environ, KB_HOME=tmp, KB_CONFIG=str(config), HOME=tmp, KB_WIDTH="100", NO_COLOR="1")
-        env.pop("KB_DB", None)
+        env = scratch_env(tmp, KB_CONFIG=str(config))
+        env.pop("KB_DB")  # the database comes from the config file
         py = sys.executable
-        subprocess.run([py, "-m", "kb", "import", *map(str, sorted((ROOT / "data").glob("*.txt")))],
-                       env=env, stdout=subprocess.DEVNULL, check=True)
-        baseline = median_time([py, "-c", "import jieba; jieba.lcut('扩散模型')"], env)
+        import_bundled(env)
+        baseline = median_time(BASELINE, env, RUNS)
         print(f"baseline  import jieba + lcut              {baseline * 1000:7.1f} ms")
         cases = [
             ("kb latest (db from the config file)", ["-m", "kb", "latest"], {}),
@@ -48,7 +35,7 @@ def main() -> None:
              {"_KB_COMPLETE": "complete_bash", "COMP_WORDS": "kb quiz --topic ", "COMP_CWORD": "3"}),
         ]
         for label, args, extra in cases:
-            took = median_time([py, *args], {**env, **extra})
+            took = median_time([py, *args], {**env, **extra}, RUNS)
             print(f"{label:42} {took * 1000:7.1f} ms   ratio {took / baseline:.2f}")
 
 

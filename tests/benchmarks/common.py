@@ -1,0 +1,37 @@
+"""What the start-up benchmarks share: the repository root, a scratch kb home with the bundled
+captures imported, and the median wall time of a whole process.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CAPTURES = sorted((ROOT / "data").glob("*.txt"))
+BASELINE = [sys.executable, "-c", "import jieba; jieba.lcut('扩散模型')"]
+
+
+def scratch_env(home: str, **extra: str) -> dict:
+    """An environment whose kb lives in home (database, config, HOME), never the user's."""
+    env = dict(os.environ, KB_HOME=home, KB_DB=str(Path(home) / "kb.db"), KB_CONFIG=str(Path(home) / "none.yaml"),
+               HOME=home, KB_WIDTH="100", NO_COLOR="1")
+    env.update(extra)
+    return env
+
+
+def import_bundled(env: dict) -> None:
+    subprocess.run([sys.executable, "-m", "kb", "import", *map(str, CAPTURES)],
+                   env=env, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)
+
+
+def median_time(argv: list[str], env: dict, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
