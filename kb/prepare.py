@@ -1,6 +1,7 @@
-"""Work done ahead for a large import: an excerpt's pure, CPU-heavy derivations computed in worker processes.
+"""Work done ahead for a large import: an excerpt's pure, CPU-heavy derivations, computed in worker processes.
 
-The importer hands files to workers before it reaches them; their results wait in a memo that titles, slugs, the search index and card extraction consult before computing the same thing themselves.
+Workers go through the files before the importer reaches them; their results wait in a memo that titles,
+slugs, the search index, card extraction and related posts consult before computing the same thing.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def ahead(fn: Callable[[str], object]) -> Callable[[str], object]:
 def jobs(new_bytes: int, new_files: int) -> int:
     """How many worker processes an import of this much new text should use (0: none).
 
-    $KB_JOBS sets it (0 turns workers off); by default, every core once the import is large."""
+    $KB_JOBS sets it (0 turns workers off); by default, one per core but one once the import is large."""
     if new_files < 2:
         return 0
     raw = os.environ.get("KB_JOBS", "").strip()
