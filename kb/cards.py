@@ -482,7 +482,14 @@ def export(conn: sqlite3.Connection, path, fmt: str, *, ids: set[str] | None = N
 
 
 def _tsv_field(text: str) -> str:
-    return re.sub(r"[\t\r\n]+", " ", text or "")
+    """One field of Anki's text import: one line, no control characters, quoted when it holds a quote.
+
+    Anki reads the file as CSV: a field opening with " would otherwise be taken for a quoted one.
+    """
+    from kb.render import clean
+
+    text = re.sub(r"[\t\r\n]+", " ", clean(text or ""))
+    return '"' + text.replace('"', '""') + '"' if '"' in text else text
 
 
 def _tsv(cards: list[dict]) -> str:
@@ -499,6 +506,8 @@ def _apkg(cards: list[dict], path) -> None:
 
     import genanki
 
+    from kb.render import clean
+
     model = genanki.Model(
         ANKI_MODEL_ID,
         "kb definition",
@@ -513,8 +522,8 @@ def _apkg(cards: list[dict], path) -> None:
     for c in cards:
         deck.add_note(genanki.Note(
             model=model,
-            fields=[html.escape(c["term"]), html.escape(c["definition"]), html.escape(", ".join(c["aliases"])),
-                    html.escape(c["slug"])],
+            # Post text is data: its control characters (ESC, C1, bidi overrides) stay out of the deck.
+            fields=[html.escape(clean(x)) for x in (c["term"], c["definition"], ", ".join(c["aliases"]), c["slug"])],
             guid=anki_guid(c),
         ))
     genanki.Package(deck).write_to_file(str(path))

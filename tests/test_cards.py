@@ -293,6 +293,30 @@ def test_export_tsv_has_anki_header_lines_and_one_note_per_line(kb, imported, tm
     assert all(len(ln.split("\t")) == 5 for ln in body)
 
 
+def test_exports_keep_post_control_characters_out_and_quote_fields_for_anki(kb, tmp_path):
+    import csv
+
+    cap = tmp_path / "quoted.txt"
+    cap.write_text('卷积网络(ConvNet):\x1b[31m通过卷积核提取"局部"特征\u202e的网络。\n', encoding="utf-8")
+    assert kb("import", cap).code == 0
+    tsv = tmp_path / "cards.tsv"
+    assert kb("cards", "export", "--format", "tsv", tsv).code == 0
+    # Anki reads the body as CSV with tab separators: the quotes come back as written, one field each.
+    rows = [r for r in csv.reader(tsv.open(encoding="utf-8", newline=""), delimiter="\t") if not r[0].startswith("#")]
+    assert len(rows) == 1 and len(rows[0]) == 5
+    assert rows[0][1:3] == ["卷积网络", ' [31m通过卷积核提取"局部"特征 的网络。']
+    apkg = tmp_path / "cards.apkg"
+    assert kb("cards", "export", "--format", "apkg", apkg).code == 0
+    with zipfile.ZipFile(apkg) as z:
+        z.extract("collection.anki2", tmp_path)
+    conn = sqlite3.connect(tmp_path / "collection.anki2")
+    try:
+        fields = conn.execute("SELECT flds FROM notes").fetchone()[0]
+    finally:
+        conn.close()
+    assert "\x1b" not in fields and "\u202e" not in fields and "通过卷积核提取&quot;局部&quot;特征" in fields
+
+
 def test_export_json_and_errors(kb, imported, tmp_path):
     out = tmp_path / "cards.json"
     assert kb("cards", "export", "--format", "json", out).code == 0
