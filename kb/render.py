@@ -252,10 +252,12 @@ def topics_table(rows: list[dict]):
     table.add_column("topic", no_wrap=True, min_width=8)
     table.add_column("cards", justify="right", no_wrap=True)
     table.add_column("due", justify="right", no_wrap=True)
-    table.add_column("terms", style="dim", ratio=1)
+    # fold: with the default overflow Rich cut a Chinese term at the wrap with its own … (流模型…).
+    table.add_column("terms", style="dim", ratio=1, overflow="fold")
     for r in rows:
         # A few terms say what the topic is; all of them are in --json.
-        terms = ", ".join(r["terms"][:5]) + (", …" if len(r["terms"]) > 5 else "")
+        more = len(r["terms"]) - 5
+        terms = ", ".join(r["terms"][:5]) + (f", … (+{more})" if more > 0 else "")
         table.add_row(Text(clean(r["topic"])), Text(str(r["cards"])), Text(str(r["due"])), Text(clean(terms)))
     return table
 

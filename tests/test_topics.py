@@ -14,7 +14,7 @@ FLOW_TERMS = {"flow", "Normalizing Flow", "Normalizing flow", "rectified flow"}
 TOPICS = {"flow", "diffusion", "self-supervised", "llm", "gan", "vae", "rl", "cnn", "transformer", "generative"}
 
 
-def test_kb_topics_lists_every_topic_with_card_and_due_counts(kb, imported):
+def test_kb_topics_lists_every_topic_with_card_and_due_counts(kb, imported, monkeypatch):
     rows = kb("topics", "--json").json()
     assert TOPICS <= {r["topic"] for r in rows}
     by = {r["topic"]: r for r in rows}
@@ -29,6 +29,11 @@ def test_kb_topics_lists_every_topic_with_card_and_due_counts(kb, imported):
     assert by["flow"]["due"] == 1
     text = kb("topics").stdout
     assert "flow" in text and "diffusion" in text
+    # At 80 columns the counts stay visible and no term is cut where the line wraps (it read 流模型…).
+    monkeypatch.setenv("KB_WIDTH", "80")
+    text = kb("topics").stdout
+    assert text.splitlines()[1].split()[:3] == ["flow", "13", "1"]
+    assert "流模型, … (+11)" in " ".join(text.split()) and "流模型…" not in text
 
 
 def test_quiz_topic_flow_drills_flow_definitions_and_nothing_else(kb, imported):
