@@ -337,14 +337,17 @@ def _topic_pool(conn, topic: Optional[str]) -> Optional[set]:
 @command("quiz")
 def quiz_cmd(
     topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="A topic (kb topics), a category, or search terms.", autocompletion=complete_topic)] = None,
-    mode: Annotated[str, typer.Option("--mode", "-m", help="flashcard, typed, choice or mixed.")] = "flashcard",
-    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many cards this session.")] = 10,
+    mode: Annotated[Optional[str], typer.Option("--mode", "-m", help="flashcard, typed, choice or mixed (default: the config's quiz.mode, else flashcard).")] = None,
+    count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="How many cards this session (default: the config's quiz.count, else 10).")] = None,
     cram: Annotated[bool, typer.Option("--cram", help="Practise without touching the schedule (nothing is recorded).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the session's questions as JSON; record nothing.")] = False,
 ) -> None:
     """Drill the posts' definitions: due cards first, then new ones (FSRS scheduling)."""
-    from kb import quiz, quiz_screen, render
+    from kb import config, quiz, quiz_screen, render
 
+    defaults = config.load().quiz  # the config file's quiz: section (count, mode, new_per_day, retention)
+    mode = mode or defaults.mode
+    count = count or defaults.count
     kinds = quiz.kinds_for_mode(mode)
     if not (cram or as_json or _writable(_db_path())):
         from kb.errors import DatabaseError
@@ -352,7 +355,7 @@ def quiz_cmd(
         raise DatabaseError(f"the database {_db_path()} is read-only here: grades cannot be stored (kb quiz --cram practises without storing)")
     conn = open_for_read()
     pool = _topic_pool(conn, topic)
-    picked = quiz.pick(conn, kinds=kinds, pool=pool, count=count, cram=cram)
+    picked = quiz.pick(conn, kinds=kinds, pool=pool, count=count, cram=cram, new_per_day=defaults.new_per_day)
     if as_json:
         keys = ("card_id", "kind", "question", "answer", "slug", "term", "choices")
         render.print_json([{k: q[k] for k in keys} for q in (quiz.question(conn, c, pool=pool) for c in picked["ids"])])
@@ -364,7 +367,8 @@ def quiz_cmd(
         nxt = quiz.next_due(conn, pool)
         sys.stderr.write("kb: nothing to review now" + (f"; next card due {nxt}" if nxt else "") + "\n")
         return
-    quiz_screen.run(conn, out(), quiz_screen.Keys(), picked, mode=mode, pool=pool, cram=cram)
+    quiz_screen.run(conn, out(), quiz_screen.Keys(), picked, mode=mode, pool=pool, cram=cram,
+                    retention=defaults.retention)
 
 
 cards_app = typer.Typer(help="The flashcards extracted from the posts.", rich_markup_mode=None, add_completion=False)

@@ -47,11 +47,11 @@ def kinds_for_mode(mode: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- scheduling
 
 
-def scheduler():
+def scheduler(retention: float | None = None):
     from fsrs import Scheduler
 
     # No fuzz: the same ratings always give the same schedule, which is what a user can check.
-    return Scheduler(enable_fuzzing=False)
+    return Scheduler(desired_retention=retention or 0.9, enable_fuzzing=False)
 
 
 def _fsrs_card(conn: sqlite3.Connection, cid: str, now: dt.datetime):
@@ -64,8 +64,11 @@ def _fsrs_card(conn: sqlite3.Connection, cid: str, now: dt.datetime):
 
 
 def review(conn: sqlite3.Connection, cid: str, rating: int, *, mode: str, answer: str | None = None,
-           now: dt.datetime | None = None) -> dict:
-    """Grade one card and commit at once: the new FSRS state and a review log row."""
+           now: dt.datetime | None = None, retention: float | None = None) -> dict:
+    """Grade one card and commit at once: the new FSRS state and a review log row.
+
+    retention is FSRS's desired retention (the config's quiz.retention; 0.9 by default).
+    """
     from fsrs import Rating
 
     if rating not in RATINGS:
@@ -73,7 +76,7 @@ def review(conn: sqlite3.Connection, cid: str, rating: int, *, mode: str, answer
     now = now or now_utc()
     with transaction(conn):
         card = _fsrs_card(conn, cid, now)
-        card, log = scheduler().review_card(card, Rating(rating), review_datetime=now)
+        card, log = scheduler(retention).review_card(card, Rating(rating), review_datetime=now)
         state = card.to_dict()
         conn.execute(
             "INSERT INTO card_schedule (card_id, fsrs, due, state, updated_at) VALUES (?, ?, ?, ?, ?)"

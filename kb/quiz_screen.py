@@ -96,7 +96,8 @@ def _shown(q: dict) -> dict:
     return shown
 
 
-def run(conn, console, keys: Keys, picked: dict, *, mode: str, pool: set[str] | None, cram: bool) -> dict:
+def run(conn, console, keys: Keys, picked: dict, *, mode: str, pool: set[str] | None, cram: bool,
+        retention: float | None = None) -> dict:
     """Drill the picked cards; each grade is stored at once (unless cram). Returns the summary."""
     ids = picked["ids"]
     results: list[int] = []
@@ -111,7 +112,7 @@ def run(conn, console, keys: Keys, picked: dict, *, mode: str, pool: set[str] | 
                 break
             rating, answer = outcome
             if not cram:
-                quiz.review(conn, cid, rating, mode=q["kind"], answer=answer)
+                quiz.review(conn, cid, rating, mode=q["kind"], answer=answer, retention=retention)
             results.append(rating)
             console.print()
     except KeyboardInterrupt:

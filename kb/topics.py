@@ -22,14 +22,20 @@ class Topic:
 
 
 def load(path=None) -> dict[str, list[str]]:
-    """name → terms, from data/topics.yaml (a mapping of names to term lists, or to {terms: [...]})."""
+    """name → terms, from data/topics.yaml (a mapping of names to term lists, or to {terms: [...]}) and the config."""
     from pathlib import Path
 
     import yaml
 
     from kb import paths
 
-    path = Path(path) if path else paths.bundled_data() / "topics.yaml"
+    if path is None:
+        # The config file's topics: are added to the bundled ones (and win over one of the same name).
+        from kb import config
+
+        extra = {str(k).strip().casefold(): list(v) or [str(k)] for k, v in config.load().topics.items()}
+        return load(paths.bundled_data() / "topics.yaml") | extra
+    path = Path(path)
     if not path.exists():
         return {}
     try:

@@ -240,3 +240,27 @@ def test_the_screen_shows_formulas_as_kb_show_does_and_json_keeps_the_latex(kb, 
     r = kb("quiz", "--topic", "Wasserstein距离", "--mode", "choice", "--cram", input="q\n")
     assert "𝒲[p,q]=inf_(γ∈Π[p,q])" in r.stdout and "\\mathcal" not in r.stdout
     assert "\\(X\\)" in kb("quiz", "--topic", "互信息", "--json").json()[0]["answer"]
+
+
+def test_the_config_files_quiz_defaults_are_used(kb, imported, tmp_path):
+    # KB_CONFIG points here (conftest); the options still win over it.
+    (tmp_path / "no-config.yaml").write_text(
+        "quiz:\n  count: 3\n  mode: typed\n  new_per_day: 2\n  retention: 0.8\n", encoding="utf-8")
+    qs = kb("quiz", "--json").json()
+    assert len(qs) == 2 and {q["kind"] for q in qs} <= {"reverse", "alias"}  # 3 asked, 2 new a day
+    assert [q["kind"] for q in kb("quiz", "--json", "-n", "1", "--mode", "choice").json()] == ["choice"]
+    r = kb("quiz", input="表示学习\nq\n")
+    assert r.code == 0 and "card 1 of 2" in r.stdout
+    # The desired retention reaches FSRS: Easy on a new card schedules it further out at 0.8 than at 0.9.
+    from fsrs import Card, Rating, Scheduler
+
+    r = kb("quiz", "--mode", "flashcard", "-n", "1", input="\n4\nq\n")
+    assert r.code == 0 and "reviewed 1" in r.stdout
+    conn = sqlite3.connect(imported)
+    cid, at = conn.execute("SELECT card_id, reviewed_at FROM reviews ORDER BY id DESC LIMIT 1").fetchone()
+    due = conn.execute("SELECT due FROM card_schedule WHERE card_id = ?", (cid,)).fetchone()[0]
+    conn.close()
+    at = dt.datetime.fromisoformat(at)
+    at_09 = Scheduler(desired_retention=0.9, enable_fuzzing=False).review_card(Card(), Rating.Easy, at)[0].due
+    at_08 = Scheduler(desired_retention=0.8, enable_fuzzing=False).review_card(Card(), Rating.Easy, at)[0].due
+    assert at_08 > at_09 and dt.datetime.fromisoformat(due) == at_08

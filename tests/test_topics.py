@@ -88,3 +88,10 @@ def test_a_topic_without_cards_says_so(kb, imported):
     assert r.code == 0 and r.stdout == ""
     assert r.stderr == "kb: no cards for topic 'vae'\n"
     assert kb("quiz", "--topic", "vae", "--json").json() == []
+
+
+def test_the_config_files_topics_are_quiz_topics(kb, imported, tmp_path):
+    (tmp_path / "no-config.yaml").write_text("topics:\n  mi: [互信息, mutual information]\n", encoding="utf-8")
+    qs = kb("quiz", "--topic", "mi", "--json", "-n", "100").json()
+    assert qs and {q["term"] for q in qs} == {"互信息"}
+    assert "mi" in {r["topic"] for r in kb("topics", "--json").json()}
