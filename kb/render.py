@@ -182,7 +182,8 @@ def categories_table(rows: list[dict]):
 
 
 def stats_text(stats: dict) -> str:
-    return "\n".join(f"{k}: {v}" for k, v in stats.items())
+    # No reviews yet: retention is null in --json, a dash here (not Python's None).
+    return "\n".join(f"{k}: {'—' if v is None else v}" for k, v in stats.items())
 
 
 def _setting_text(value) -> str:

@@ -125,11 +125,13 @@ def test_a_piped_session_records_each_grade(kb, imported):
     assert [(c, rating) for c, rating, _, _ in _reviews(imported)] == [(first_two[0], 3), (first_two[1], 4)]
     stats = kb("stats", "--json").json()
     assert (stats["reviews"], stats["due"], stats["retention"]) == (2, 0, 1.0)
+    assert "reviews: 2\ndue: 0\nretention: 1.0" in kb("stats").stdout
     # Graded cards are not due yet: the next session starts with the next new card.
     assert _first(kb)[0]["card_id"] not in first_two
 
 
 def test_json_and_cram_record_nothing(kb, imported):
+    assert "retention: —" in kb("stats").stdout and "None" not in kb("stats").stdout
     before = _first(kb, n=3)
     assert all(set(q) == {"card_id", "kind", "question", "answer", "slug", "term", "choices"} for q in before)
     r = kb("quiz", "--cram", input="\n1\n\n1\nq\n")
