@@ -299,7 +299,13 @@ def _until_sentence_end(text: str, start: int, *, list_item: bool) -> str:
             # The next term of a list (… 采样生成 :从…) or a formula's lead-in: drop that chunk.
             chunk = text[start:i].rstrip()
             cut = max(chunk.rfind(" "), chunk.rfind(","))
-            return chunk[:cut] if cut > 0 else chunk
+            if cut <= 0:
+                return chunk
+            # A label may open with a model's name: …生成样本 DDPM 关键点: drops "DDPM 关键点".
+            head = re.search(f"(?<=[{_CJK}]) [A-Z][A-Za-z0-9\\-]*$", chunk[:cut])
+            if head and _HAS_CJK_RE.search(chunk[cut:]):
+                cut = head.start()
+            return chunk[:cut]
         i += 1
     return text[start:n]
 

@@ -123,6 +123,15 @@ def test_a_definition_inside_a_parenthesis_ends_with_it():
     assert d.definition == "就是一个很简单的神经网络,也许有人不同意"
 
 
+def test_a_list_definition_ends_before_the_next_items_label():
+    # The next label, "DDPM 关键点", opens with a model's name: it is not the end of the definition.
+    (d,) = cards.extract("💡 扩散模型:通过加噪的方式去学习原始数据的分布, 从学到的分布中去生成样本 DDPM 关键点: 1. 正向加噪")
+    assert (d.term, d.definition) == ("扩散模型", "通过加噪的方式去学习原始数据的分布, 从学到的分布中去生成样本")
+    # A Latin phrase that belongs to the definition stays: only the label's own words go.
+    d = cards.extract("标准化流(Normalizing flow):通过可逆变换建模,常用于 density estimation 采样生成:从分布中采样")[0]
+    assert (d.term, d.definition) == ("标准化流", "通过可逆变换建模,常用于 density estimation")
+
+
 def test_a_formula_is_never_cut():
     formula = "\\[" + "a+b," * 60 + "c\\]"
     (d,) = cards.extract("那么Wasserstein距离的定义为 " + formula + " 事实上")
