@@ -97,3 +97,39 @@ def _topic_names() -> list[str]:
 def completing() -> bool:
     """True while the shell asks for completions (the process must stay quiet and quick)."""
     return "_KB_COMPLETE" in os.environ
+
+
+def _bash_word(value: str) -> str:
+    """value as bash must receive it: bash inserts a completion as it is (zsh and fish quote it
+    themselves), so the space of "Deep Learning" would otherwise split it into two words."""
+    import re
+    import shlex
+
+    try:
+        shlex.split(os.environ.get("COMP_WORDS", ""))
+    except ValueError:
+        return value  # the word being completed opened a quote: inside it nothing needs escaping
+    return re.sub(r"([^\w@%+=:,./-])", r"\\\1", value)
+
+
+def _escape_for_bash() -> None:
+    """Route typer's bash completion output through _bash_word. Typer matches completions against
+    the typed word before formatting them, so the escaping must happen here, at the very end."""
+    from typer import _completion_classes, completion
+    from typer._click.shell_completion import add_completion_class
+
+    class BashComplete(_completion_classes.BashComplete):
+        def format_completion(self, item) -> str:
+            return _bash_word(item.value)
+
+    typer_init = completion.completion_init
+
+    def completion_init() -> None:
+        typer_init()
+        add_completion_class(BashComplete, "bash")
+
+    completion.completion_init = completion_init
+
+
+if os.environ.get("_KB_COMPLETE") == "complete_bash":
+    _escape_for_bash()

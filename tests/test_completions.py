@@ -3,6 +3,7 @@ completion of slugs, categories and topics is read-only and silent on any error.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -79,8 +80,27 @@ def test_bash_script_completes_when_sourced(db):
     assert len(slugs) == 43 and len(set(slugs)) == 43
     assert tab("kb", "latest", "--category", "Self") == ["Self-Supervised"]
     assert tab("kb", "latest", "--cat") == ["--category"]
-    assert tab("kb", "search", "--category", "Dee") == ["Deep Learning"]
-    assert "Generative Model" in tab("kb", "quiz", "--topic", "Gen")  # a category is a topic too
+    # Bash puts a completion on the line as it is: a name with a space comes escaped, one word.
+    assert tab("kb", "search", "--category", "Dee") == ["Deep\\ Learning"]
+    assert "Generative\\ Model" in tab("kb", "quiz", "--topic", "Gen")  # a category is a topic too
+    assert tab("kb", "latest", "-c", "Deep\\ L") == ["Deep\\ Learning"]  # typed escaped, matched unescaped
+    assert tab("kb", "latest", "-c", "'\"Deep L'") == ["Deep Learning"]  # inside an open quote: as it is
+
+
+def test_bash_completion_of_a_name_with_a_space_runs_as_one_argument(db):
+    """What bash inserts is re-read as shell words when the line runs: kb must get one argument."""
+    script = ROOT / "completions" / "kb.bash"
+    cmd = (
+        f'source "{script}"; COMP_WORDS=(kb latest -c Dee); COMP_CWORD=3; _kb_completion kb; '
+        'eval "set -- kb latest -c ${COMPREPLY[0]} --json"; printf "%s\\n" "$@"'
+    )
+    r = subprocess.run(["bash", "--norc", "--noprofile", "-c", cmd], env=env_for(db),
+                       capture_output=True, text=True, timeout=60)
+    words = r.stdout.splitlines()
+    assert words == ["kb", "latest", "-c", "Deep Learning", "--json"], r
+    ran = subprocess.run([sys.executable, "-m", "kb", *words[1:]], env=env_for(db),
+                         capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0 and len(json.loads(ran.stdout)) == 4, ran.stderr
 
 
 def test_zsh_and_fish_show_titles_as_descriptions(db):
