@@ -1,4 +1,4 @@
-"""Long output through a pager: only on a terminal, only when taller than it; $PAGER respected.
+"""Long output through a pager: only on a terminal, only when taller than it; the config's pager or $PAGER.
 
 The output is rendered first (with the terminal's styles) so its height is known before choosing.
 """
@@ -40,8 +40,13 @@ def _stdout_is_terminal() -> bool:
 
 
 def _pager_command() -> list[str]:
-    """$PAGER split as a shell would ("less -S"); empty or "cat" means no pager."""
-    value = os.environ.get("PAGER")
+    """The config's pager, else $PAGER, split as a shell would ("less -S"); empty, false or "cat"
+    means no pager."""
+    from kb import config
+
+    value = config.load().pager  # None: not in the config file; "": pager: false
+    if value is None:
+        value = os.environ.get("PAGER")
     if value is None:
         value = DEFAULT_PAGER
     try:

@@ -95,3 +95,24 @@ def test_a_pager_that_cannot_start_falls_back_to_printing(term_env, tmp_path):
     child.close()
     assert child.exitstatus == 0
     assert "Traceback" not in child.before and "error" not in child.before
+
+
+def test_the_config_files_pager_wins_over_pager_env(term_env, tmp_path):
+    """pager: in the config file is used before $PAGER; pager: false never pages."""
+    paged, ignored = tmp_path / "paged.txt", tmp_path / "env-pager.txt"
+    term_env["PAGER"] = f"sh -c {shlex.quote('cat > ' + shlex.quote(str(ignored)))}"
+    conf = tmp_path / "config.yaml"
+    term_env["KB_CONFIG"] = str(conf)
+    conf.write_text(f"pager: sh -c 'cat > {paged}'\n", encoding="utf-8")
+    child = spawn(["show", "gumbel-softmax-c31d"], term_env, rows=20)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Related" in paged.read_text(encoding="utf-8") and not ignored.exists()
+
+    conf.write_text("pager: false\n", encoding="utf-8")
+    child = spawn(["show", "gumbel-softmax-c31d"], term_env, rows=20)
+    child.expect("Related")  # printed straight to the terminal
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and not ignored.exists()
