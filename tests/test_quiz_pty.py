@@ -76,3 +76,23 @@ def test_ctrl_c_keeps_the_grades_already_given(kb, imported):
     child.close()
     assert child.exitstatus == 0
     assert [r for _, r in _review_rows(imported)] == [1]
+
+
+def test_near_miss_question_takes_single_keys_and_q_quits(kb, imported):
+    # Typed answers are lines; the y/n after a near miss is one key, and q (or Ctrl-D) there quits.
+    child = _spawn("quiz", "--mode", "typed")
+    child.expect("card 1 of 10")
+    child.expect("which term")
+    child.sendline("表示")
+    child.expect(r"count it as right\? y/n")
+    child.send("y")
+    child.expect("card 2 of 10")
+    child.expect("which term")
+    child.sendline("互信")
+    child.expect(r"count it as right\? y/n")
+    child.sendeof()  # Ctrl-D
+    child.expect("reviewed 1 · right 1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert [r for _, r in _review_rows(imported)] == [2]
