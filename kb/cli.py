@@ -71,10 +71,16 @@ def guarded(fn):
             if state.debug:
                 traceback.print_exc()
                 raise typer.Exit(1)
-            if type(exc).__name__ == "OperationalError" and "readonly database" in str(exc):
-                # SQLite refusing a write (read-only file or folder, KB_READONLY) is the user's
-                # setup, not a bug: say so plainly.
-                fail(f"the database {_db_path()} is read-only here: this command needs to write to it")
+            from kb.errors import from_sqlite
+
+            # A read-only, locked, damaged or unusable database file is the user's to fix: say which.
+            try:
+                db = _db_path()
+            except Exception:  # noqa: BLE001 - the handler itself must not fail
+                db = "kb's database"
+            known = from_sqlite(exc, db)
+            if known is not None:
+                fail(str(known), known.exit_code)
             fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
 
     return wrapper

@@ -16,7 +16,7 @@ def data_home() -> Path:
     """The folder for kb's own files: KB_HOME, else the platform's user data folder."""
     home = os.environ.get("KB_HOME")
     if home:
-        return Path(home).expanduser()
+        return _expand(home, "$KB_HOME")
     if sys.platform.startswith("linux") or os.environ.get("XDG_DATA_HOME"):
         base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
         return Path(base) / APP_NAME
@@ -33,16 +33,26 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
 def db_path_origin(explicit: str | os.PathLike | None = None) -> tuple[Path, str]:
     """The database file and where that choice came from (for `kb config`)."""
     if explicit:
-        return Path(explicit).expanduser(), "--db"
+        return _expand(explicit, "--db"), "--db"
     env = os.environ.get("KB_DB")
     if env:
-        return Path(env).expanduser(), "$KB_DB"
+        return _expand(env, "$KB_DB"), "$KB_DB"
     from kb import config
 
     cfg = config.load()
     if cfg.db is not None:
         return cfg.db, cfg.origin("db")
     return data_home() / "kb.db", "$KB_HOME" if os.environ.get("KB_HOME") else "default"
+
+
+def _expand(raw: str | os.PathLike, origin: str) -> Path:
+    """raw with ~ or ~user expanded; a user with no home is the user's error, not a crash."""
+    try:
+        return Path(raw).expanduser()
+    except RuntimeError:
+        from kb.errors import UsageError
+
+        raise UsageError(f"{origin} {raw}: no home folder for that user to expand ~ to") from None
 
 
 def bundled_data() -> Path:

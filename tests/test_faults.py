@@ -402,6 +402,59 @@ def test_database_of_a_newer_kb(tmp_path):
     assert r.returncode == 1 and "newer kb" in one_error_line(r.stderr)
 
 
+def test_damaged_database_is_one_line_naming_it_and_doctor(tmp_path):
+    """The root pages of the posts table overwritten: SQLite's 'malformed' becomes a line about the file."""
+    db = tmp_path / "kb.db"
+    assert kb("import", *CAPTURES, db=db).returncode == 0
+    conn = sqlite3.connect(db)
+    roots = [r[0] for r in conn.execute("SELECT rootpage FROM sqlite_master WHERE tbl_name = 'posts' AND rootpage")]
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with open(db, "r+b") as f:  # the table and its indexes: whichever a query reads, it is garbage
+        for root in roots:
+            f.seek((root - 1) * page)
+            f.write(b"\xff" * page)
+    r = kb("stats", db=db)
+    assert r.returncode == 1
+    line = one_error_line(r.stderr)
+    assert line.startswith(f"kb: error: the database {db} is damaged") and "kb doctor" in line
+    assert "unexpected" not in line
+
+
+def test_a_database_locked_by_another_program_is_one_line(tmp_path, monkeypatch):
+    """Another program holds the write lock past the busy timeout: one line naming the database."""
+    from typer.testing import CliRunner
+
+    from kb import db as kb_db
+    from kb.cli import app
+
+    db = tmp_path / "kb.db"
+    assert kb("import", CAPTURES[0], db=db).returncode == 0
+    monkeypatch.setattr(kb_db, "BUSY_TIMEOUT_MS", 200)  # the real 30 s, shortened
+    monkeypatch.setenv("KB_DB", str(db))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = CliRunner().invoke(app, ["import", str(CAPTURES[1])], catch_exceptions=False)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.exit_code == 1
+    line = one_error_line(r.stderr)
+    assert line.startswith(f"kb: error: the database {db} stayed locked by another program") and "try again" in line
+
+
+def test_a_database_path_that_is_not_a_file_is_one_line(tmp_path):
+    r = kb("latest", db=Path(os.devnull))
+    assert r.returncode == 1
+    line = one_error_line(r.stderr)
+    assert line.startswith(f"kb: error: cannot use the database {os.devnull}") and "unexpected" not in line
+    r = kb("--db", "~no-such-user-of-kb/kb.db", "latest")  # a ~user with no home
+    assert r.returncode == 2
+    line = one_error_line(r.stderr)
+    assert line.startswith("kb: error: --db ~no-such-user-of-kb/kb.db: no home folder") and "unexpected" not in line
+
+
 def test_unexpected_error_is_one_line_with_a_debug_hint(tmp_path):
     """An error kb did not anticipate (a table dropped behind its back) is still one line, and
     --debug shows the traceback."""
