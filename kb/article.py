@@ -8,7 +8,15 @@ import re
 import sqlite3
 from functools import lru_cache
 
-from kb.render import clean, date_cell
+from kb import render as _render
+from kb.render import date_cell
+
+
+def clean(text: str | None) -> str:
+    """render.clean, and a tab becomes one space: Wrapped counts a tab as one cell, and Rich,
+    expanding it to the next tab stop, would push the rest of the line past the edge (lost)."""
+    return _render.clean(text).replace("\t", " ")
+
 
 # The blog's section words. Captures run a post's sections together on one line, so a
 # section word standing alone between spaces, where a sentence could end, is a heading.
@@ -26,6 +34,11 @@ _NOT_HEADINGS = {
     "另外", "此外", "同时", "例如", "比如", "总之", "显然", "当然", "事实上", "换句话说", "也就是说", "具体来说",
     "一般来说", "简单来说", "通常", "这里", "那么", "如下", "注意", "可见", "可以看到", "对于", "其实",
 }
+# A short Chinese phrase opening with these is a sentence's subject, not a heading (本文主要介绍 …).
+_SUBJECTS = ("本文", "本篇", "我们", "我", "这", "那", "它", "作者", "文章", "该", "下面", "接下来", "如果", "因为", "虽然", "但")
+# Section words that are also everyday words: after a Latin word they are more likely prose
+# ("用 GAN 方法 生成") than a heading.
+_PROSE_WORDS = {"方法", "实验", "原理", "思路", "贡献", "讨论", "总结", "结论", "Method", "Methods"}
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SECTION_RE = "|".join(re.escape(w) for w in sorted(SECTION_WORDS, key=len, reverse=True))
 # A heading candidate: at the start, after a sentence end, or right after another heading;
@@ -74,13 +87,34 @@ def _find_headings(text: str):
         if word in _NOT_HEADINGS:
             continue
         # Two headings in a row ("论文阅读 核心贡献") only when the second is a known word.
+        if not _is_section_word(word) and word.startswith(_SUBJECTS):
+            continue  # 本文主要介绍 BERT…: the subject of a sentence, not a section's name
         follows_heading = last_end >= 0 and not text[last_end:m.start("h")].strip()
-        if not (_after_sentence_end(text, m.start("h")) or (follows_heading and _is_section_word(word))):
+        if not (
+            _after_sentence_end(text, m.start("h"))
+            or (follows_heading and _is_section_word(word))
+            or _stands_out(text, m.start("h"), word)
+        ):
             continue
         if _inside_math(text, m.start("h")):
             continue
         last_end = m.end("h")
         yield m
+
+
+def _stands_out(text: str, start: int, word: str) -> bool:
+    """A known section word where no sentence ended, yet plainly a heading.
+
+    Numbered ("… 5 月出的 1. Motivation 1.1 …"), or after a title or paper name in Latin letters
+    ("[2502.09992] Large Language Diffusion Models 背景 主流…"), where prose would rarely set a
+    bare section word between spaces — except the few that are everyday words (方法, 实验 …).
+    """
+    if not _is_section_word(word):
+        return False
+    if re.match(r"\d", word):
+        return True
+    before = text[:start].rstrip()
+    return bool(before) and before[-1].isascii() and before[-1].isalnum() and word not in _PROSE_WORDS
 
 
 def _is_section_word(word: str) -> bool:
@@ -157,6 +191,16 @@ _SUP = dict(zip(
 _SCRIPT_RE = re.compile(r"(?<!\\)([_^])\s*(\{|\\[A-Za-z]+|\\.|[^\s{}\\])")
 # \log p would lose its space (LaTeX eats it after a macro): keep these as words.
 _FUNC_RE = re.compile(r"\\(log|ln|exp|sin|cos|tan|det|dim|ker|arg|deg|Pr|max|min)(?![A-Za-z])\s*(?=[A-Za-z0-9\\(])")
+# A macro eats the space after it (x \in \{0,1\} would read "x ∈{0,1}", \alpha + b "α+ b"): where the
+# source spaced a relation, or a symbol before an operator, an empty group ends the macro so that
+# the space stays, as on the page.
+_SPACED_MACRO_RE = re.compile(
+    r"(?<=\s)\\(?:in|notin|ni|mid|sim|simeq|approx|equiv|propto|neq|ne|leq?|geq?|ll|gg|subset|subseteq|supset"
+    r"|supseteq|to|rightarrow|leftarrow|Rightarrow|Leftarrow|iff|mapsto|cdot|times|pm|c?dots|ldots)(?![A-Za-z])(?=\s)"
+    r"|\\[A-Za-z]+(?=\s+[-+=<>*/])"
+)
+# An alignment point before a relation (aligned's "&=") is a space in one line of text, not a column.
+_ALIGN_RE = re.compile(r"\s*(?<!\\)&\s*([=<>]|\\(?:leq?|geq?|approx|equiv|sim|propto|neq?)(?![A-Za-z]))\s*")
 
 
 def math_to_unicode(src: str, *, display: bool = False) -> str:
@@ -181,7 +225,9 @@ def _convert(src: str) -> str:
     walker_ctx, text_ctx = _contexts()
     from pylatexenc import latex2text, latexwalker
 
-    prepared = _SCRIPT_RE.sub(_script_macro, _FUNC_RE.sub(lambda m: m.group(1) + " ", src))
+    prepared = _FUNC_RE.sub(lambda m: m.group(1) + " ", src)
+    prepared = _SPACED_MACRO_RE.sub(lambda m: m.group(0) + "{}", _ALIGN_RE.sub(r" \1 ", prepared))
+    prepared = _SCRIPT_RE.sub(_script_macro, prepared)
     walker = latexwalker.LatexWalker(prepared, latex_context=walker_ctx, tolerant_parsing=True)
     nodes, _, _ = walker.get_latex_nodes()
     l2t = latex2text.LatexNodes2Text(latex_context=text_ctx, math_mode="text", strict_latex_spaces=True)
@@ -237,7 +283,24 @@ def _script(text: str, table: dict, mark: str) -> str:
 
 def _frac(node, l2tobj) -> str:
     num, den = (_arg(node, l2tobj, i).strip() for i in (-2, -1))
-    return f"{_group(num)}/{_group(den)}"
+    out = f"{_group(num)}/{_group(den)}"
+    # Written next to a factor (log\frac{p}{q}, \frac{1}{2}x) a bare a/b would swallow it or
+    # run into it: "logp(x|y)/p(x)". Parenthesized, it reads as one term.
+    return f"({out})" if _touches_factor(node) else out
+
+
+def _touches_factor(node) -> bool:
+    try:
+        src, start, end = node.parsing_state.s, node.pos, node.pos + node.len
+    except AttributeError:  # an older pylatexenc without positions: leave it bare
+        return False
+    before = src[:start]
+    after = src[end:].lstrip()
+    if before and (before[-1].isalnum() or before[-1] in ")]}"):
+        return True
+    return bool(after) and (
+        after[0].isalnum() or after[0] in "([" or re.match(r"\\(?!(?:kbsub|kbsup|right|end|tag|[a-z]*quad|sum|prod|i*int|oint|lim)\b)[A-Za-z]", after) is not None
+    )
 
 
 def _group(t: str) -> str:
@@ -258,24 +321,61 @@ def _group(t: str) -> str:
 
 def definition_terms(conn: sqlite3.Connection, post_id: int) -> list[str]:
     """The post's key terms, as the quiz extracted them (none before the cards table exists)."""
+    return list(defined_terms(conn, post_id))
+
+
+def defined_terms(conn: sqlite3.Connection, post_id: int) -> dict[str, int]:
+    """{term: where the post defines it}: the offset of the definition's marker in the NFKC text."""
     try:
         rows = conn.execute(
-            "SELECT term FROM cards WHERE post_id = ? AND active = 1 GROUP BY term ORDER BY MIN(position)",
+            "SELECT term, MIN(position) FROM cards WHERE post_id = ? AND active = 1 GROUP BY term ORDER BY MIN(position)",
             (post_id,),
         ).fetchall()
     except sqlite3.OperationalError:  # no cards table (or not this shape) in this database yet
-        return []
-    return [r[0] for r in rows if r[0] and r[0].strip()]
+        return {}
+    return {r[0]: r[1] or 0 for r in rows if r[0] and r[0].strip()}
+
+
+def term_occurrences(sections: list[dict], term: str) -> int:
+    """How often term occurs where render() looks for it: headings and text segments."""
+    return sum(
+        (sec["heading"] or "").count(term) + sum(v.count(term) for k, v in sec["segments"] if k == "text")
+        for sec in sections
+    )
+
+
+def defining_occurrence(text: str, sections: list[dict], term: str, position: int) -> int:
+    """Which occurrence of term (0: the first) is the one its definition follows.
+
+    A post often names a term before it defines it (文章…介绍重参数 … 重参数(Reparameterization)
+    实际上是…): the reader wants the definition marked. The cards record where the definition's
+    marker is in the NFKC text; the last occurrence of the term before it is the defined one.
+    Math, links and placeholders are blanked first, as render() never looks inside them.
+    """
+    import unicodedata
+
+    blank = _MATH_RE.sub(lambda m: " " * len(m.group()), unicodedata.normalize("NFKC", clean(text)))
+    starts, i = [], blank.find(term)
+    while 0 <= i <= position:
+        starts.append(i)
+        i = blank.find(term, i + len(term))
+    k = len(starts) - 1
+    # Where the rendered text has fewer occurrences (NFKC folded a full-width letter): the first.
+    return k if 0 < k < term_occurrences(sections, term) else 0
 
 
 def view(conn: sqlite3.Connection, post: dict) -> dict:
     """Everything `kb show` prints, as plain data."""
     from kb import related
 
+    sections = parse(post["text"])
+    defined = defined_terms(conn, post["id"])
     return {
         **post,
-        "sections": parse(post["text"]),
-        "terms": definition_terms(conn, post["id"]),
+        "sections": sections,
+        "terms": list(defined),
+        # term → which of its occurrences to highlight: the one at its definition
+        "term_at": {t: defining_occurrence(post["text"], sections, t, pos) for t, pos in defined.items()},
         "related": related.for_post(conn, post["id"]),
     }
 
@@ -293,14 +393,18 @@ def render(data: dict, *, raw: bool = False):
     if raw:
         parts.append(Wrapped(Text(clean(data["text"]) + (" …" if data.get("truncated") else ""))))
         return Group(*parts)
-    pending = set(data.get("terms", []))
+    # Each key term is highlighted once, at its definition (see defining_occurrence).
+    targets = {t: data.get("term_at", {}).get(t, 0) for t in data.get("terms", [])}
+    seen = dict.fromkeys(targets, 0)
     sections = data["sections"]
     for i, sec in enumerate(sections):
         if sec["heading"]:
             if i:
                 parts.append(Text(""))
             heading = clean(sec["heading"])
-            parts.append(Text(heading, style="bold"))
+            heading_text = Text(style="bold")
+            _append_text(heading_text, heading, targets, seen)
+            parts.append(heading_text)
             parts.append(Text("─" * _cells(heading), style="dim"))
         para = Text()
         last = i == len(sections) - 1
@@ -317,7 +421,7 @@ def render(data: dict, *, raw: bool = False):
             elif kind == "url":
                 para.append(value, style=f"underline link {value}" if _linkable(value) else "underline")
             else:
-                _append_text(para, value, pending)
+                _append_text(para, value, targets, seen)
         if last and data.get("truncated"):
             para.append(" …", style="dim")
         if para.plain.strip():
@@ -346,18 +450,26 @@ def _header(data: dict):
         yield Text("excerpt: the site truncated it", style="yellow")
 
 
-def _append_text(para, value: str, pending: set[str]) -> None:
-    """Append text, highlighting the first occurrence of each key term still pending."""
-    while pending:
-        hits = [(value.find(t), -len(t), t) for t in pending if t in value]
-        if not hits:
-            break
-        pos, _, term = min(hits)
-        para.append(value[:pos])
-        para.append(term, style="bold underline")
-        pending.discard(term)
-        value = value[pos + len(term):]
+def _append_text(para, value: str, targets: dict[str, int], seen: dict[str, int]) -> None:
+    """Append text, highlighting the occurrence of each key term that targets names.
+
+    seen counts each term's occurrences so far (in the order render() meets the text).
+    """
+    spans = []
+    for term, wanted in targets.items():
+        i = value.find(term)
+        while i >= 0:
+            if seen[term] == wanted:
+                spans.append((i, i + len(term)))
+            seen[term] += 1
+            i = value.find(term, i + len(term))
+    offset = len(para.plain)
     para.append(value)
+    end = -1
+    for a, b in sorted(spans, key=lambda ab: (ab[0], -ab[1])):
+        if a >= end:  # one term inside another (扩散 in 扩散模型): the outer one is marked
+            para.stylize("bold underline", offset + a, offset + b)
+            end = b
 
 
 def _strip(text):
@@ -418,23 +530,30 @@ def _tokens(plain: str):
             while j < n and plain[j] in " \t":
                 j += 1
             yield "space", i, j
-        elif plain.startswith(PLACEHOLDER, i):
-            j = i + len(PLACEHOLDER)
-            while j < n and plain[j] in _CLOSE:
-                j += 1
-            yield "word", i, j
         else:
-            j = i
-            while j < n and plain[j] in _OPEN:
-                j += 1
-            if j < n and _wide(plain[j]):
-                j += 1
+            if plain.startswith(PLACEHOLDER, i):
+                j = i + len(PLACEHOLDER)
             else:
-                while j < n and not plain[j].isspace() and not _wide(plain[j]):
+                j = i
+                while j < n and plain[j] in _OPEN:
                     j += 1
-            j = max(j, i + 1)
+                if j < n and _wide(plain[j]):
+                    j += 1
+                else:
+                    while j < n and not plain[j].isspace() and not _wide(plain[j]):
+                        j += 1
+                j = max(j, i + 1)
             while j < n and plain[j] in _CLOSE:
                 j += 1
+            # The captures often space closing punctuation off ("思想 。", "0 ,总之"): it still
+            # belongs to the word before it, never at the start of the next line.
+            k = j
+            while k < n and plain[k] in " \t":
+                k += 1
+            if k > j and k < n and plain[k] in _CLOSE:
+                j = k
+                while j < n and plain[j] in _CLOSE:
+                    j += 1
             yield "word", i, j
         i = j
 

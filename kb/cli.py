@@ -202,9 +202,10 @@ def latest_cmd(
     category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category (any case, fuzzy).", autocompletion=complete_category)] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only posts dated on or after YYYY-MM-DD.", metavar="DATE")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
 ) -> None:
     """List posts newest first (undated posts placed by the captures' order)."""
-    from kb import query, render
+    from kb import pager, query, render
 
     if since is not None:
         _check_date(since)
@@ -218,7 +219,7 @@ def latest_cmd(
     if not posts:
         sys.stderr.write("kb: no posts match\n")
         return
-    out().print(render.latest_table(posts))
+    pager.show(out(), render.latest_table(posts), use_pager=not no_pager)
 
 
 def _check_date(value: str) -> None:

@@ -10,12 +10,14 @@ import re
 import sys
 from typing import Any
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 but newline and tab, DEL, C1, the bidi controls (embeddings, overrides, isolates, and the
+# marks LRM, RLM, ALM) and the Unicode line and paragraph separators, which some terminals break on.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE_RE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
 
 
 def clean(text: str | None) -> str:
-    """Text safe for a terminal: control characters (ESC, CR, C1, bidi overrides) become spaces.
+    """Text safe for a terminal: control characters (ESC, CR, C1, bidi controls, U+2028) become spaces.
 
     Newlines and tabs survive; everything that could move the cursor or start an escape
     sequence does not.

@@ -1,6 +1,7 @@
 """kb/article.py: section splitting, LaTeX → Unicode, segments, line wrapping for Chinese text."""
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -26,10 +27,18 @@ def cells(s: str) -> int:
         (r"L_{\theta}=\mathbb{E}_{z\sim p_{\theta}(z)}[f(z)]\tag{1}", "L_θ=𝔼_(z∼p_θ(z))[f(z)]    (1)"),
         (r"q(x_t|x_{t-1})", "q(xₜ|xₜ₋₁)"),
         (r"\sqrt{1-β_t}", "√(1-βₜ)"),
-        (r"x \in \{0,1\}^n", "x ∈{0,1}ⁿ"),
+        (r"x \in \{0,1\}^n", "x ∈ {0,1}ⁿ"),  # spaced as in the source, on both sides
+        (r"p(x_i \mid x_1, x_2)", "p(xᵢ | x₁, x₂)"),
+        (r"z\sim p", "z∼p"),
+        (r"\frac{1}{2}\alpha + b", "(1/2)α + b"),
+        (r"w_{2}\right) \ldots p\left(w_{m}", "w₂) … p(wₘ"),
         (r"L=\frac{1}{2N}", "L=1/(2N)"),
         (r"\frac{p(x|y)}{p(x)}", "p(x|y)/p(x)"),
         (r"\frac{a+b}{c}", "(a+b)/c"),
+        # a fraction next to a factor is one term: not "logp(x|y)/p(x)", "1/2x"
+        (r"p(x,y)log\frac{p(x|y)}{p(x)}", "p(x,y)log(p(x|y)/p(x))"),
+        (r"\frac{1}{2}x", "(1/2)x"),
+        (r"L=\frac{1}{2N}\sum_{n}", "L=1/(2N)∑ₙ"),
         (r"p_{\text{data}}(x)", "p_data(x)"),
         (r"\log p_\theta(x)", "log p_θ(x)"),
         (r"W^{-1} t^2", "W⁻¹ t²"),
@@ -39,6 +48,12 @@ def cells(s: str) -> int:
 )
 def test_latex_becomes_readable_unicode(latex, expected):
     assert article.math_to_unicode(latex) == expected
+
+
+def test_aligned_lines_read_as_equations():
+    latex = r"\begin{aligned} p(w_1, w_2)&=p(w_1) * p(w_2 \mid w_1) \\ &\leq 1 \end{aligned}"
+    assert article.math_to_unicode(latex, display=True) == "p(w₁, w₂) = p(w₁) * p(w₂ | w₁)\n≤ 1"
+    assert article.math_to_unicode(latex) == "p(w₁, w₂) = p(w₁) * p(w₂ | w₁) ≤ 1"
 
 
 @pytest.mark.parametrize("broken", [r"\frac{", r"x_", r"}{", r"\begin{aligned} a &= b", "\\left( x"])
@@ -81,10 +96,19 @@ def test_a_short_phrase_after_a_sentence_end_is_a_heading_and_two_known_words_in
         "基于文章 《Elucidating the Design Space》 来统一扩散模型框架",  # a sentence starting with a phrase
         "可以总结为: 值的检索方式 值的更新方式",  # list items after a colon
         "成本函数定义如下。 首先 我们需要",  # 首先 opens a sentence
+        "的经典工作。 本文主要介绍 Self-Supervised Learning 在 NLP领域 的经典工作",  # a sentence's subject
+        "我们用 GAN 方法 生成图片",  # an everyday section word after a Latin word is prose
     ],
 )
 def test_not_every_short_phrase_is_a_heading(text):
     assert headings(text) == [None]
+
+
+def test_a_section_word_after_a_title_or_numbered_is_a_heading_without_a_sentence_end():
+    text = "论文: [2502.09992] Large Language Diffusion Models 背景 主流大语言模型架构"
+    assert headings(text) == [None, "背景"]
+    assert headings("是 2017 年 5 月出的 1. Motivation 1.1 Task 上的难点") == [None, "1. Motivation"]
+    assert headings("热传导方程等内容的联系。 Rectified Flow 理论推导 微分方程 像GAN这样") == [None, "理论推导"]
 
 
 def test_no_heading_inside_a_formula():
@@ -141,6 +165,30 @@ def test_wrapped_lines_fit_and_keep_english_words_whole(width):
         assert len(words) == 4  # never "Gum" + "bel" across a line end
     # closing punctuation never starts a line
     assert not any(line[:1] in ",。;:、)" for line in lines)
+
+
+@pytest.mark.parametrize("width", range(26, 50))  # the placeholder and its "):" fit on a line
+def test_spaced_off_closing_punctuation_stays_with_the_word_before_it(width):
+    # the captures write "思想 。" and "0 ,总之": the break may not fall in that space
+    text = "都或多或少算是自监督学习的思想 。 自监督学习与无监督学习的区别 x_nw_n T 0 ,总之,偏置的大小 [formula not captured] ):"
+    lines = [text[a:b] for a, b in article.wrap_offsets(text, width)]
+    assert all(cells(line) <= width for line in lines)
+    assert not any(line[:1] in ",。;:、)" for line in lines), lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_tabs_in_post_text_lose_nothing():
+    from rich.console import Console
+
+    text = "这是一段\t\t\t\t有很多制表符的文字。" * 3
+    console = Console(width=30, record=True, file=open(os.devnull, "w"), highlight=False, markup=False)
+    view = {"title": "t", "slug": "s", "text": text, "sections": article.parse(text), "sources": []}
+    for raw in (False, True):
+        console.print(article.render(view, raw=raw))
+        out = console.export_text()
+        assert all(cells(line) <= 30 for line in out.splitlines())
+        body = "".join(out.split("seen in: no capture")[1].split())
+        assert body == "".join(text.split()), out
 
 
 def test_a_newline_in_the_text_is_a_line_break():

@@ -109,6 +109,23 @@ def test_control_characters_never_reach_the_terminal_even_with_colour(kb, hostil
     assert "\x1b" not in ESC_SGR.sub("", listing) and "\r" not in listing
 
 
+def test_line_separators_bidi_marks_and_tabs_never_reach_the_terminal(kb, imported, tmp_path, monkeypatch):
+    cap = tmp_path / "separators.txt"
+    cap.write_text(
+        "Deep Learning\n2026-02-03\n"
+        "分隔符测试 行\u2028分隔\u2029段落\u200f标记\u061c和\u200e方向,制表\t\t\t\t\t\t符之后的文字还在。\n",
+        encoding="utf-8",
+    )
+    assert kb("import", cap).code == 0
+    (post,) = [p for p in kb("latest", "-n", "0", "--json").json() if p["date"] == "2026-02-03"]
+    monkeypatch.setenv("KB_WIDTH", "40")
+    for args in (["show", post["slug"]], ["show", post["slug"], "--raw"], ["latest", "-n", "3"]):
+        out = kb(*args).stdout
+        assert not re.search("[\u2028\u2029\u200e\u200f\u061c\t]", out), args
+    out = kb("show", post["slug"]).stdout
+    assert "符之后的文字还在" in "".join(out.split())  # a tab expanded past the edge used to cut it
+
+
 def test_no_color_means_no_colour_codes(kb, hostile, monkeypatch):
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("TERM", "xterm-256color")
@@ -131,6 +148,20 @@ def test_formulas_of_every_bundled_post_read_without_latex(kb, imported):
     for post in kb("latest", "-n", "0", "--json").json():
         out = kb("show", post["slug"]).stdout
         assert not re.search(r"\\[A-Za-z]+|\\[()\[\]]|[_^]\{", out), post["slug"]
+
+
+def test_every_bundled_post_reads_cleanly_at_80_columns(kb, imported, monkeypatch):
+    monkeypatch.setenv("KB_WIDTH", "80")
+    for post in kb("latest", "-n", "0", "--json").json():
+        out = kb("show", post["slug"]).stdout
+        lines = out.splitlines()
+        assert all(cells(line) <= 80 for line in lines), post["slug"]
+        # closing punctuation never starts a line (… is the truncation mark, alone after a formula)
+        assert not [line for line in lines if line and line[0] in ",。、;:!?)》」,;:!?)"], post["slug"]
+        # a relation spaced on one side only ("x ∈{0,1}", "p(xᵢ |x₁)") is LaTeX eating a space
+        # (x∈ … is a formula the site cut off)
+        assert not re.search(r"\S [∈≤≥→∼]\S|\S[∈≤≥→∼] [^\s…]|\(\S+ \|\S", out), post["slug"]
+        assert "logp(" not in out  # a fraction next to log is parenthesized
 
 
 def test_header_says_where_the_post_was_seen_and_that_it_was_truncated(kb, imported):
@@ -160,8 +191,12 @@ def test_key_terms_are_highlighted(kb, imported, monkeypatch):
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("FORCE_COLOR", "1")
     out = kb("show", "gumbel-softmax-c31d", "--no-pager").stdout
-    assert re.search(r"\x1b\[1;4m重参数\x1b\[0m", out)
-    assert len(re.findall(r"\x1b\[1;4m重参数", out)) == 1  # its first occurrence only
+    # once, where the post defines it, not where the introduction first names it
+    assert len(re.findall(r"\x1b\[1;4m重参数", out)) == 1
+    assert re.search(r"\x1b\[1;4m重参数\x1b\[0m\(Reparameterization\) 实际上是", out)
+    # a term named first in a question and then defined: the definition (什么是Word2Vec和… Word2Vec是…)
+    out = kb("show", "word2vec-embeddings-nlp-4867", "--no-pager").stdout
+    assert "什么是Word2Vec" in out and re.search(r"\x1b\[1;4mWord2Vec\x1b\[0m是从大量", out)
 
 
 def test_show_works_on_a_database_without_cards(kb, imported):

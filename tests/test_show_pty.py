@@ -116,3 +116,24 @@ def test_the_config_files_pager_wins_over_pager_env(term_env, tmp_path):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0 and not ignored.exists()
+
+
+def test_a_long_latest_goes_through_the_pager_and_no_pager_prints_it(term_env, tmp_path):
+    paged = tmp_path / "paged.txt"
+    term_env["PAGER"] = f"sh -c {shlex.quote('cat > ' + shlex.quote(str(paged)))}"
+    child = spawn(["latest", "-n", "0"], term_env, rows=20)  # 44 lines in a 20-row terminal
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    text = paged.read_text(encoding="utf-8")
+    assert "fp32-fp16-9e67" in text and "fp32-fp16-9e67" not in child.before
+    paged.unlink()
+    direct = spawn(["latest", "-n", "0", "--no-pager"], term_env, rows=20)
+    direct.expect("fp32-fp16-9e67")
+    direct.expect(pexpect.EOF)
+    direct.close()
+    assert direct.exitstatus == 0
+    short = spawn(["latest", "-n", "5"], term_env, rows=20)  # fits: printed directly
+    short.expect(pexpect.EOF)
+    short.close()
+    assert not paged.exists()
