@@ -415,7 +415,7 @@ def render(data: dict, *, raw: bool = False):
                 parts.append(Wrapped(Text(value, style="italic"), indent=4))
                 para = Text()
             elif kind == "math":
-                para.append(value, style="italic")
+                para.append(value, style=_math_style())
             elif kind == "placeholder":
                 para.append(PLACEHOLDER, style="dim")
             elif kind == "url":
@@ -497,7 +497,12 @@ class Wrapped:
         from rich.text import Text
 
         width = max(options.max_width - self.indent, 8)
-        for i, (start, end) in enumerate(wrap_offsets(self.text.plain, width)):
+        # An inline formula is not broken at its own spaces ("x ∈" / "{0,1}ⁿ" on two lines).
+        keep = [
+            (span.start, span.end) for span in self.text.spans
+            if not isinstance(span.style, str) and span.style.meta.get("kb") == "math"
+        ]
+        for i, (start, end) in enumerate(wrap_offsets(self.text.plain, width, keep)):
             lead = self.bullet if i == 0 and self.bullet else " " * self.indent
             line = Text(lead, end="\n", no_wrap=True, overflow="fold")
             line.append_text(self.text[start:end])
@@ -558,8 +563,35 @@ def _tokens(plain: str):
         i = j
 
 
-def wrap_offsets(plain: str, width: int) -> list[tuple[int, int]]:
-    """(start, end) offsets of each line of plain wrapped to width cells."""
+@lru_cache(maxsize=1)
+def _math_style():
+    # italic, and marked (meta, which prints nothing) so that Wrapped keeps the formula whole
+    from rich.style import Style
+
+    return Style(italic=True, meta={"kb": "math"})
+
+
+def _kept_together(tokens, keep: list[tuple[int, int]]):
+    """The tokens with each space inside a keep span (and the words around it) made one word."""
+    glued = None  # the word being glued, as [start, end]
+    for kind, t0, t1 in tokens:
+        inside = kind == "space" and any(a <= t0 and t1 <= b for a, b in keep)
+        if glued is not None and (inside or (kind == "word" and glued[2])):
+            glued[1], glued[2] = t1, inside
+            continue
+        if glued is not None:
+            yield "word", glued[0], glued[1]
+            glued = None
+        if kind == "word":
+            glued = [t0, t1, False]
+        else:
+            yield kind, t0, t1
+    if glued is not None:
+        yield "word", glued[0], glued[1]
+
+
+def wrap_offsets(plain: str, width: int, keep: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of each line of plain wrapped to width cells; no break inside keep spans."""
     from rich.cells import cell_len
 
     lines: list[tuple[int, int]] = []
@@ -574,7 +606,7 @@ def wrap_offsets(plain: str, width: int) -> list[tuple[int, int]]:
         start = end = None
         used = pending_space = 0
 
-    for kind, t0, t1 in _tokens(plain):
+    for kind, t0, t1 in _kept_together(_tokens(plain), keep) if keep else _tokens(plain):
         if kind == "nl":
             if start is None:
                 lines.append((t0, t0))

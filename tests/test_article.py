@@ -191,6 +191,19 @@ def test_tabs_in_post_text_lose_nothing():
         assert body == "".join(text.split()), out
 
 
+@pytest.mark.parametrize("width", range(16, 48))
+def test_an_inline_formula_is_not_broken_at_its_own_spaces(width):
+    from rich.console import Console
+
+    text = r"假设每个样本是 n 维二值向量: \(x \in \{0,1\}^n\) 我们的目标是计算 \(\log p_\theta(x)\) 或它的梯度。"
+    console = Console(width=width, record=True, file=open(os.devnull, "w"), highlight=False, markup=False)
+    console.print(article.render({"title": "t", "slug": "s", "text": text, "sections": article.parse(text), "sources": []}))
+    lines = console.export_text().splitlines()
+    assert all(cells(line) <= width for line in lines)
+    assert any("x ∈ {0,1}ⁿ" in line for line in lines), lines
+    assert any("log p_θ(x)" in line for line in lines), lines
+
+
 def test_a_newline_in_the_text_is_a_line_break():
     text = "关键点:\n1. 正向\n\n2. 反向"
     lines = [text[a:b] for a, b in article.wrap_offsets(text, 40)]
