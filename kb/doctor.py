@@ -61,6 +61,44 @@ def check_integrity(conn: sqlite3.Connection, fix: bool) -> Finding:
     return Finding("sqlite integrity", False, "; ".join(rows[:5]) + " (restore a backup, or re-import into a new database)")
 
 
+# Derived from the posts and refilled by the checks after this one: --fix may recreate them empty.
+DERIVED_TABLES = ("search_fts", "search_vocab", "related")
+
+
+def _kb_schema() -> dict[str, str]:
+    """Every table kb's migrations create (name → its CREATE statement), from a fresh database."""
+    from kb.db import migrate
+
+    fresh = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(fresh)
+        return {r[0]: r[1] or "" for r in fresh.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        fresh.close()
+
+
+def check_schema(conn: sqlite3.Connection, fix: bool) -> Finding:
+    """Every table of the schema is there: a dropped one makes commands fail however sound the rest is."""
+    have = _tables(conn)
+    want = _kb_schema()
+    # An FTS5 table's shadow tables (search_fts_data …) come and go with it: name the table only.
+    missing = sorted(t for t in want if t not in have and not any(t.startswith(f"{v}_") for v in want if v != t and v not in have))
+    if not missing:
+        return Finding("schema", True, "ok")
+    derived = [t for t in missing if t in DERIVED_TABLES]
+    lost = [t for t in missing if t not in DERIVED_TABLES]
+    detail = f"missing table{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+    if lost:
+        # Posts, sources, cards or reviews cannot be derived again from what is left.
+        return Finding("schema", False, detail + " (restore a backup, or re-import into a new database)")
+    if not fix:
+        return Finding("schema", False, detail + " (--fix recreates them)")
+    with transaction(conn):
+        for name in sorted(derived, key=DERIVED_TABLES.index):  # the index before its vocabulary
+            conn.execute(want[name])
+    return Finding("schema", False, detail + ": recreated", fixed=True)
+
+
 def check_foreign_keys(conn: sqlite3.Connection, fix: bool) -> Finding:
     rows = conn.execute("PRAGMA foreign_key_check").fetchall()
     if not rows:
@@ -224,6 +262,7 @@ def _review_count(conn: sqlite3.Connection) -> int:
 
 CHECKS: list[Callable[[sqlite3.Connection, bool], Finding]] = [
     check_integrity,
+    check_schema,  # before the checks that read those tables
     check_orphan_sightings,
     check_orphan_cards,
     check_orphan_reviews,

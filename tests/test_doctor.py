@@ -223,3 +223,41 @@ def test_stale_related_posts_are_recomputed(tmp_path):
     assert conn.execute("SELECT COUNT(*) FROM related").fetchone()[0] == good
     conn.close()
     assert kb_proc("doctor", db=db).returncode == 0
+
+
+def test_dropped_tables_are_found_and_derived_ones_recreated(tmp_path):
+    """A dropped search index or vocabulary made doctor say ok while every search failed."""
+    from kb import quiz
+    from kb.db import open_db
+
+    db = tmp_path / "kb.db"
+    assert kb_proc("import", *CAPTURES, db=db).returncode == 0
+    cid = json.loads(kb_proc("cards", "--json", db=db).stdout)[0]["id"]
+    conn = open_db(db)
+    quiz.review(conn, cid, 3, mode="flashcard")
+    conn.close()
+    before = reviews_of(db)
+    conn = raw(db)
+    conn.execute("DROP TABLE search_vocab")
+    conn.execute("DROP TABLE search_fts")
+    conn.close()
+    assert kb_proc("search", "扩散模型", db=db).returncode == 1
+
+    check = kb_proc("doctor", "--json", db=db)
+    assert check.returncode == 1
+    schema = {f["check"]: f for f in json.loads(check.stdout)}["schema"]
+    assert not schema["ok"] and "search_fts, search_vocab" in schema["detail"] and "--fix" in schema["detail"]
+    fix = kb_proc("doctor", "--fix", "--json", db=db)
+    assert fix.returncode == 0, fix.stdout + fix.stderr
+    assert kb_proc("doctor", db=db).returncode == 0
+    hits = json.loads(kb_proc("search", "扩散模型", "--json", db=db).stdout)
+    assert hits and reviews_of(db) == before
+
+    # Tables that hold what cannot be derived again are reported, never recreated empty.
+    conn = raw(db)
+    conn.execute("DROP TABLE sources")
+    conn.close()
+    fix = kb_proc("doctor", "--fix", "--json", db=db)
+    schema = {f["check"]: f for f in json.loads(fix.stdout)}["schema"]
+    assert fix.returncode == 1 and "missing table sources" in schema["detail"] and "backup" in schema["detail"]
+    assert reviews_of(db) == before
