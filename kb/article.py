@@ -412,7 +412,7 @@ def render(data: dict, *, raw: bool = False):
             if kind == "display":
                 if para.plain.strip():
                     parts.append(Wrapped(_strip(para)))
-                parts.append(Wrapped(Text(value, style="italic"), indent=4))
+                parts.append(Wrapped(Text().append(value, style=_math_style()), indent=4))
                 para = Text()
             elif kind == "math":
                 para.append(value, style=_math_style())
@@ -497,7 +497,8 @@ class Wrapped:
         from rich.text import Text
 
         width = max(options.max_width - self.indent, 8)
-        # An inline formula is not broken at its own spaces ("x ∈" / "{0,1}ⁿ" on two lines).
+        # A formula is not broken at its own single spaces ("x ∈" / "{0,1}ⁿ" on two lines), nor
+        # between two Chinese characters of its \text{…}; only at its wider gaps.
         keep = [
             (span.start, span.end) for span in self.text.spans
             if not isinstance(span.style, str) and span.style.meta.get("kb") == "math"
@@ -571,23 +572,38 @@ def _math_style():
     return Style(italic=True, meta={"kb": "math"})
 
 
-def _kept_together(tokens, keep: list[tuple[int, int]]):
-    """The tokens with each space inside a keep span (and the words around it) made one word."""
-    glued = None  # the word being glued, as [start, end]
-    for kind, t0, t1 in tokens:
-        inside = kind == "space" and any(a <= t0 and t1 <= b for a, b in keep)
-        if glued is not None and (inside or (kind == "word" and glued[2])):
-            glued[1], glued[2] = t1, inside
-            continue
-        if glued is not None:
-            yield "word", glued[0], glued[1]
-            glued = None
-        if kind == "word":
-            glued = [t0, t1, False]
+def _kept_together(tokens, keep: list[tuple[int, int]], fits):
+    """The tokens with each keep span made one word, but for its wider gaps (two or more spaces).
+
+    The words of a span's \\text{连续情形} or its single spaces continue the word before them.
+    A piece that would not fit on a line (fits(start, end) is false) keeps its own break points.
+    """
+    run: list = []  # the tokens of the word being grown
+
+    def continues(kind: str, t0: int, t1: int) -> bool:
+        if not run or t0 != run[-1][2]:
+            return False
+        if kind == "space":
+            return t1 - t0 == 1 and any(a < t0 and t1 <= b for a, b in keep)
+        return kind == "word" and any(a < t0 < b for a, b in keep)
+
+    def flush():
+        if len(run) > 1 and fits(run[0][1], run[-1][2]):
+            yield "word", run[0][1], run[-1][2]
         else:
-            yield kind, t0, t1
-    if glued is not None:
-        yield "word", glued[0], glued[1]
+            yield from run
+        run.clear()
+
+    for tok in tokens:
+        if continues(*tok):
+            run.append(tok)
+            continue
+        yield from flush()
+        if tok[0] == "word":
+            run.append(tok)
+        else:
+            yield tok
+    yield from flush()
 
 
 def wrap_offsets(plain: str, width: int, keep: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
@@ -606,7 +622,10 @@ def wrap_offsets(plain: str, width: int, keep: list[tuple[int, int]] | None = No
         start = end = None
         used = pending_space = 0
 
-    for kind, t0, t1 in _kept_together(_tokens(plain), keep) if keep else _tokens(plain):
+    tokens = _tokens(plain)
+    if keep:
+        tokens = _kept_together(tokens, keep, lambda a, b: cell_len(plain[a:b]) <= width)
+    for kind, t0, t1 in tokens:
         if kind == "nl":
             if start is None:
                 lines.append((t0, t0))

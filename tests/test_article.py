@@ -204,6 +204,24 @@ def test_an_inline_formula_is_not_broken_at_its_own_spaces(width):
     assert any("log p_θ(x)" in line for line in lines), lines
 
 
+@pytest.mark.parametrize("width", range(30, 80, 3))
+def test_display_math_breaks_at_its_wide_gaps_and_a_long_one_at_its_spaces(width):
+    from rich.console import Console
+
+    text = (
+        r"形式: \[\int p_{\theta}(z) f(z)dz\,\,\,\text{(连续情形)}\qquad\qquad \sum_{z} p_{\theta}(z) f(z)\,\,\,\text{(离散情形)}\tag{2}\]"
+        r" 和 \[p(w_1, w_2)=p(w_1) * p(w_2 \mid w_1) * p(w_3 \mid w_1, w_2) * p(w_4 \mid w_1, w_2, w_3)\]"
+    )
+    console = Console(width=width, record=True, file=open(os.devnull, "w"), highlight=False, markup=False)
+    console.print(article.render({"title": "t", "slug": "s", "text": text, "sections": article.parse(text), "sources": []}))
+    lines = console.export_text().splitlines()
+    assert all(cells(line) <= width for line in lines)
+    flat = " ".join(lines)
+    assert "(连续情形)" in flat and "(离散情形)" in flat, lines  # never 离 / 散情形 across lines
+    # too long for one line, the second formula breaks at its spaces, not inside a symbol group
+    assert not any(line.lstrip().startswith((")", "₁", "₂")) for line in lines), lines
+
+
 def test_a_newline_in_the_text_is_a_line_break():
     text = "关键点:\n1. 正向\n\n2. 反向"
     lines = [text[a:b] for a, b in article.wrap_offsets(text, 40)]
