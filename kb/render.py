@@ -42,9 +42,11 @@ def console(stderr: bool = False):
     from rich.console import Console
 
     width = None
-    # Tests and pipes get a stable width; a terminal gets its own.
-    if os.environ.get("KB_WIDTH"):
-        width = int(os.environ["KB_WIDTH"])
+    # Tests and pipes get a stable width; a terminal gets its own. A value that is no width
+    # (KB_WIDTH=abc, 0) is ignored, as Rich ignores a bad COLUMNS.
+    raw = os.environ.get("KB_WIDTH", "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        width = int(raw)
     return Console(stderr=stderr, width=width, highlight=False, emoji=False, markup=False)
 
 

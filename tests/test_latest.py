@@ -178,3 +178,11 @@ def test_latest_snapshot_at_80_columns(kb, imported, monkeypatch):
 
     monkeypatch.setenv("KB_WIDTH", "80")
     check_snapshot("latest-80.txt", kb("latest", "-n", "0").stdout)
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-5"])
+def test_a_width_that_is_no_width_is_ignored(kb, imported, monkeypatch, bad):
+    monkeypatch.setenv("KB_WIDTH", bad)
+    run = kb("latest", "-n", "3")
+    assert run.code == 0, run
+    assert run.stdout.splitlines()[0].split()[0] == "#" and len(run.stdout.splitlines()) == 4
