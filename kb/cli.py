@@ -184,6 +184,10 @@ def import_cmd(
         if not cfg.captures:
             raise UsageError(f"no paths given, and no capture folders configured (set captures: in {cfg.file})")
         paths = [str(p) for p in cfg.captures]
+    if any(not p.strip() for p in paths):
+        # An empty path is the current folder to the file system: kb import "$UNSET" would import
+        # every *.txt below wherever the user stands.
+        raise UsageError("an empty path (an unset shell variable?): name a file, a folder or -")
     conn = open_for_write()
     report = importer.import_paths(conn, paths).as_dict()
     for err in report["errors"]:
@@ -245,7 +249,7 @@ def categories_cmd(
     if as_json:
         render.print_json(rows)
     else:
-        out().print(render.categories_table(rows))
+        out().print(render.categories_table(rows, query.uncategorized(conn)))
 
 
 @command("show")
@@ -459,9 +463,50 @@ def topics_cmd(
         out().print(render.topics_table(rows))
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP (timeout, kill, a closed terminal), raised where kb is so that it unwinds as
+    for Ctrl-C: the open transaction rolled back, import workers and their temporary files removed.
+    Not an Exception, so no handler on the way mistakes it for an error, nor a KeyboardInterrupt,
+    which the quiz and the pager take as the user's own keypress."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_signals() -> None:
+    import signal
+
+    me = os.getpid()
+
+    def stop(signum, frame):
+        signal.signal(signum, signal.SIG_DFL)  # a second one ends kb at once
+        if os.getpid() != me:
+            # A forked import worker (its importer stops it with SIGTERM): die as the signal
+            # says, silently; it holds nothing that needs unwinding.
+            os.kill(os.getpid(), signum)
+            return
+        raise Stopped(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="kb")
+    _stop_on_signals()
+    try:
+        app(prog_name="kb")
+    except Stopped as exc:
+        import signal
+
+        try:
+            sys.stderr.write(f"kb: stopped by {signal.Signals(exc.signum).name}\n")
+            sys.stderr.flush()
+        except OSError:  # SIGHUP: the terminal may be gone
+            pass
+        raise SystemExit(128 + exc.signum) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

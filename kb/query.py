@@ -34,6 +34,11 @@ def categories(conn: sqlite3.Connection) -> list[dict]:
     return [{"category": r["category"], "posts": r["n"]} for r in rows]
 
 
+def uncategorized(conn: sqlite3.Connection) -> int:
+    """How many posts no capture gave a category."""
+    return conn.execute("SELECT COUNT(*) FROM posts WHERE category IS NULL").fetchone()[0]
+
+
 def resolve_category(conn: sqlite3.Connection, wanted: str) -> str:
     """A category name from what the user typed: exact (any case), prefix, part of a name, else fuzzy."""
     names = [c["category"] for c in categories(conn)]

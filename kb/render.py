@@ -173,7 +173,7 @@ def import_summary(report: dict) -> str:
     )
 
 
-def categories_table(rows: list[dict]):
+def categories_table(rows: list[dict], uncategorized: int = 0):
     from rich.table import Table
     from rich.text import Text
 
@@ -182,6 +182,8 @@ def categories_table(rows: list[dict]):
     table.add_column("posts", justify="right")
     for r in rows:
         table.add_row(Text(clean(r["category"])), Text(str(r["posts"])))
+    if uncategorized:  # so the counts add up to every post (not in --json: it is no category)
+        table.add_row(Text("(no category)", style="dim"), Text(str(uncategorized), style="dim"))
     return table
 
 
