@@ -313,7 +313,9 @@ def test_kb_readonly_env_protects_a_writable_database(tmp_path):
 # ---------------------------------------------------------------- bad input
 
 
-def test_hostile_files_in_a_folder_import(tmp_path):
+# KB_JOBS=1: a worker prepares the files ahead, the bad ones among them (kb/prepare.py).
+@pytest.mark.parametrize("jobs", ["0", "1"])
+def test_hostile_files_in_a_folder_import(tmp_path, jobs):
     folder = tmp_path / "mixed"
     folder.mkdir()
     for p in CAPTURES:
@@ -337,7 +339,7 @@ def test_hostile_files_in_a_folder_import(tmp_path):
     (folder / "dangling.txt").symlink_to(folder / "gone.txt")
 
     try:
-        r = kb("import", folder, "--json", db=tmp_path / "kb.db", prefix=UNPRIVILEGED)
+        r = kb("import", folder, "--json", db=tmp_path / "kb.db", env={"KB_JOBS": jobs}, prefix=UNPRIVILEGED)
     finally:
         unreadable.chmod(0o644)
     assert r.returncode == 1, r.stderr
@@ -358,6 +360,19 @@ def test_hostile_files_in_a_folder_import(tmp_path):
     assert len(lines) == len(expected)
     for name in expected:
         assert sum(1 for line in lines if line.startswith("kb: error: ") and name in line) >= 1, name
+
+
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(tmp_path):
+    """kb import "$UNSET": Path("") is ".", which would import every capture below the cwd."""
+    here = tmp_path / "cwd"
+    here.mkdir()
+    shutil.copy(CAPTURES[0], here / CAPTURES[0].name)
+    db = tmp_path / "kb.db"
+    r = subprocess.run([sys.executable, "-m", "kb", "import", ""], cwd=here, env=dict(os.environ, KB_DB=str(db)),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert one_error_line(r.stderr).startswith("kb: error: an empty path")
+    assert not db.exists()
 
 
 def test_a_single_bad_file_named_on_the_command_line(tmp_path):
@@ -515,3 +530,44 @@ def test_interrupt_is_one_line(tmp_path, jobs):
     assert proc.returncode == 130, err
     assert one_error_line(err) == "kb: interrupted"
     assert integrity(db) == "ok"
+
+
+@pytest.mark.parametrize("jobs,signum", [("0", signal.SIGTERM), ("1", signal.SIGTERM), ("1", signal.SIGHUP)])
+def test_sigterm_or_sighup_mid_import_stops_cleanly(tmp_path, jobs, signum):
+    """kill, timeout or a closed terminal: one line, exit 128+N, the finished files kept, and no
+    worker, worker traceback or temporary folder left behind."""
+    folder = tmp_path / "many"
+    n = 150
+    write_many_captures(folder, n)
+    db = tmp_path / "kb.db"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = spawn("import", folder, db=db, env={"KB_JOBS": jobs, "TMPDIR": str(scratch)})
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+            committed = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+            conn.close()
+            if committed:
+                break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.01)
+    proc.send_signal(signum)  # to the importer alone, as kill PID does
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signum, err
+    assert one_error_line(err) == f"kb: stopped by {signal.Signals(signum).name}"
+    if Path("/proc").is_dir():
+        deadline = time.monotonic() + 30
+        while processes_running(str(folder)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes_running(str(folder)) == []
+    assert list(scratch.iterdir()) == []  # the workers' results folder went with them
+    assert integrity(db) == "ok"
+    conn = sqlite3.connect(db)
+    done = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+    conn.close()
+    assert 1 <= done < n, "the import finished before the signal: the test proved nothing"
+    rerun = kb("import", folder, "--json", db=db)
+    assert rerun.returncode == 0 and json.loads(rerun.stdout)["files_read"] == n - done
