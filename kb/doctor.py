@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import re
 import sqlite3
+import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
@@ -219,20 +220,47 @@ def _index_stale(conn: sqlite3.Connection) -> str | None:
     return answer if isinstance(answer, str) else "built with another dictionary than the installed one"
 
 
+# When --fix last re-derived every post's cards.
+CARDS_REBUILT_AT = "cards_rebuilt_at"
+
+
+def _posts_never_carded(conn: sqlite3.Connection) -> int:
+    """Posts last changed before the cards table existed, with no full re-derivation since. Cards are
+    derived when an import changes a post, so the posts of a database of the first schema, migrated,
+    were never searched for definitions: the quiz silently lacks their cards."""
+    from kb.db import get_meta
+
+    row = conn.execute("SELECT applied_at FROM _migrations WHERE name = 'm003_cards_reviews'").fetchone()
+    if row is None or not row[0]:
+        return 0
+    rebuilt = get_meta(conn, CARDS_REBUILT_AT)
+    if rebuilt and rebuilt >= row[0]:
+        return 0
+    return conn.execute("SELECT COUNT(*) FROM posts WHERE updated_at < ?", (row[0],)).fetchone()[0]
+
+
 def check_cards(conn: sqlite3.Connection, fix: bool) -> Finding:
     """Cards are derived from posts; --fix re-derives them (card ids are stable, so reviews stay attached)."""
     rebuild = _optional("kb.cards", "rebuild_cards", "rebuild")
     if rebuild is None or "cards" not in _tables(conn):
         return Finding("cards", True, "no cards in this build")
     n = conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
+    never = _posts_never_carded(conn)
+    older = f"{never} posts from before the cards table were never searched for definitions"
     if not fix:
+        if never:
+            return Finding("cards", False, f"{n} cards; {older} (--fix derives their cards)")
         return Finding("cards", True, f"{n} cards")
     reviews_before = _review_count(conn)
     rebuild(conn)
     after = conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
     if _review_count(conn) != reviews_before:  # pragma: no cover - the guarantee this check exists for
         return Finding("cards", False, "rebuilding cards changed the review count: report this as a bug")
-    return Finding("cards", True, f"rebuilt: {after} cards (was {n})", fixed=True)
+    from kb.db import set_meta
+
+    with transaction(conn):
+        set_meta(conn, CARDS_REBUILT_AT, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    return Finding("cards", not never, (f"{older}: " if never else "") + f"rebuilt: {after} cards (was {n})", fixed=True)
 
 
 def check_related(conn: sqlite3.Connection, fix: bool) -> Finding:
