@@ -161,7 +161,8 @@ def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path, jobs):
     n = 150
     write_many_captures(folder, n)
     db = tmp_path / "killed.db"
-    proc = spawn("import", folder, db=db, env={"KB_JOBS": jobs})
+    # A SIGKILLed importer cannot remove its workers' results folder: keep it out of the real /tmp.
+    proc = spawn("import", folder, db=db, env={"KB_JOBS": jobs, "TMPDIR": str(tmp_path)})
     committed = 0
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
