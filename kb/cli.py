@@ -4,6 +4,7 @@ No SQL and no markup here; every KbError becomes one line on stderr and exit 1 (
 """
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -28,6 +29,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+# The most --limit or --count may ask for: SQLite's LIMIT is a 64-bit integer, and a number beyond
+# it was an OverflowError; a billion is more than any listing holds.
+MAX_COUNT = 1_000_000_000
 
 
 class State:
@@ -67,23 +73,40 @@ def guarded(fn):
             except OSError:
                 pass
             raise typer.Exit(0)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
-            if state.debug:
-                traceback.print_exc()
-                raise typer.Exit(1)
-            from kb.errors import from_sqlite
-
-            # A read-only, locked, damaged or unusable database file is the user's to fix: say which.
+        except OSError as exc:
+            if exc.filename is not None or exc.errno not in _OUTPUT_ERRNOS or state.debug:
+                _unexpected(exc)
+            # No file named: writing kb's output failed (a full disk, > /dev/full, a lost terminal).
             try:
-                db = _db_path()
-            except Exception:  # noqa: BLE001 - the handler itself must not fail
-                db = "kb's database"
-            known = from_sqlite(exc, db)
-            if known is not None:
-                fail(str(known), known.exit_code)
-            fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
+                sys.stdout = open(os.devnull, "w")  # so that the exit's own flush does not fail again
+            except OSError:
+                pass
+            fail(f"cannot write the output: {exc.strerror or exc}")
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            _unexpected(exc)
 
     return wrapper
+
+
+_OUTPUT_ERRNOS = {getattr(errno, name) for name in ("ENOSPC", "EIO", "EDQUOT", "EFBIG") if hasattr(errno, name)}
+
+
+def _unexpected(exc: Exception) -> None:
+    """One line for an error kb did not anticipate (called inside its except block: --debug prints it)."""
+    if state.debug:
+        traceback.print_exc()
+        raise typer.Exit(1)
+    from kb.errors import from_sqlite
+
+    # A read-only, locked, damaged or unusable database file is the user's to fix: say which.
+    try:
+        db = _db_path()
+    except Exception:  # noqa: BLE001 - the handler itself must not fail
+        db = "kb's database"
+    known = from_sqlite(exc, db)
+    if known is not None:
+        fail(str(known), known.exit_code)
+    fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
 
 
 def command(*args, **kwargs):
@@ -202,7 +225,7 @@ def import_cmd(
 
 @command("latest")
 def latest_cmd(
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many posts (0: all).")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=MAX_COUNT, help="How many posts (0: all).")] = 20,
     category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category (any case, fuzzy).", autocompletion=complete_category)] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Only posts dated on or after YYYY-MM-DD.", metavar="DATE")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -349,7 +372,7 @@ def _topic_pool(conn, topic: Optional[str]) -> Optional[set]:
 def quiz_cmd(
     topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="A topic (kb topics), a category, or search terms.", autocompletion=complete_topic)] = None,
     mode: Annotated[Optional[str], typer.Option("--mode", "-m", help="flashcard, typed, choice or mixed (default: the config's quiz.mode, else flashcard).")] = None,
-    count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="How many cards this session (default: the config's quiz.count, else 10).")] = None,
+    count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, max=MAX_COUNT, help="How many cards this session (default: the config's quiz.count, else 10).")] = None,
     cram: Annotated[bool, typer.Option("--cram", help="Practise without touching the schedule (nothing is recorded).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the session's questions as JSON; record nothing.")] = False,
 ) -> None:
@@ -425,7 +448,7 @@ def cards_export_cmd(
 def search_cmd(
     words: Annotated[Optional[list[str]], typer.Argument(help='Query: words, "exact phrase", -exclude, OR.', metavar="QUERY...", show_default=False)] = None,
     category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category (any case, fuzzy).", autocompletion=complete_category)] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many results (0: all).")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=MAX_COUNT, help="How many results (0: all).")] = 10,
     explain: Annotated[bool, typer.Option("--explain", help="Show the segmentation, expansions and MATCH expressions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

@@ -508,6 +508,28 @@ def test_usage_errors_exit_2_and_version(tmp_path):
     assert (v.returncode, v.stdout) == (0, f"kb {__version__}\n")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_one_line(tmp_path):
+    """stdout on a full disk: one line saying so, not 'unexpected error: OSError'."""
+    db = tmp_path / "kb.db"
+    assert kb("import", *CAPTURES, db=db).returncode == 0
+    for args in (("latest",), ("show", "gumbel", "--json")):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([sys.executable, "-m", "kb", *args], env=dict(os.environ, KB_DB=str(db)),
+                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert r.returncode == 1
+        assert one_error_line(r.stderr) == "kb: error: cannot write the output: No space left on device"
+
+
+def test_a_count_beyond_sqlites_integers_is_a_usage_error(tmp_path):
+    db = tmp_path / "kb.db"
+    assert kb("import", CAPTURES[0], db=db).returncode == 0
+    for args in (("latest", "-n", 10**20), ("search", "--limit", 10**20, "扩散"), ("quiz", "--count", 10**20, "--json")):
+        r = kb(*args, db=db)
+        assert r.returncode == 2, (args, r.stderr)
+        assert "OverflowError" not in r.stderr and "Traceback" not in r.stderr
+
+
 def test_broken_pipe_is_quiet(tmp_path):
     db = tmp_path / "kb.db"
     assert kb("import", *CAPTURES, db=db).returncode == 0
