@@ -185,8 +185,28 @@ def _parse_yaml(text: str, path: Path) -> tuple[Any, dict[str, int]]:
         loader.dispose()
     lines: dict[str, int] = {}
     if node is not None:
+        _no_key_twice(node, path)
         _record_lines(node, "", lines)
     return data, lines
+
+
+def _no_key_twice(node, path: Path) -> None:
+    """YAML forbids a key twice in one mapping, but PyYAML keeps the last silently: a second
+    `count:` would win over the first without a word."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[object, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if key in seen:
+                raise ConfigError(f"{path}:{line}: {key}: set twice (first on line {seen[key]})")
+            seen[key] = line
+            _no_key_twice(value_node, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _no_key_twice(item, path)
 
 
 def _record_lines(node, prefix: str, lines: dict[str, int]) -> None:
@@ -315,6 +335,8 @@ def _string(r: _Reader, key: str, value: Any) -> str:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
+    if value == [] or value == {}:
+        return f"an empty {'list' if value == [] else 'mapping'}"
     return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(type(value), type(value).__name__)
 
 

@@ -94,6 +94,9 @@ def test_human_output_names_the_origin(kb, config_file):
         ("\n\ncolour: red\n", 3, "colour: unknown setting"),
         ("- just\n- a list\n", 1, "must be a mapping"),
         ("topics:\n  flow: {a: b}\n", 2, "topics.flow: expected a list"),
+        ("synonyms:\n  x: []\n", 2, "synonyms.x: expected a list of terms, not an empty list"),
+        ("quiz:\n  count: 5\n  mode: typed\n  count: 6\n", 4, "count: set twice (first on line 2)"),
+        ("db: a.db\npager: less\ndb: b.db\n", 3, "db: set twice (first on line 1)"),
     ],
 )
 def test_malformed_file_is_one_line_naming_file_and_line(kb, config_file, text, line, words):
