@@ -214,7 +214,7 @@ def import_cmd(
     conn = open_for_write()
     report = importer.import_paths(conn, paths).as_dict()
     for err in report["errors"]:
-        sys.stderr.write(f"kb: error: {err['path']}: {err['error']}\n")
+        sys.stderr.write(f"kb: error: {_printable(err['path'])}: {_printable(err['error'])}\n")
     if as_json:
         render.print_json(report)
     else:
@@ -247,6 +247,12 @@ def latest_cmd(
         sys.stderr.write("kb: no posts match\n")
         return
     pager.show(out(), render.latest_table(posts), use_pager=not no_pager)
+
+
+def _printable(text: str) -> str:
+    """A file name as a visible escape where it holds a newline, ESC, bidi control or undecodable
+    byte: its error stays one line and never drives the terminal."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _check_date(value: str) -> None:

@@ -386,6 +386,20 @@ def test_an_empty_path_is_a_usage_error_not_the_current_folder(tmp_path):
     assert not db.exists()
 
 
+def test_a_bad_files_name_with_a_newline_or_escape_stays_one_line(tmp_path):
+    folder = tmp_path / "names"
+    folder.mkdir()
+    shutil.copy(CAPTURES[0], folder / CAPTURES[0].name)
+    for name in ("bad\nname.txt", "esc\x1b[31mred.txt", "bidi\u202eevil.txt"):
+        (folder / name).write_bytes(b"\x00binary")
+    r = kb("import", folder, db=tmp_path / "kb.db")
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 3 and "\x1b" not in r.stderr and "\u202e" not in r.stderr, r.stderr
+    assert {line.split(": ")[2] for line in lines} == {
+        f"{folder}/bad\\nname.txt", f"{folder}/esc\\x1b[31mred.txt", f"{folder}/bidi\\u202eevil.txt"}
+
+
 def test_a_single_bad_file_named_on_the_command_line(tmp_path):
     big = tmp_path / "big.txt"
     big.write_bytes(b"x" * (1024 * 1024) + b"\n")
