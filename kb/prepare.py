@@ -11,6 +11,8 @@ from typing import Callable, Iterator
 
 # Below this much new capture text, starting workers costs more than it saves.
 AUTO_MIN_BYTES = 256 * 1024
+# The workers' results folder in the temporary directory: kb-import-<importer's pid>-<random>.
+FOLDER_PREFIX = "kb-import-"
 
 _FUNCS: dict[str, Callable] = {}
 _MEMO: dict[tuple[str, str], object] = {}
@@ -46,9 +48,11 @@ def jobs(new_bytes: int, new_files: int) -> int:
     raw = os.environ.get("KB_JOBS", "").strip()
     if raw:
         try:
-            return max(0, int(raw))
+            wanted = max(0, int(raw))
         except ValueError:
             return 0
+        # More workers than cores only compete for them (KB_JOBS=1000 would fork 1000 processes).
+        return min(wanted, max(1, os.cpu_count() or 1))
     if new_bytes < AUTO_MIN_BYTES:
         return 0
     # One core stays with the importer, which writes SQLite; more workers than cores only
@@ -87,7 +91,8 @@ class Workers:
             # Results travel through files, not the pool's pipe: a pipe write blocks until this
             # process's result thread reads it, and that thread waits for the GIL, which the
             # importer holds while it works.
-            self._dir = tempfile.mkdtemp(prefix="kb-import-")
+            _remove_stale_folders(tempfile.gettempdir())
+            self._dir = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
             self._pool = ctx.Pool(n, initializer=_init_worker, initargs=(self._claimed, self._dir))
 
     def prepare(self, paths: list[str]) -> Iterator[None]:
@@ -147,6 +152,36 @@ def _init_worker(claimed, folder: str) -> None:
     # Ctrl-C reaches the whole process group: the importer handles it (one line, workers
     # terminated); a worker must not print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Nor when its importer is killed (BrokenPipeError on the way back): whatever a worker fails
+    # at, the importer computes itself, so a worker has nothing to tell the terminal.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _remove_stale_folders(tmp: str) -> None:
+    """Results folders of importers that were killed (SIGKILL leaves no chance to clean up)."""
+    try:
+        names = [n for n in os.listdir(tmp) if n.startswith(FOLDER_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(FOLDER_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        import shutil
+
+        shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive, and not ours to judge
+        return True
+    return True
 
 
 def _load(path: str | None) -> dict:

@@ -184,6 +184,8 @@ def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path, jobs):
         while processes_running(str(folder)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert processes_running(str(folder)) == []
+        # the workers shared the importer's stderr: none of them printed a traceback on its way out
+        assert "Traceback" not in proc.stderr.read()
 
     assert integrity(db) == "ok"
     conn = sqlite3.connect(db)
@@ -198,10 +200,12 @@ def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path, jobs):
     doctor = kb("doctor", "--json", db=db)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
 
-    rerun = kb("import", folder, "--json", db=db)
+    rerun = kb("import", folder, "--json", db=db, env={"KB_JOBS": jobs, "TMPDIR": str(tmp_path)})
     assert rerun.returncode == 0, rerun.stderr
     report = json.loads(rerun.stdout)
     assert report["unchanged_skipped"] == done and report["files_read"] == n - done
+    # the killed importer's results folder is gone too: the next import with workers removed it
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("kb-import-")] == []
 
     clean = tmp_path / "clean.db"
     assert kb("import", folder, db=clean).returncode == 0

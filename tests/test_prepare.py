@@ -76,11 +76,36 @@ def test_an_import_with_workers_equals_one_without(tmp_path):
 
 
 def test_jobs_setting(monkeypatch):
-    monkeypatch.setenv("KB_JOBS", "3")
-    assert prepare.jobs(10, 2) == 3
+    cores = os.cpu_count() or 1
+    monkeypatch.setenv("KB_JOBS", "1")
+    assert prepare.jobs(10, 2) == 1
+    monkeypatch.setenv("KB_JOBS", "1000")
+    assert prepare.jobs(10, 2) == cores  # never more workers than cores
     assert prepare.jobs(10**9, 1) == 0  # one file: nothing to overlap with
     monkeypatch.setenv("KB_JOBS", "0")
     assert prepare.jobs(10**9, 100) == 0
     monkeypatch.delenv("KB_JOBS")
     assert prepare.jobs(prepare.AUTO_MIN_BYTES - 1, 100) == 0  # small imports stay in one process
     assert prepare.jobs(prepare.AUTO_MIN_BYTES, 100) == max(0, (os.cpu_count() or 1) - 1)
+
+
+def test_results_folders_of_dead_importers_are_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"{prepare.FOLDER_PREFIX}{dead.stdout.strip()}-abc"
+    stale.mkdir()
+    (stale / "3.pickle").write_bytes(b"x")
+    live = tmp_path / f"{prepare.FOLDER_PREFIX}{os.getpid()}-def"
+    live.mkdir()
+    other = tmp_path / "someone-elses"
+    other.mkdir()
+    with prepare.Workers(1, 1) as workers:
+        mine = [p for p in tmp_path.iterdir() if p.name.startswith(prepare.FOLDER_PREFIX) and p != live]
+        assert not stale.exists() and live.exists() and other.exists()
+        assert [p.name.split("-")[2] for p in mine] == [str(os.getpid())]  # its own, named after it
+        for _ in workers.prepare([str(CAPTURES[0])]):
+            pass
+    assert not any(p.name.startswith(prepare.FOLDER_PREFIX) and p != live for p in tmp_path.iterdir())
