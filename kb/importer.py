@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -77,12 +78,18 @@ def expand_paths(paths: Iterable[str], report: ImportReport) -> list[tuple[str, 
             continue
         path = Path(raw)
         if path.is_dir():
-            out.extend((str(p), p) for p in _walk_txt(path, report))
+            out.extend((shown_path(p), p) for p in _walk_txt(path, report))
         elif path.exists() or path.is_symlink():
-            out.append((raw, path))
+            out.append((shown_path(raw), path))  # a named pipe given by name (kb import <(…)) is read
         else:
-            report.errors.append({"path": raw, "error": "no such file or folder"})
+            report.errors.append({"path": shown_path(raw), "error": "no such file or folder"})
     return out
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as kb stores and shows it: bytes of a name that are not UTF-8 as \\x escapes
+    (Python keeps them as lone surrogates, which SQLite and JSON cannot take)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _walk_txt(root: Path, report: ImportReport) -> list[Path]:
@@ -90,7 +97,7 @@ def _walk_txt(root: Path, report: ImportReport) -> list[Path]:
     seen_dirs: set[tuple[int, int]] = set()
 
     def onerror(exc: OSError) -> None:
-        report.errors.append({"path": exc.filename or str(root), "error": exc.strerror or str(exc)})
+        report.errors.append({"path": shown_path(exc.filename or str(root)), "error": exc.strerror or str(exc)})
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=onerror):
         try:
@@ -100,14 +107,22 @@ def _walk_txt(root: Path, report: ImportReport) -> list[Path]:
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen_dirs:  # a symlink loop: this folder was walked already
-            report.errors.append({"path": dirpath, "error": "symlink loop, folder skipped"})
+            report.errors.append({"path": shown_path(dirpath), "error": "symlink loop, folder skipped"})
             dirnames[:] = []
             continue
         seen_dirs.add(key)
         dirnames.sort()
         for name in sorted(filenames):
             if name.lower().endswith(".txt"):
-                found.append(Path(dirpath) / name)
+                path = Path(dirpath) / name
+                try:
+                    regular = stat.S_ISREG(path.stat().st_mode)
+                except OSError:
+                    regular = True  # reading it will say what is wrong
+                if regular:
+                    found.append(path)
+                else:  # a named pipe would block the import for ever; a device is no capture
+                    report.errors.append({"path": shown_path(path), "error": "not a regular file, skipped"})
     return found
 
 
@@ -173,7 +188,7 @@ def _import_files(
                 name = "<stdin>"
             else:
                 data = path.read_bytes()
-                name = path.name
+                name = shown_path(path.name)
         except OSError as exc:
             report.errors.append({"path": label, "error": exc.strerror or str(exc)})
             continue

@@ -404,6 +404,29 @@ def test_a_bad_files_name_with_a_newline_or_escape_stays_one_line(tmp_path):
         f"{folder}/bad\\nname.txt", f"{folder}/esc\\x1b[31mred.txt", f"{folder}/bidi\\u202eevil.txt"}
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_in_a_folder_is_skipped_and_a_non_utf8_name_imported(tmp_path):
+    folder = tmp_path / "caps"
+    folder.mkdir()
+    shutil.copy(CAPTURES[0], folder / CAPTURES[0].name)
+    os.mkfifo(folder / "pipe.txt")  # nobody writes to it: reading it would wait for ever
+    odd = os.fsdecode(b"bad\xff name.txt")  # a Latin-1 era file name, not UTF-8
+    shutil.copy(CAPTURES[1], folder / odd)
+    db = tmp_path / "kb.db"
+    r = kb("import", folder, "--json", db=db, timeout=60)
+    assert r.returncode == 1
+    report = json.loads(r.stdout)
+    assert report["files_read"] == 2
+    assert report["errors"] == [{"path": str(folder / "pipe.txt"), "error": "not a regular file, skipped"}]
+    assert one_error_line(r.stderr) == f"kb: error: {folder / 'pipe.txt'}: not a regular file, skipped"
+    conn = sqlite3.connect(db)
+    names = sorted(r[0] for r in conn.execute("SELECT name FROM sources"))
+    conn.close()
+    assert names == [CAPTURES[0].name, "bad\\xff name.txt"]  # the undecodable byte as a visible escape
+    again = kb("import", folder, "--json", db=db, timeout=60)
+    assert json.loads(again.stdout)["unchanged_skipped"] == 2
+
+
 def test_a_single_bad_file_named_on_the_command_line(tmp_path):
     big = tmp_path / "big.txt"
     big.write_bytes(b"x" * (1024 * 1024) + b"\n")
