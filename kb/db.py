@@ -168,6 +168,19 @@ def m006_search_vocabulary(db) -> None:
     db.execute("DROP TABLE search_words")
 
 
+@migration
+def m007_cards_of_older_posts(db) -> None:
+    # Cards are derived when an import changes a post, and m003 created their table empty: the
+    # posts of a database from before it were never searched for definitions (kb doctor said so).
+    from kb import cards
+
+    ids = [r[0] for r in db.conn.execute("SELECT id FROM posts ORDER BY id")]
+    if ids:
+        cards.on_posts_changed(db.conn, ids)
+        # What kb doctor --fix records when it re-derives every post's cards.
+        set_meta(db.conn, "cards_rebuilt_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+
 def schema_version() -> int:
     return len(MIGRATIONS)
 
