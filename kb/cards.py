@@ -26,6 +26,7 @@ _HAS_CJK_RE = re.compile(f"[{_CJK}]")
 _LATIN_TERM_RE = re.compile(r"([A-Za-z0-9][\w\-+./']*(?: [A-Za-z0-9][\w\-+./']*){0,5})$", re.ASCII)
 # The run must start at a boundary: N_RF只 is no term.
 _CJK_TERM_RE = re.compile(f"(?<![\\w\\-])([A-Za-z0-9\\-]*[{_CJK}][{_CJK}A-Za-z0-9\\-]*)$")
+_QUOTED_END_RE = re.compile(f"(?:(?<=[,:;。!?\\s])|^)[“\"「]([{_CJK}A-Za-z0-9][{_CJK}A-Za-z0-9\\- ]{{0,15}})[”\"」]$")
 _ALIAS_RE = re.compile(f"\\(([^()]{{1,60}})\\)\\s*((?:或|与|和)[{_CJK}]{{1,4}})?\\s*$")
 # Between a term and its verb: adverbs that do not change what is defined (感知器本身就是…).
 _ADVERBS = ("实际上", "本质上", "其实", "本身", "通常", "一般", "主要", "也", "就")
@@ -41,6 +42,8 @@ _REJECT_WORDS = {
     "其", "该", "此", "另", "第", "一是", "二是", "也", "就", "都", "还", "又", "再", "这个", "这篇",
     "那个", "这样", "这种", "一下", "可以", "需要", "如下", "以下", "上述", "一个", "一种", "另一种",
     "这里", "那么", "这些", "那些", "之前", "之后", "个人", "理解", "有", "两类", "两种", "几种",
+    "什么", "怎么", "如何", "为什么", "由于", "因为", "如果", "虽然", "对于", "关于", "每个", "每",
+    "今天", "昨天", "明天", "最近", "目前", "现在", "今年", "去年", "近年来",
 }
 # A term that is only one of these says nothing (目的是…, 问题就是…).
 _GENERIC_TERMS = {
@@ -57,17 +60,38 @@ _COLON_DEF_STARTS = (
 _EVALUATIVE_RE = re.compile(r"非常|十分|特别|相当|很|最")
 
 _MARKERS = re.compile(
+    # The first characters of all the branches below: most positions fail on this one test instead
+    # of trying every branch (a branch added below must add its first character here).
+    r"(?=[:,\s又的定指是通一可就为则将])(?:"
     r"(?P<colon>:)"
     r"|(?P<alias>,?\s*又称为)"
     r"|(?P<defas>的定义为|定义为)"
     r"|(?P<means>指的是|是指)"
+    r"|(?P<usually>(?:通常|一般)指(?![出导定向示]))"
+    r"|(?P<understood>可以理解为)"
     r"|(?P<is>就是)"
     r"|(?P<kind>是一种|是一类|是一个)"
+    # 为 as the written copula (TRN Cell为一个循环单元), not the 为 of 简化为, 转换为, 称为 …
+    r"|(?P<kindwei>为(?<![化换解称视作成变义设认分记写示改置归名并定]为)一(?:种|类|个))"
     r"|(?P<genus>是(?=[^。;!?:\n,是]{1,45}?的一种))"
+    r"|(?P<oneof>是(?=[^。;!?:\n,是]{1,30}?之一))"
+    # What a named method or model does (表格方法将…, 而函数近似方法则…): only after such a head noun.
+    # (The look-behind comes after the branch's own character, so the guard above applies.)
+    r"|(?P<does>(?:则(?!不)|将(?![会在被要于是不能可继进]))(?<=(?:方法|模型|算法|网络|机制|框架)[则将]))"
+    # X的做法很简单:…, X的关键创新在于…: the gist of a named thing.
+    r"|(?P<gist>的(?:做法|思路|核心思想|基本思想|主要思想|关键创新|核心创新)(?:很简单|非常简单)?(?:在于|就是|是|:))"
+    r")"
 )
+# Kinds whose definition ends at a paragraph break (a space between two CJK characters) too:
+# captures join paragraphs with a space, and these wordings have no colon-list shape to go by.
+_PARA_KINDS = {"usually", "understood", "oneof", "does", "gist", "kindwei"}
 _SOWEI_RE = re.compile(f"所谓\\s*(?:“|「)?([^,。;:“”「」]{{1,24}}?)(?:”|」)?\\s*,?\\s*就是")
 _STOP = "。!?;\n"
 _MATH_OPEN = {"\\(": "\\)", "\\[": "\\]"}
+# The characters _until_sentence_end stops at: math openings, parentheses, sentence ends, colons
+# (and, for a paragraph-bounded definition, a space between two CJK characters).
+_SCAN_RE = re.compile(r"\\[(\[]|[()。!?;\n:]")
+_SCAN_PARA_RE = re.compile(f"\\\\[(\\[]|[()。!?;\\n:]|(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
 @dataclass
@@ -116,12 +140,20 @@ def extract(text: str) -> list[Definition]:
             continue
         if kind == "kind" and m.group() == "是一个" and _EVALUATIVE_RE.search(body[3:15]):
             continue
+        if kind == "oneof" and _EVALUATIVE_RE.search(body[: body.find("之一")]):
+            continue  # 是最重要的方法之一: praise
+        if kind in ("gist", "kindwei") and (not _named(term) or len(term.split()) > 3):
+            continue  # 整体的思路是…: only a named thing's gist is a definition
+        if kind == "kindwei" and (_HAS_CJK_RE.search(term) or not re.search(r"[A-Za-z]{2}", term) or "_" in term):
+            continue  # 学习率为一个较小的值, x_i 为一个向量: a setting, not a definition
         found.append(Definition(term, body, aliases, _pattern_name(m), m.start()))
     for m in _SOWEI_RE.finditer(text):
         term = _clean_term(m.group(1).strip(), has_alias=False)
         body = _definition(text, m, "is")
         if term and body:
             found.append(Definition(term, body, [], "所谓…就是", m.start()))
+    found += _lead_definitions(text)
+    found += _other_wordings(text)
     return _merge(found, extra_aliases)
 
 
@@ -129,9 +161,195 @@ def _pattern_name(m: re.Match) -> str:
     kind = m.lastgroup
     if kind == "genus":
         return "是...一种"
+    if kind == "oneof":
+        return "是...之一"
     if kind == "defas":
         return "定义为"
+    if kind == "does":
+        return "X" + m.group()
+    if kind == "gist":
+        return "的做法/思路"
+    if kind == "kindwei":
+        return "为一个"
     return m.group().strip(", ") if kind != "colon" else ":"
+
+
+# A post's opening sentence (after a short heading: 引言与背景, 动机 …) or a numbered item's, when it
+# is a whole term (and its alias) followed by 是 — or, for a term with a parenthesized alias, 能 —
+# defines that term: ViT(vision transformer)是…, 动机 Faster RCNN是…, 1. 正向加噪是….
+# Anywhere else a sentence-initial X是… is as often a judgement (MAE是…的又一力作) as a definition.
+_JUDGEMENT_RE = re.compile("(?:力作|之作|基础|前提|里程碑|突破|趋势|热点|方向|关键|主流|首选|利器)$")
+_WHOLE_TERM_RE = re.compile(f"[A-Za-z0-9][\\w\\-+./' ]*$|[A-Za-z0-9\\-]*[{_CJK}][{_CJK}A-Za-z0-9\\-]*$")
+_LEAD_HEAD_RE = re.compile(r"\s*[^\s,。:;!?()\[\]]{1,12}\s+")
+_LEAD_RE = re.compile(r"\s*(?P<subj>[^,。:;!?\n]{1,40}?)\s*(?P<verb>是(?![否不])|能(?![否力]))")
+_ITEM_RE = re.compile(r"\d(?<![^\s]\d)\d?\.\s*(?P<subj>[^,。:;!?\n\d]{1,30}?)\s*(?P<verb>是(?![否不]))")
+
+
+def _lead_definitions(text: str) -> list[Definition]:
+    out = []
+    starts = [0]
+    head = _LEAD_HEAD_RE.match(text)
+    if head:
+        starts.append(head.end())
+    for pos in starts:
+        m = _LEAD_RE.match(text, pos)
+        d = m and _whole_subject_definition(text, m)
+        if d:
+            out.append(d)
+            break
+    for m in _scan(_ITEM_RE, text, "是"):  # the item's number opens the text or follows a space
+        d = _whole_subject_definition(text, m)
+        if d:
+            out.append(d)
+    return out
+
+
+def _named(term: str) -> bool:
+    """A name rather than a plain word: Latin script, or at least three CJK characters."""
+    return bool(re.search(r"[A-Za-z]{2}", term)) or len(_HAS_CJK_RE.findall(term)) >= 3
+
+
+def _whole_subject_definition(text: str, m: re.Match) -> Definition | None:
+    subj = m.group("subj").strip()
+    if not _WHOLE_TERM_RE.match(re.sub(r"\s*\([^()]*\)$", "", subj)) or _POINTING_RE.search(subj):
+        return None  # not one unbroken term, or a pointing word in it: no need to segment it
+    parsed = _subject(subj, "lead")
+    if parsed is None:
+        return None
+    term, aliases = parsed
+    if not aliases and not _named(term):
+        return None  # 今天是…, 输入是…: a two-character word opening a sentence is rarely the defined term
+    core = re.sub(r"\s*\([^()]*\)\s*$", "", subj) if aliases else subj
+    if re.sub(r"\s+", "", core) != re.sub(r"\s+", "", term):
+        return None  # the term is only the end of the subject: a clause, not a term
+    if m.group("verb") != "是" and not aliases:
+        return None
+    body = _body(text, m.start("verb"), para=True, colon=False)
+    if body is None or len(body) < 8 or _EVALUATIVE_RE.search(body[:12]):
+        return None
+    if _JUDGEMENT_RE.search(re.split(r"[,。;!?]", body, maxsplit=1)[0]):
+        return None  # MAE是…的又一力作, 模态对齐是…的基础: a judgement of the term, not what it is
+    # At the verb: a marker there (是一类…) found the same definition first and keeps its wording.
+    return Definition(term, body, aliases, "X是… (opening)", m.start("verb"))
+
+
+# 我们将…称为X, (文中把…称作X): the whole clause defines X, the name after 称为. A formula \\(…\\) is
+# one piece of it (never two ways to read one character: the scan stays linear).
+_NAMED_RE = re.compile(
+    r"(?:将|把)(?P<what>(?:\\\((?:(?!\\\)).){0,60}\\\)|[^。;!?:\n,\\]){2,60}?)(?<!又)(?:称为|称作|称之为|叫做)\s*"
+    r"(?P<name>(?:\\\([^()]{0,40}?\\\)|[^,。;:!?()\n\\]){1,40}?)\s*(?=[,。;:!?()\n]|$)"
+)
+# the machine predicts … 这是LeCun…对自监督学习的定义: the English quotation before it defines the term.
+_LATIN_TAIL_RE = re.compile(r"[A-Za-z][A-Za-z0-9 ,.;'\-]*$")
+_DEFINED_RE = re.compile(
+    "(?:这|此|以上|上面)(?:就|便)?是[^。,;!?\n]{0,30}?对\\s*[「“\"]?(?P<term>[^\\s,。;的「」“”\"]{2,16}?)"
+    "[」”\"]?\\s*的定义"
+)
+# …分为两种setting, 一是offline的,…; 二是 online的,即…: each named class and what it is.
+_CLASSES_RE = re.compile("分为(?:两|三|四|2|3|4)(?:种|类)")
+_CLASS_ITEM_RE = re.compile(
+    f"(?:^|(?<=[,;。:]))\\s*(?:一|二|三|四)是\\s*(?P<term>[A-Za-z][A-Za-z0-9\\- ]{{0,30}}?|[{_CJK}]{{2,8}}?)"
+    "\\s*的\\s*,\\s*"
+)
+# 「自回归」的,通俗地理解就是…: a quoted term and its plain-words gloss.
+_GLOSS_RE = re.compile(
+    "[「“\"](?P<term>[^「」“”\"\\s,。]{1,12})[」”\"]的?\\s*,\\s*"
+    "(?=(?:通俗|简单|直观)(?:地|来|点)?(?:理解|说|讲|来说)?(?:就是|是))"
+)
+# 提出了compound scaling,混合缩放,把…: a new term, its other-language name, then what it does.
+_PROPOSED_RE = re.compile(
+    f"提出了\\s*(?P<term>[A-Za-z][A-Za-z0-9\\- ]{{1,30}}?)\\s*,\\s*(?P<alias>[{_CJK}]{{2,8}})\\s*,\\s*"
+    "(?=把|将|即|通过)"
+)
+# ViT在多模态模型中的角色类似于…Tokenizer组件: a named thing's role, by analogy.
+_ROLE_RE = re.compile("在(?<=[A-Za-z0-9]在)[^,。;:!?\\n]{1,15}中的(?:角色|作用|地位)(?=类似于|相当于)")
+# 像GAN这样的生成模型,它本质上是…: what the named example (and its kind) is.
+_LIKE_RE = re.compile(
+    f"像\\s*(?P<term>[A-Za-z][A-Za-z0-9\\- ]{{0,20}}|[{_CJK}]{{2,8}})\\s*这样的[{_CJK}]{{1,8}}\\s*,\\s*它(?=本质上(?:就)?是)"
+)
+_POINTING_RE = re.compile("这|那|其|它|该|此|上述|以上|前者|后者|我们|本文")
+_PLACEHOLDER_RE = re.compile(r"\[(?:公式|Math|math|图片|image)\]")
+
+
+def _other_wordings(text: str) -> list[Definition]:
+    out = []
+    for m in _scan(_NAMED_RE, text, "称", "叫做"):
+        name = m.group("name").strip()
+        if "的" in name:
+            name = name.rsplit("的", 1)[1].strip()
+        term = _term_before(name, has_alias=False) if name else None
+        if not term or re.sub(r"\s+", "", term) != re.sub(r"\s+", "", name):
+            continue
+        if _PLACEHOLDER_RE.search(m.group("what")) or _POINTING_RE.match(m.group("what").strip()):
+            continue  # 将这种方法称为X: what X names is elsewhere
+        if "的" in m.group("name") and _POINTING_RE.match(m.group("name").strip()):
+            continue
+        start = _clause_start(text, m.start())
+        body = _body(text, start, para=True)
+        if body and name in body:  # a break before the name: the clause is not one sentence
+            out.append(Definition(term, body, [], "将…称为", m.start()))
+    for m in _scan(_DEFINED_RE, text, "的定义"):
+        term = _clean_term(m.group("term"), has_alias=False)
+        # Only a quoted definition in the other language (LeCun's, in English) is sure to be one
+        # whole definition: whatever CJK text comes before 这是 may be any sentence.
+        quote = _LATIN_TAIL_RE.search(text, max(0, m.start() - LOOKBACK), m.start())
+        body = quote.group().strip() if quote else ""
+        if term and len(body.split()) >= 4:
+            out.append(Definition(term, _shorten(body), [], "对X的定义", quote.start()))
+    for c in _scan(_CLASSES_RE, text, "分为"):
+        for m in _CLASS_ITEM_RE.finditer(text, c.end(), min(len(text), c.end() + 400)):
+            raw = m.group("term").strip()
+            term = raw if not _HAS_CJK_RE.search(raw) else _clean_term(raw, has_alias=False)
+            body = _body(text, m.end(), para=True)
+            if term and body and len(body) >= 8:
+                out.append(Definition(term, body, [], "分为…一是X的", m.start("term")))
+    for m in _scan(_GLOSS_RE, text, "通俗", "简单", "直观"):
+        term = _clean_term(m.group("term"), has_alias=False)
+        body = _body(text, m.end(), para=True)
+        if term and body:
+            out.append(Definition(term, body, [], "「X」,通俗地理解就是", m.start()))
+    for m in _scan(_PROPOSED_RE, text, "提出了"):
+        body = _body(text, m.end(), para=True, colon=False)
+        if body and len(body) >= 8:
+            out.append(Definition(m.group("term").strip(), body, [m.group("alias")], "提出了X,Y,", m.start("term")))
+    for m in _scan(_ROLE_RE, text, "类似于", "相当于"):
+        term = _term_before(text[max(0, m.start() - LOOKBACK) : m.start()], has_alias=False)
+        body = _body(text, m.start(), para=True)
+        if term and not _HAS_CJK_RE.search(term) and len(term.split()) <= 3 and body:
+            out.append(Definition(term, body, [], "X在…中的角色类似于", m.start()))
+    for m in _scan(_LIKE_RE, text, "本质上"):
+        raw = m.group("term").strip()
+        term = _term_before(raw, has_alias=False)
+        body = _body(text, m.end(), para=True)
+        if term and term == raw and body and len(body) >= 8:
+            out.append(Definition(term, body, [], "像X这样的…,它本质上是", m.start("term")))
+    return out
+
+
+def _drop_lead_in(body: str) -> str:
+    """Without a trailing lead-in to what follows (…,例如 / …,TRN Cell 的算法流程如下)."""
+    body = re.sub(r"[,\s]*(例如|比如)\s*$", "", body)
+    return re.sub(r",[^,]*如下\s*$", "", body)
+
+
+def _scan(pattern: re.Pattern, text: str, *needles: str):
+    """pattern's matches in text, skipping the scan when none of the words it needs is there."""
+    return pattern.finditer(text) if any(n in text for n in needles) else ()
+
+
+def _clause_start(text: str, pos: int) -> int:
+    """Where the clause holding pos begins: after the last , ; : ( or sentence end before it."""
+    window = text[max(0, pos - LOOKBACK) : pos]
+    cut = max(window.rfind(c) for c in ",;:(。!?\n")
+    return pos - len(window) + cut + 1
+
+
+def _body(text: str, start: int, *, para: bool = False, colon: bool = True) -> str | None:
+    body = _until_sentence_end(text, start, list_item=False, para=para, colon=colon).strip()
+    body = _drop_lead_in(re.sub(r"[,\s]*(定义为|计算公式为)\s*$", "", body))
+    if len(body) < 4 or _PLACEHOLDER_RE.search(body):
+        return None
+    return _shorten(body)
 
 
 def _subject(left: str, kind: str) -> tuple[str, list[str]] | None:
@@ -179,6 +397,9 @@ def _split_aliases(inner: str) -> list[str] | None:
 def _term_before(left: str, *, has_alias: bool) -> str | None:
     if not left:
         return None
+    quoted = _QUOTED_END_RE.search(left) if left[-1] in "”\"」" else None
+    if quoted:  # 在强化学习中,"数据"通常指…: the quotes mark the term
+        return _clean_term(quoted.group(1), has_alias=has_alias)
     if re.search(r"[A-Za-z0-9]$", left):
         m = _LATIN_TERM_RE.search(left)
         if not m:
@@ -206,6 +427,8 @@ def _clean_term(run: str, *, has_alias: bool) -> str | None:
     words = [w for w in _words(run) if w.strip()]
     while words and words[0] in _LEADING_FILLERS:
         words.pop(0)
+    if words[:2] == ["传统", "的"]:  # 传统的表格方法 → 表格方法
+        words = words[2:]
     if not words:
         return None
     if any(w in _REJECT_WORDS for w in words):
@@ -252,11 +475,17 @@ def _alias_after(right: str) -> str | None:
 
 def _definition(text: str, m: re.Match, kind: str) -> str | None:
     start = m.end() if kind in ("colon", "defas") else m.start()
+    if kind == "does" and m.group() == "则":  # 而函数近似方法则使用…: the card starts at its verb
+        start = m.end()
+    if kind == "gist":  # 关键创新在于… keeps its noun; after 做法很简单: only the gist itself
+        start = m.end() if m.group().endswith(":") else m.start() + 1
     if kind == "defas":
         start = m.start() + (1 if m.group().startswith("的") else 0)
     if kind == "is" and m.re is _SOWEI_RE:
         start = m.end() - 2
-    body = _until_sentence_end(text, start, list_item=kind == "colon")
+    body = _until_sentence_end(text, start, list_item=kind == "colon", para=kind in _PARA_KINDS)
+    if kind in _PARA_KINDS and _PLACEHOLDER_RE.search(body):
+        return None
     lead = re.match(r"(?:的)?定义为\s*\\\[", body) if kind == "defas" else None
     if lead and "\\]" in body:  # a formula definition ends with its formula
         body = body[: body.index("\\]", lead.end()) + 2]
@@ -269,31 +498,47 @@ def _definition(text: str, m: re.Match, kind: str) -> str | None:
     else:
         if len(body.strip()) < 4 + len(m.group().strip(", ")) and kind != "defas":
             return None
+    if kind in _PARA_KINDS:
+        body = _drop_lead_in(body.strip())
     body = re.sub(r"[,\s]*(定义为|如下|计算公式为)\s*$", "", body.strip())
     return _shorten(body)
 
 
-def _until_sentence_end(text: str, start: int, *, list_item: bool) -> str:
-    """Text from start to the end of its sentence (or of the aside it sits in); math is never cut."""
-    i = start
+def _until_sentence_end(text: str, start: int, *, list_item: bool, para: bool = False, colon: bool = True) -> str:
+    """Text from start to the end of its sentence (or of the aside it sits in); math is never cut.
+
+    para: a space between two CJK characters (a paragraph break in a capture) ends it too;
+    colon=False: a colon inside it (三种方式:深度、宽度…) does not end it.
+    Jumps from one character that matters to the next (a regular expression finds them).
+    """
     n = min(len(text), start + LOOKAHEAD)
+    scan = _SCAN_PARA_RE if para else _SCAN_RE
     depth = 0
-    while i < n:
-        two = text[i : i + 2]
-        if two in _MATH_OPEN:
-            close = text.find(_MATH_OPEN[two], i + 2)
-            i = n if close < 0 else close + 2
+    i = start
+    while True:
+        m = scan.search(text, i, min(len(text), n + 1))  # one past n: the look-ahead of a space
+        if m is None or m.start() >= n:
+            return text[start:n]
+        i = m.start()
+        tok = m.group()
+        if tok in _MATH_OPEN:
+            close = text.find(_MATH_OPEN[tok], i + 2, n)
+            if close < 0:
+                return text[start:n]
+            i = close + 2
             continue
-        ch = text[i]
-        if ch == "(":
+        if tok == "(":
             depth += 1
-        elif ch == ")":
+        elif tok == ")":
             depth -= 1
             if depth < 0:  # the definition sat inside a parenthesis that closes here
                 return text[start:i]
-        if ch in _STOP:
-            return text[start : i + 1] if ch in "。!?" else text[start:i]
-        if ch == ":" and i > start:
+        elif tok in _STOP:
+            return text[start : i + 1] if tok in "。!?" else text[start:i]
+        elif tok == " ":
+            if i > start:
+                return text[start:i]
+        elif i > start and colon:  # ":"
             if not list_item:
                 return text[start:i]
             # The next term of a list (… 采样生成 :从…) or a formula's lead-in: drop that chunk.
@@ -307,7 +552,6 @@ def _until_sentence_end(text: str, start: int, *, list_item: bool) -> str:
                 cut = head.start()
             return chunk[:cut]
         i += 1
-    return text[start:n]
 
 
 def _shorten(body: str) -> str:

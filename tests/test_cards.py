@@ -39,9 +39,9 @@ def _posts(db: Path) -> dict[str, str]:
 def test_extraction_precision_and_recall_on_the_labelled_set(kb, imported, capsys):
     """A predicted definition is right when the gold set has one in the same post naming the same
     term (or sharing an alias: 'n-gram 语言模型 (language model)' and '语言模型 (language model)' are
-    one concept). Rows labelled `other` are worded outside the patterns the extractor looks for:
-    a prediction that hits one still counts as right, but recall is required over the
-    pattern-expressible rows only; recall over all rows is printed alongside.
+    one concept). Rows labelled `other` are worded outside the issue's patterns (X称为Y, 通常指,
+    可以理解为, a post's opening X是…); recall is required over all rows, and printed over the
+    pattern rows and the `other` rows apart.
     """
     gold = yaml.safe_load(GOLD.read_text(encoding="utf-8"))
     post_of = _posts(imported)
@@ -59,18 +59,22 @@ def test_extraction_precision_and_recall_on_the_labelled_set(kb, imported, capsy
     expressible = [g for g in gold if g["pattern"] != "other"]
     found = [g for g in expressible if any(hits(c, g) for c in predicted)]
     found_all = [g for g in gold if any(hits(c, g) for c in predicted)]
+    others = [g for g in gold if g["pattern"] == "other"]
+    found_other = [g for g in others if g in found_all]
     precision = len(right) / len(predicted)
-    recall = len(found) / len(expressible)
+    recall = len(found_all) / len(gold)
     with capsys.disabled():
         print(
             f"\nextraction: precision {precision:.3f} ({len(right)}/{len(predicted)}), "
-            f"recall {recall:.3f} over pattern rows ({len(found)}/{len(expressible)}), "
-            f"{len(found_all) / len(gold):.3f} over all rows incl. `other` ({len(found_all)}/{len(gold)})"
+            f"recall {recall:.3f} over all rows ({len(found_all)}/{len(gold)}): "
+            f"{len(found) / len(expressible):.3f} over pattern rows ({len(found)}/{len(expressible)}), "
+            f"{len(found_other) / len(others):.3f} over `other` rows ({len(found_other)}/{len(others)})"
         )
-        missed = [(g["post"][:12], g["term"]) for g in expressible if g not in found]
+        missed = [(g["post"][:12], g["term"]) for g in gold if g not in found_all]
         print(f"  wrong: {wrong}\n  missed: {missed}")
     assert precision >= 0.9, wrong
-    assert recall >= 0.9
+    assert recall >= 0.9, missed
+    assert len(found) / len(expressible) >= 0.9
 
 
 @pytest.mark.parametrize(
@@ -89,6 +93,70 @@ def test_extraction_precision_and_recall_on_the_labelled_set(kb, imported, capsy
 )
 def test_pronoun_filler_and_evaluative_subjects_give_no_card(text):
     assert cards.extract(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GAN模型将在下一节详细介绍。",  # 将 of the future tense
+        "该方法则不然,它需要更多数据。",
+        "整体的思路是先编码再解码。",  # a gist, but of no named thing
+        "设定学习率为一个较小的值,然后训练。",
+        "x_i 为一个向量,表示第i个样本。",
+        "今天是周末,我们来聊聊扩散模型。",  # a post's opening, but no term
+        "输入是一张图片,输出是类别。",
+        "什么是Word2Vec和Embeddings? 很简单。",
+        "模态对齐是处理多模态问题的基础,也是现在流行的多模态大模型技术前提。",  # a judgement
+        "我们将这种方法称为它的变体。",  # what is named is elsewhere
+        "这可以理解为一种正则化。",
+        "ResNet是最常用的网络之一。",
+        "这篇文章也是glow这个模型的基础文章之一。",
+        "这是我们对问题的定义。",
+        "一般有两种解决方案;一是动用强化学习,将正确率设为奖励函数。",
+        "它们通常指向同一个对象。",
+        "其中 [Math] 称作是状态 s 的特征向量, w 是参数向量。",
+    ],
+)
+def test_other_wordings_stay_off_ordinary_sentences(text):
+    assert cards.extract(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, term, aliases, definition",
+    [
+        ("其中,生成模型可以理解为一个伪造者,试图骗过判别模型;", "生成模型", [], "可以理解为一个伪造者,试图骗过判别模型"),
+        ('在强化学习中,"数据"通常指智能体与环境交互的经验。', "数据", [], "通常指智能体与环境交互的经验。"),
+        ("我们将条件概率的条件 \\(w_1\\) 称为单词 \\(w_i\\) 的上下文,用 \\(c_i\\) 表示。", "上下文", [],
+         "我们将条件概率的条件 \\(w_1\\) 称为单词 \\(w_i\\) 的上下文,用 \\(c_i\\) 表示。"),
+        ("样本。flow模型也是生成模型之一,它的思路是反过来。", "flow模型", [], "是生成模型之一,它的思路是反过来。"),
+        ("引言与背景 蒙特卡洛方法是强化学习中的重要算法类别,它标志着转变。", "蒙特卡洛方法", [],
+         "是强化学习中的重要算法类别,它标志着转变。"),
+        ("ViT(vision transformer)是Google提出的图像分类模型。", "ViT", ["vision transformer"], "是Google提出的图像分类模型。"),
+        ("导言 自监督学习(Self-Supervised Learning)能利用无标注的数据进行表征学习。", "自监督学习",
+         ["Self-Supervised Learning"], "能利用无标注的数据进行表征学习。"),
+        ("关键点: 1. 正向加噪是离散时间马尔可夫链:从 \\(x_0\\) 逐步加噪;", "正向加噪", [],
+         "是离散时间马尔可夫链:从 \\(x_0\\) 逐步加噪"),
+        ("对比 传统的表格方法将状态值存储在一个表格中: 而函数近似方法则使用参数化函数来表示这些值,例如: [公式]",
+         "函数近似方法", [], "使用参数化函数来表示这些值"),
+        ("对比 传统的表格方法将状态值存储在一个表格中: 表格", "表格方法", [], "将状态值存储在一个表格中"),
+        ("概述 MAE的做法很简单:随机mask掉一些patch,然后重建它们。", "MAE", [], "随机mask掉一些patch,然后重建它们。"),
+        ("引言 FlashAttention的关键创新在于分块计算注意力 在深度学习中,", "FlashAttention", [], "关键创新在于分块计算注意力"),
+        ("the machine predicts any parts of its input 这是LeCun对自监督学习的定义", "自监督学习", [],
+         "the machine predicts any parts of its input"),
+        ("任务可以分为两种setting, 一是offline的,在检测时视频是完整可得的;", "offline", [], "在检测时视频是完整可得的"),
+        ("当前的LLM都是「自回归」的,通俗地理解就是从左到右依次生成。", "自回归", [], "通俗地理解就是从左到右依次生成。"),
+        ("论文提出了compound scaling,混合缩放,把深度、宽度组合起来缩放。", "compound scaling", ["混合缩放"],
+         "把深度、宽度组合起来缩放。"),
+        ("所以作者设计了一个TRN Cell为一个循环单元,TRN Cell 的算法流程如下:", "TRN Cell", [], "为一个循环单元"),
+        ("大放异彩~ ViT在多模态模型中的角色类似于Tokenizer组件,对图像进行编码。", "ViT", [],
+         "在多模态模型中的角色类似于Tokenizer组件,对图像进行编码。"),
+        ("微分方程 像GAN这样的生成模型,它本质上是希望找到一个确定性变换。", "GAN", [], "本质上是希望找到一个确定性变换。"),
+    ],
+)
+def test_other_wordings_give_the_term_and_a_whole_definition(text, term, aliases, definition):
+    got = {d.term: d for d in cards.extract(text)}
+    assert term in got, got
+    assert (got[term].aliases, got[term].definition) == (aliases, definition)
 
 
 def test_each_wording_gives_the_term_its_alias_and_definition():
@@ -230,6 +298,7 @@ def test_topic_matching_is_by_whole_words_not_substrings(kb, tmp_path, imported)
     assert {"视频流", "训练流程"} <= terms
     flow = kb("cards", "--topic", "flow", "--json").json()
     assert {(c["slug"], c["term"]) for c in flow} == {
+        ("ddpm-ddim-ode-57fb", "flow模型"),  # flow模型也是生成模型之一,… (its GAN card stays out)
         ("flow-encoder-decoder-2f58", "flow"),
         ("flowbased-models-10c7", "Normalizing Flow"),
         ("normalizing-flow-data-fefc", "Normalizing flow"),
