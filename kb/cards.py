@@ -445,27 +445,18 @@ def _clean_term(run: str, *, has_alias: bool) -> str | None:
 
 
 def _words(run: str) -> list[str]:
-    """jieba's words of run: the search index's segmenter (rjieba, the domain dictionary) when present."""
-    try:
-        from kb import segment
-    except ImportError:
-        segment = None
-    if segment is not None:
-        # index_tokens gives spans of a same-length normalized text: slice the original by them,
-        # keeping what falls between spans (a hyphen) as words of its own.
-        words, pos = [], 0
-        for a, b in segment.index_tokens(run):
-            if a > pos:
-                words.append(run[pos:a])
-            words.append(run[a:b])
-            pos = b
-        return words + ([run[pos:]] if pos < len(run) else [])
-    import logging
+    """jieba's words of run, cut as the search index cuts (rjieba and the domain dictionary)."""
+    from kb import segment
 
-    import jieba  # only at import time: segmentation is for extraction, not for reading
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.lcut(run)
+    # index_tokens gives spans of a same-length normalized text: slice the original by them,
+    # keeping what falls between spans (a hyphen) as words of its own.
+    words, pos = [], 0
+    for a, b in segment.index_tokens(run):
+        if a > pos:
+            words.append(run[pos:a])
+        words.append(run[a:b])
+        pos = b
+    return words + ([run[pos:]] if pos < len(run) else [])
 
 
 def _alias_after(right: str) -> str | None:
