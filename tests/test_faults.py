@@ -136,6 +136,22 @@ def write_many_captures(folder: Path, n: int) -> None:
         (folder / f"page-{i:04d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def first_files_committed(proc: subprocess.Popen, db: Path) -> int:
+    """Wait (at most 4 minutes) until the running import has committed a file; how many it has."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+            committed = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+            conn.close()
+            if committed:
+                return committed
+        except sqlite3.Error:
+            pass  # not created or not migrated yet
+        time.sleep(0.01)
+    return 0
+
+
 def processes_running(marker: str) -> list[int]:
     """Processes whose command line contains marker (the import's own, and its forked workers)."""
     found = []
@@ -150,6 +166,14 @@ def processes_running(marker: str) -> list[int]:
     return found
 
 
+def processes_left(marker: str, wait: float = 30) -> list[int]:
+    """The processes of marker still running after up to wait seconds (workers take a moment to exit)."""
+    deadline = time.monotonic() + wait
+    while processes_running(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return processes_running(marker)
+
+
 # KB_JOBS=1: the same import with a worker process preparing files ahead (kb/prepare.py).
 @pytest.mark.parametrize("jobs", ["0", "1"])
 def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path, jobs):
@@ -159,27 +183,13 @@ def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path, jobs):
     db = tmp_path / "killed.db"
     # A SIGKILLed importer cannot remove its workers' results folder: keep it out of the real /tmp.
     proc = spawn("import", folder, db=db, env={"KB_JOBS": jobs, "TMPDIR": str(tmp_path)})
-    committed = 0
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-            committed = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
-            conn.close()
-        except sqlite3.Error:
-            committed = 0  # not created or not migrated yet
-        if committed >= 1:
-            break
-        time.sleep(0.01)
+    committed = first_files_committed(proc, db)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert 1 <= committed
     if Path("/proc").is_dir():  # orphaned workers notice their importer is gone and exit
-        deadline = time.monotonic() + 30
-        while processes_running(str(folder)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert processes_running(str(folder)) == []
+        assert processes_left(str(folder)) == []
         # the workers shared the importer's stderr: none of them printed a traceback on its way out
         assert "Traceback" not in proc.stderr.read()
 
@@ -584,17 +594,7 @@ def test_interrupt_is_one_line(tmp_path, jobs):
     db = tmp_path / "kb.db"
     # As a terminal sends it: to the whole process group, workers included.
     proc = spawn("import", folder, db=db, env={"KB_JOBS": jobs}, group=True)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-            n = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
-            conn.close()
-            if n:
-                break
-        except sqlite3.Error:
-            pass
-        time.sleep(0.01)
+    assert first_files_committed(proc, db)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -613,26 +613,13 @@ def test_sigterm_or_sighup_mid_import_stops_cleanly(tmp_path, jobs, signum):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     proc = spawn("import", folder, db=db, env={"KB_JOBS": jobs, "TMPDIR": str(scratch)})
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-            committed = conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
-            conn.close()
-            if committed:
-                break
-        except sqlite3.Error:
-            pass
-        time.sleep(0.01)
+    assert first_files_committed(proc, db)
     proc.send_signal(signum)  # to the importer alone, as kill PID does
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signum, err
     assert one_error_line(err) == f"kb: stopped by {signal.Signals(signum).name}"
     if Path("/proc").is_dir():
-        deadline = time.monotonic() + 30
-        while processes_running(str(folder)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert processes_running(str(folder)) == []
+        assert processes_left(str(folder)) == []
     assert list(scratch.iterdir()) == []  # the workers' results folder went with them
     assert integrity(db) == "ok"
     conn = sqlite3.connect(db)
