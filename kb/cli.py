@@ -526,7 +526,21 @@ def main() -> None:
     """Console-script entry point."""
     _stop_on_signals()
     try:
-        app(prog_name="kb")
+        # Not standalone: a usage error comes back here, to be said in one line like kb's own.
+        code = app(prog_name="kb", standalone_mode=False)
+        raise SystemExit(code if isinstance(code, int) else 0)
+    except typer.Abort:  # Ctrl-C or Ctrl-D while typer itself was prompting or parsing
+        sys.stderr.write("kb: interrupted\n")
+        raise SystemExit(130) from None
+    except typer.TyperException as exc:  # bad usage: unknown option or command, a missing or bad value
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare kb: its help, as Click shows it
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        sys.stderr.write(f"kb: error: {_printable(message)}{where}\n")
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None
     except Stopped as exc:
         import signal
 

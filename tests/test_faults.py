@@ -549,6 +549,18 @@ def test_usage_errors_exit_2_and_version(tmp_path):
     assert r.returncode == 2 and one_error_line(r.stderr).startswith("kb: error: --since")
     r = kb("latest", "--limit", "lots", db=tmp_path / "kb.db")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+    # The parser's own usage errors are one line too, like kb's, with where to look for help.
+    for args, said in [
+        (("latest", "--bogus"), "kb: error: No such option: --bogus (see kb latest --help)"),
+        (("latest", "--limit", "lots"), "kb: error: Invalid value for '--limit' / '-n': 'lots' is not an integer. (see kb latest --help)"),
+        (("show",), "kb: error: Missing argument 'SLUG'. (see kb show --help)"),
+        (("nosuch",), "kb: error: No such command 'nosuch'. (see kb --help)"),
+    ]:
+        r = kb(*args, db=tmp_path / "kb.db")
+        assert (r.returncode, one_error_line(r.stderr)) == (2, said)
+    bare = kb(db=tmp_path / "kb.db")  # kb alone: its help
+    assert bare.returncode == 2 and "Commands:" in bare.stderr and "kb: error" not in bare.stderr
+    assert kb("--help").returncode == 0 and "Commands:" in kb("--help").stdout
     v = kb("--version")
     from kb import __version__
 
