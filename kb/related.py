@@ -157,12 +157,79 @@ def for_post(conn: sqlite3.Connection, post_id: int) -> list[dict]:
     """The post's related posts as stored at import: [{slug, title, score, terms}], best first."""
     try:
         rows = conn.execute(
-            "SELECT p.slug, p.title, r.score, r.terms FROM related r JOIN posts p ON p.id = r.other_id"
+            "SELECT p.slug, p.title, r.score, r.terms, r.other_id FROM related r JOIN posts p ON p.id = r.other_id"
             " WHERE r.post_id = ? ORDER BY r.rank",
             (post_id,),
         ).fetchall()
     except sqlite3.OperationalError:  # a database opened read-only before m005 could be applied
         return []
+    cuts = _index_cuts(conn, [post_id] + [r[4] for r in rows])
     return [
-        {"slug": r[0], "title": r[1], "score": r[2], "terms": json.loads(r[3] or "[]")} for r in rows
+        {"slug": r[0], "title": r[1], "score": r[2],
+         "terms": _as_words(json.loads(r[3] or "[]"), cuts.get(post_id), cuts.get(r[4]))}
+        for r in rows
     ]
+
+
+class _Cut:
+    """A post as the search index cut it: its text, where its words start and end, its Chinese words."""
+
+    def __init__(self, stored: str):
+        from kb.segment import SEP
+
+        tokens = stored.split(SEP)
+        self.text = "".join(tokens)
+        self.bounds = {0}
+        pos = 0
+        for t in tokens:
+            pos += len(t)
+            self.bounds.add(pos)
+        self.words = {t for t in tokens if len(t) > 1 and _CJK_RUN_RE.fullmatch(t)}
+
+    def aligned(self, run: str) -> bool:
+        """Whether run occurs here starting and ending at word boundaries (无模型: 无 + 模型)."""
+        start = self.text.find(run)
+        while start >= 0:
+            if start in self.bounds and start + len(run) in self.bounds:
+                return True
+            start = self.text.find(run, start + 1)
+        return False
+
+
+def _index_cuts(conn: sqlite3.Connection, ids: list[int]) -> dict[int, _Cut]:
+    from kb.segment import SEP
+
+    marks = ",".join("?" * len(ids))
+    try:
+        rows = conn.execute(f"SELECT rowid, title, body FROM search_fts WHERE rowid IN ({marks})", ids).fetchall()
+    except sqlite3.OperationalError:  # no index yet (a database being migrated)
+        return {}
+    return {r[0]: _Cut(f"{r[1]}{SEP}{r[2]}") for r in rows}
+
+
+def _as_words(terms: list[str], a: "_Cut | None", b: "_Cut | None") -> list[str]:
+    """Shared Chinese terms on word boundaries: the character runs grown at import can cross one
+    (概率分 of 概率分布, 出正确 of 输出正确). A run both posts write from whole words stays (无模型,
+    条件概率); one inside a word becomes that word; else the longest word inside it that both posts
+    use; else it is dropped."""
+    if a is None or b is None:
+        return terms
+    both, either = a.words & b.words, a.words | b.words
+    out: list[str] = []
+    for t in terms:
+        if _CJK_RUN_RE.fullmatch(t) and not (_made_of(t, either) or (a.aligned(t) and b.aligned(t))):
+            outer = sorted((w for w in either if t in w), key=lambda w: (w not in both, len(w), w))
+            inner = sorted((w for w in both if w in t), key=lambda w: (-len(w), w))
+            t = outer[0] if outer else inner[0] if inner else ""
+        if t and not any(t in s or s in t for s in out):
+            out.append(t)
+    return out
+
+
+def _made_of(run: str, words: set[str]) -> bool:
+    """Whether run is a sequence of the words (each of 2+ characters)."""
+    ends = {0}
+    for i in range(len(run)):
+        if i in ends:
+            ends.update(j for j in range(i + 2, len(run) + 1) if run[i:j] in words)
+    return len(run) in ends

@@ -220,6 +220,36 @@ def test_json_has_the_related_posts(kb, imported):
     assert set(slugs) <= known
 
 
+def test_shared_terms_are_whole_words_of_the_posts(kb, imported):
+    """The character runs counted at import can cross a word boundary; what kb shows are words:
+    概率分 becomes 概率分布, 比行列式 becomes 雅可比行列式, while runs of words (条件概率) and runs both
+    posts write on word boundaries (无模型) stay."""
+    def terms(slug: str, other: str) -> list[str]:
+        related = kb("show", slug, "--json").json()["related"]
+        return next(r["terms"] for r in related if r["slug"] == other)
+
+    assert "概率分布" in terms("nlp-n-gram-language-891b", "llm-llms-large-6aff")
+    assert "条件概率" in terms("nlp-n-gram-language-891b", "llm-llms-large-6aff")
+    assert "链式法则" in terms("nlp-n-gram-language-891b", "yan-jiu-dui-xiang-c160")
+    assert "雅可比行列式" in terms("ddpm-ddim-ode-57fb", "flow-encoder-decoder-2f58")
+    assert "无模型" in terms("meng-te-ka-luo-1664", "jia-zhi-han-shu-665a")
+    every = [t for p in kb("latest", "-n", "0", "--json").json()
+             for r in kb("show", p["slug"], "--json").json()["related"] for t in r["terms"]]
+    for fragment in ("概率分", "链式法", "比行列式", "步加噪", "出正确", "体表现", "些问题"):
+        assert fragment not in every
+
+
+def test_shared_terms_without_an_index_are_shown_as_counted():
+    from kb import related
+
+    assert related._as_words(["概率分", "vae"], None, None) == ["概率分", "vae"]
+    a = related._Cut("\u200b".join(["条件", "概率", "的", "概率分布", "无", "模型"]))
+    b = related._Cut("\u200b".join(["无", "模型", "与", "条件", "概率", "分布", "输出", "正确"]))
+    # 概率分: inside a word of one post; 条件概率: two words; 无模型: on word boundaries in both;
+    # 出正确: crosses a boundary, and the word inside it (正确) is not one of both posts
+    assert related._as_words(["概率分", "条件概率", "无模型", "出正确", "vae"], a, b) == ["概率分布", "条件概率", "无模型", "vae"]
+
+
 def test_related_is_recomputed_when_a_new_post_arrives(kb, imported, tmp_path):
     cap = tmp_path / "new.txt"
     cap.write_text(
