@@ -44,14 +44,18 @@ def check_snapshot(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8")
 
 
+def import_dated(kb, path, text: str, date: str) -> dict:
+    """Import a capture holding one post of this date (a date no bundled post has); its listing."""
+    path.write_bytes(text.encode("utf-8"))  # as written: no newline translation of a stray \r
+    r = kb("import", path)
+    assert r.code == 0, r
+    (post,) = [p for p in kb("latest", "-n", "0", "--json").json() if p["date"] == date]
+    return post
+
+
 @pytest.fixture
 def hostile(kb, imported, tmp_path):
-    cap = tmp_path / "hostile.txt"
-    cap.write_bytes(HOSTILE.encode("utf-8"))
-    r = kb("import", cap)
-    assert r.code == 0, r
-    (post,) = [p for p in kb("latest", "-n", "0", "--json").json() if p["date"] == "2026-02-01"]
-    return post["slug"]
+    return import_dated(kb, tmp_path / "hostile.txt", HOSTILE, "2026-02-01")["slug"]
 
 
 # ---------------------------------------------------------------- snapshots
@@ -110,14 +114,12 @@ def test_control_characters_never_reach_the_terminal_even_with_colour(kb, hostil
 
 
 def test_line_separators_bidi_marks_and_tabs_never_reach_the_terminal(kb, imported, tmp_path, monkeypatch):
-    cap = tmp_path / "separators.txt"
-    cap.write_text(
+    post = import_dated(
+        kb, tmp_path / "separators.txt",
         "Deep Learning\n2026-02-03\n"
         "分隔符测试 行\u2028分隔\u2029段落\u200f标记\u061c和\u200e方向,制表\t\t\t\t\t\t符之后的文字还在。\n",
-        encoding="utf-8",
+        "2026-02-03",
     )
-    assert kb("import", cap).code == 0
-    (post,) = [p for p in kb("latest", "-n", "0", "--json").json() if p["date"] == "2026-02-03"]
     monkeypatch.setenv("KB_WIDTH", "40")
     for args in (["show", post["slug"]], ["show", post["slug"], "--raw"], ["latest", "-n", "3"]):
         out = kb(*args).stdout
@@ -251,14 +253,12 @@ def test_shared_terms_without_an_index_are_shown_as_counted():
 
 
 def test_related_is_recomputed_when_a_new_post_arrives(kb, imported, tmp_path):
-    cap = tmp_path / "new.txt"
-    cap.write_text(
+    new = import_dated(
+        kb, tmp_path / "new.txt",
         "Generative Model\n2026-02-02\n"
         "Normalizing Flow 标准化流 高斯分布 可逆变换 雅可比行列式 normalizing flow 高斯分布 可逆变换 雅可比行列式\n",
-        encoding="utf-8",
-    )
-    assert kb("import", cap).code == 0
-    new = [p for p in kb("latest", "-n", "0", "--json").json() if p["date"] == "2026-02-02"][0]["slug"]
+        "2026-02-02",
+    )["slug"]
     related = [r["slug"] for r in kb("show", "normalizing-flow-data-fefc", "--json").json()["related"]]
     assert new in related
     text_view = kb("show", new).stdout

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 import time
 
-from common import BASELINE, ROOT, import_bundled, median_time, scratch_env
+from common import ROOT, startup_table
 
 sys.path.insert(0, str(ROOT))
 RUNS = 5
@@ -36,21 +35,13 @@ def extraction_scaling() -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        env = scratch_env(tmp)
-        py = sys.executable
-        import_bundled(env)
-        baseline = median_time(BASELINE, env, RUNS)
-        print(f"baseline  import jieba + lcut              {baseline * 1000:7.1f} ms")
-        for label, args in [
-            ("kb quiz --json", ["quiz", "--json"]),
-            ("kb quiz --topic flow --json", ["quiz", "--topic", "flow", "--json"]),
-            ("kb quiz --mode choice --json -n 20", ["quiz", "--mode", "choice", "--json", "-n", "20"]),
-            ("kb cards --json", ["cards", "--json"]),
-            ("kb topics --json", ["topics", "--json"]),
-        ]:
-            t = median_time([py, "-m", "kb", *args], env, RUNS)
-            print(f"{label:42} {t * 1000:7.1f} ms   ratio {t / baseline:.2f}")
+    startup_table([
+        ("kb quiz --json", ["quiz", "--json"]),
+        ("kb quiz --topic flow --json", ["quiz", "--topic", "flow", "--json"]),
+        ("kb quiz --mode choice --json -n 20", ["quiz", "--mode", "choice", "--json", "-n", "20"]),
+        ("kb cards --json", ["cards", "--json"]),
+        ("kb topics --json", ["topics", "--json"]),
+    ], RUNS)
     extraction_scaling()
 
 

@@ -35,3 +35,19 @@ def median_time(argv: list[str], env: dict, runs: int) -> float:
         subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def startup_table(cases: list[tuple[str, list[str]]], runs: int) -> None:
+    """Import the bundled captures into a scratch home, then print each kb command's median wall
+    time and its ratio to the jieba baseline measured in the same run."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = scratch_env(tmp)
+        import_bundled(env)
+        baseline = median_time(BASELINE, env, runs)
+        width = max(len(label) for label, _ in cases) + 2
+        print(f"{'baseline  import jieba + lcut':{width}} {baseline * 1000:7.1f} ms")
+        for label, args in cases:
+            t = median_time([sys.executable, "-m", "kb", *args], env, runs)
+            print(f"{label:{width}} {t * 1000:7.1f} ms   ratio {t / baseline:.2f}")
