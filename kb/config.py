@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.errors import ConfigError
+from kb import paths
+from kb.errors import ConfigError, UsageError
 
 QUIZ_MODES = ("flashcard", "typed", "choice", "mixed")
 
@@ -57,6 +58,35 @@ class Config:
         return self.origins.get(key, "default")
 
 
+def data_home() -> Path:
+    """kb's own folder (paths.data_home), a ~user without a home being the user's usage error."""
+    try:
+        return paths.data_home()
+    except paths.NoHome as exc:
+        raise UsageError(str(exc)) from None
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database file: --db PATH, else KB_DB, else the config's db, else kb.db in data_home()."""
+    return db_path_origin(explicit)[0]
+
+
+def db_path_origin(explicit: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """The database file and where that choice came from (for `kb config`)."""
+    try:
+        if explicit:
+            return paths.expand(explicit, "--db"), "--db"
+        env = os.environ.get("KB_DB")
+        if env:
+            return paths.expand(env, "$KB_DB"), "$KB_DB"
+    except paths.NoHome as exc:
+        raise UsageError(str(exc)) from None
+    cfg = load()
+    if cfg.db is not None:
+        return cfg.db, cfg.origin("db")
+    return data_home() / "kb.db", "$KB_HOME" if os.environ.get("KB_HOME") else "default"
+
+
 def config_path() -> Path:
     """$KB_CONFIG, else config.yaml in the platform's user config folder."""
     env = os.environ.get("KB_CONFIG")
@@ -98,9 +128,7 @@ _DISK_CACHE_FORMAT = 1
 
 
 def _disk_cache_path() -> Path:
-    from kb import paths
-
-    return paths.data_home() / "config-cache.json"
+    return data_home() / "config-cache.json"
 
 
 def _from_disk_cache(key: tuple) -> Config | None:
@@ -342,15 +370,13 @@ def _kind(value: Any) -> str:
 
 def effective(explicit_db: str | None = None) -> list[dict]:
     """Every setting as {key, value, origin}, for `kb config`: what kb will use and why."""
-    from kb import paths
-
     cfg = load()
     rows: list[dict] = [
         {"key": "config file", "value": str(cfg.file),
          "origin": ("$KB_CONFIG" if os.environ.get("KB_CONFIG") else "default")
          + ("" if cfg.file_exists else " (no such file: defaults apply)")},
     ]
-    db, db_origin = paths.db_path_origin(explicit_db)
+    db, db_origin = db_path_origin(explicit_db)
     rows.append({"key": "db", "value": str(db), "origin": db_origin})
     rows.append({"key": "captures", "value": [str(p) for p in cfg.captures], "origin": cfg.origin("captures")})
     if cfg.pager is not None:

@@ -1,17 +1,19 @@
 """`kb doctor`: check the database (SQLite and FTS integrity, orphans, index vs dictionary) and repair it.
 
-Each check is a small function returning a Finding; --fix rebuilds only derived data and never deletes a review.
+Each check is a small function returning a Finding; --fix rebuilds only derived data (through
+kb.derived) and never deletes a review.
 """
 from __future__ import annotations
 
-import importlib
 import re
 import sqlite3
-import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from kb.db import transaction
+from kb import derived
+from kb.store.meta import get_meta
+from kb.store.transaction import transaction
+from kb.text import META_CARDS_REBUILT_AT
 
 
 @dataclass
@@ -38,19 +40,6 @@ def _fts_tables(conn: sqlite3.Connection) -> list[str]:
     return sorted(name for name, sql in _tables(conn).items() if re.search(r"using\s+fts5\s*\(", sql, re.I))
 
 
-def _optional(module: str, *names: str) -> Callable | None:
-    """A function of another part of kb, if that part exists in this build (search, cards)."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    for name in names:
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
 # ---------------------------------------------------------------- checks
 
 
@@ -62,13 +51,16 @@ def check_integrity(conn: sqlite3.Connection, fix: bool) -> Finding:
     return Finding("sqlite integrity", False, "; ".join(rows[:5]) + " (restore a backup, or re-import into a new database)")
 
 
-# Derived from the posts and refilled by the checks after this one: --fix may recreate them empty.
-DERIVED_TABLES = ("search_fts", "search_vocab", "related")
+def _derived_tables() -> tuple[str, ...]:
+    """Tables of derived parts, refilled by the checks after this one: --fix may recreate them empty
+    (in this order: an index before its vocabulary). The cards table is not one of them: it holds
+    what the user did with cards besides what the posts give."""
+    return tuple(t for p in derived.parts() for t in p.tables if t != "cards")
 
 
 def _kb_schema() -> dict[str, str]:
     """Every table kb's migrations create (name → its CREATE statement), from a fresh database."""
-    from kb.db import migrate
+    from kb.store.migrations import migrate
 
     fresh = sqlite3.connect(":memory:", isolation_level=None)
     try:
@@ -86,8 +78,9 @@ def check_schema(conn: sqlite3.Connection, fix: bool) -> Finding:
     missing = sorted(t for t in want if t not in have and not any(t.startswith(f"{v}_") for v in want if v != t and v not in have))
     if not missing:
         return Finding("schema", True, "ok")
-    derived = [t for t in missing if t in DERIVED_TABLES]
-    lost = [t for t in missing if t not in DERIVED_TABLES]
+    tables = _derived_tables()
+    recreatable = [t for t in missing if t in tables]
+    lost = [t for t in missing if t not in tables]
     detail = f"missing table{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
     if lost:
         # Posts, sources, cards or reviews cannot be derived again from what is left.
@@ -95,7 +88,7 @@ def check_schema(conn: sqlite3.Connection, fix: bool) -> Finding:
     if not fix:
         return Finding("schema", False, detail + " (--fix recreates them)")
     with transaction(conn):
-        for name in sorted(derived, key=DERIVED_TABLES.index):  # the index before its vocabulary
+        for name in sorted(recreatable, key=tables.index):  # the index before its vocabulary
             conn.execute(want[name])
     return Finding("schema", False, detail + ": recreated", fixed=True)
 
@@ -161,8 +154,7 @@ def check_orphan_reviews(conn: sqlite3.Connection, fix: bool) -> Finding:
 
 def check_fts(conn: sqlite3.Connection, fix: bool) -> Finding:
     fts = _fts_tables(conn)
-    rebuild = _optional("kb.search", "rebuild_index", "rebuild")
-    if not fts and (rebuild is None or not fix):
+    if not fts and not fix:
         return Finding("search index", True, "no search index yet")
     problems = []
     unchecked = []
@@ -181,15 +173,13 @@ def check_fts(conn: sqlite3.Connection, fix: bool) -> Finding:
     if stale:
         problems.append(stale)
     detail = "; ".join(problems)
-    if fix and rebuild is not None:
+    if fix:
         # --fix rebuilds the derived index even when it looks fine: that is what users ask of it.
-        rebuild(conn)
+        derived.rebuild(conn, ["search"])
         return Finding("search index", not problems, (detail + ": " if problems else "") + "rebuilt", fixed=True)
     if not problems:
         return Finding("search index", True, f"not checked: the database is read-only ({', '.join(unchecked)})" if unchecked else "ok")
-    if not fix:
-        return Finding("search index", False, detail + " (--fix rebuilds it)")
-    return Finding("search index", False, detail + " (this build cannot rebuild it)")
+    return Finding("search index", False, detail + " (--fix rebuilds it)")
 
 
 def _index_coverage(conn: sqlite3.Connection, fts: list[str]) -> list[str]:
@@ -207,33 +197,21 @@ def _index_coverage(conn: sqlite3.Connection, fts: list[str]) -> list[str]:
 
 
 def _index_stale(conn: sqlite3.Connection) -> str | None:
-    """The index was built with another dictionary than the one installed (search owns the test)."""
-    stale = _optional("kb.search", "index_is_stale", "index_stale")
-    if stale is None:
-        return None
+    """The index needs a rebuild: built with another dictionary than the one installed, or marked."""
     try:
-        answer = stale(conn)
-    except Exception as exc:  # noqa: BLE001 - a broken index is what doctor is here to report
+        return derived.stale(conn, ["search"]).get("search")
+    except sqlite3.DatabaseError as exc:  # a broken index is what doctor is here to report
         return f"dictionary check failed: {exc}"
-    if not answer:
-        return None
-    return answer if isinstance(answer, str) else "built with another dictionary than the installed one"
-
-
-# When --fix last re-derived every post's cards.
-CARDS_REBUILT_AT = "cards_rebuilt_at"
 
 
 def _posts_never_carded(conn: sqlite3.Connection) -> int:
     """Posts last changed before the cards table existed, with no full re-derivation since. Cards are
     derived when an import changes a post, so the posts of a database of the first schema, migrated,
     were never searched for definitions: the quiz silently lacks their cards."""
-    from kb.db import get_meta
-
     row = conn.execute("SELECT applied_at FROM _migrations WHERE name = 'm003_cards_reviews'").fetchone()
     if row is None or not row[0]:
         return 0
-    rebuilt = get_meta(conn, CARDS_REBUILT_AT)
+    rebuilt = get_meta(conn, META_CARDS_REBUILT_AT)
     if rebuilt and rebuilt >= row[0]:
         return 0
     return conn.execute("SELECT COUNT(*) FROM posts WHERE updated_at < ?", (row[0],)).fetchone()[0]
@@ -241,9 +219,8 @@ def _posts_never_carded(conn: sqlite3.Connection) -> int:
 
 def check_cards(conn: sqlite3.Connection, fix: bool) -> Finding:
     """Cards are derived from posts; --fix re-derives them (card ids are stable, so reviews stay attached)."""
-    rebuild = _optional("kb.cards", "rebuild_cards", "rebuild")
-    if rebuild is None or "cards" not in _tables(conn):
-        return Finding("cards", True, "no cards in this build")
+    if "cards" not in _tables(conn):
+        return Finding("cards", True, "no cards table")
     n = conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
     never = _posts_never_carded(conn)
     older = f"{never} posts from before the cards table were never searched for definitions"
@@ -252,14 +229,10 @@ def check_cards(conn: sqlite3.Connection, fix: bool) -> Finding:
             return Finding("cards", False, f"{n} cards; {older} (--fix derives their cards)")
         return Finding("cards", True, f"{n} cards")
     reviews_before = _review_count(conn)
-    rebuild(conn)
+    derived.rebuild(conn, ["cards"])
     after = conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
     if _review_count(conn) != reviews_before:  # pragma: no cover - the guarantee this check exists for
         return Finding("cards", False, "rebuilding cards changed the review count: report this as a bug")
-    from kb.db import set_meta
-
-    with transaction(conn):
-        set_meta(conn, CARDS_REBUILT_AT, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     return Finding("cards", not never, (f"{older}: " if never else "") + f"rebuilt: {after} cards (was {n})", fixed=True)
 
 
@@ -271,10 +244,8 @@ def check_related(conn: sqlite3.Connection, fix: bool) -> Finding:
         "SELECT COUNT(*) FROM related WHERE post_id NOT IN (SELECT id FROM posts)"
         " OR other_id NOT IN (SELECT id FROM posts)"
     ).fetchone()[0]
-    refresh = _optional("kb.related", "refresh")
-    if fix and refresh is not None:
-        with transaction(conn):
-            refresh(conn)
+    if fix:
+        derived.rebuild(conn, ["related"])
         detail = f"{stale} rows naming a missing post; recomputed" if stale else "recomputed"
         return Finding("related posts", not stale, detail, fixed=True)
     if not stale:

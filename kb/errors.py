@@ -23,7 +23,7 @@ class Ambiguous(KbError):
 
 
 class CaptureError(KbError):
-    """A file that is not a readable capture (binary, undecodable, unreadable)."""
+    """A file that is not a capture: binary, undecodable, empty, no listing page."""
 
 
 class DatabaseError(KbError):
@@ -32,6 +32,19 @@ class DatabaseError(KbError):
 
 class ConfigError(KbError):
     pass
+
+
+class InternalError(KbError):
+    """A bug of kb's, met while it worked on the user's data: said as kb's fault, never the data's.
+
+    part: the part of kb that failed (e.g. "cards"); detail: the exception's type and message.
+    """
+
+    def __init__(self, part: str, exc: BaseException):
+        self.part = part
+        self.detail = f"{type(exc).__name__}: {exc}"
+        super().__init__(f"internal error in kb's {part} ({self.detail}): a bug in kb, not in your data;"
+                         " rerun with --debug for the traceback")
 
 
 def from_sqlite(exc: BaseException, db: object) -> KbError | None:

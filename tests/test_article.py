@@ -7,7 +7,8 @@ import unicodedata
 
 import pytest
 
-from kb import article
+from kb.show import article, wrap
+from kb.show import latex as latex_conv
 
 
 def cells(s: str) -> int:
@@ -47,25 +48,25 @@ def cells(s: str) -> int:
     ],
 )
 def test_latex_becomes_readable_unicode(latex, expected):
-    assert article.math_to_unicode(latex) == expected
+    assert latex_conv.math_to_unicode(latex) == expected
 
 
 def test_aligned_lines_read_as_equations():
     latex = r"\begin{aligned} p(w_1, w_2)&=p(w_1) * p(w_2 \mid w_1) \\ &\leq 1 \end{aligned}"
-    assert article.math_to_unicode(latex, display=True) == "p(w₁, w₂) = p(w₁) * p(w₂ | w₁)\n≤ 1"
-    assert article.math_to_unicode(latex) == "p(w₁, w₂) = p(w₁) * p(w₂ | w₁) ≤ 1"
+    assert latex_conv.math_to_unicode(latex, display=True) == "p(w₁, w₂) = p(w₁) * p(w₂ | w₁)\n≤ 1"
+    assert latex_conv.math_to_unicode(latex) == "p(w₁, w₂) = p(w₁) * p(w₂ | w₁) ≤ 1"
 
 
 @pytest.mark.parametrize("broken", [r"\frac{", r"x_", r"}{", r"\begin{aligned} a &= b", "\\left( x"])
 def test_broken_latex_never_raises_and_keeps_something_readable(broken):
-    out = article.math_to_unicode(broken)
+    out = latex_conv.math_to_unicode(broken)
     assert isinstance(out, str)
     assert "\x1b" not in out
 
 
 def test_math_output_has_no_control_characters():
     # \char27 would be ESC: whatever pylatexenc makes of it must not reach the terminal
-    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", article.math_to_unicode(r"a\char27[31m b \text{\r}"))
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", latex_conv.math_to_unicode(r"a\char27[31m b \text{\r}"))
 
 
 # ---------------------------------------------------------------- sections
@@ -133,7 +134,7 @@ def test_a_formula_cut_off_by_the_site_is_still_math():
     assert article.segments(r"如下 \[\begin{aligned} p\left(w_{1}\right)&=p") == [
         ("text", "如下 "), ("display", r"\begin{aligned} p\left(w_{1}\right)&=p")
     ]
-    assert article.math_to_unicode(r"p_{\theta}(x_{") == "p_θ(x_"  # the site cut it there
+    assert latex_conv.math_to_unicode(r"p_{\theta}(x_{") == "p_θ(x_"  # the site cut it there
 
 
 def test_parse_converts_math_and_cleans_control_characters():
@@ -156,7 +157,7 @@ SAMPLE = (
 
 @pytest.mark.parametrize("width", [12, 30, 41, 80])
 def test_wrapped_lines_fit_and_keep_english_words_whole(width):
-    lines = [SAMPLE[a:b] for a, b in article.wrap_offsets(SAMPLE, width)]
+    lines = [SAMPLE[a:b] for a, b in wrap.wrap_offsets(SAMPLE, width)]
     assert all(cells(line) <= width for line in lines)
     # nothing lost: the lines are the text without the spaces the breaks replaced
     assert "".join(lines).replace(" ", "") == SAMPLE.replace(" ", "")
@@ -171,7 +172,7 @@ def test_wrapped_lines_fit_and_keep_english_words_whole(width):
 def test_spaced_off_closing_punctuation_stays_with_the_word_before_it(width):
     # the captures write "思想 。" and "0 ,总之": the break may not fall in that space
     text = "都或多或少算是自监督学习的思想 。 自监督学习与无监督学习的区别 x_nw_n T 0 ,总之,偏置的大小 [formula not captured] ):"
-    lines = [text[a:b] for a, b in article.wrap_offsets(text, width)]
+    lines = [text[a:b] for a, b in wrap.wrap_offsets(text, width)]
     assert all(cells(line) <= width for line in lines)
     assert not any(line[:1] in ",。;:、)" for line in lines), lines
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
@@ -224,5 +225,5 @@ def test_display_math_breaks_at_its_wide_gaps_and_a_long_one_at_its_spaces(width
 
 def test_a_newline_in_the_text_is_a_line_break():
     text = "关键点:\n1. 正向\n\n2. 反向"
-    lines = [text[a:b] for a, b in article.wrap_offsets(text, 40)]
+    lines = [text[a:b] for a, b in wrap.wrap_offsets(text, 40)]
     assert lines == ["关键点:", "1. 正向", "", "2. 反向"]

@@ -5,7 +5,8 @@ import codecs
 
 import pytest
 
-from kb import capture
+from kb.errors import CaptureError
+from kb.posts import capture
 from tests.conftest import CAPTURES, DATA
 
 
@@ -94,7 +95,7 @@ def test_stray_cr_and_unicode_separators_stay_inside_the_line():
     ],
 )
 def test_files_that_are_not_text_are_errors(data, reason):
-    with pytest.raises(ValueError, match=reason):
+    with pytest.raises(CaptureError, match=reason):
         capture.decode(data)
 
 

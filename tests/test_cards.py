@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb import cards, quiz
+from kb import derived
+from kb.cards import extract
+from kb.quiz import schedule
 
 GOLD = Path(__file__).parent / "data" / "definitions.yaml"
 
@@ -92,7 +94,7 @@ def test_extraction_precision_and_recall_on_the_labelled_set(kb, imported, capsy
     ],
 )
 def test_pronoun_filler_and_evaluative_subjects_give_no_card(text):
-    assert cards.extract(text) == []
+    assert extract.extract(text) == []
 
 
 @pytest.mark.parametrize(
@@ -118,7 +120,7 @@ def test_pronoun_filler_and_evaluative_subjects_give_no_card(text):
     ],
 )
 def test_other_wordings_stay_off_ordinary_sentences(text):
-    assert cards.extract(text) == []
+    assert extract.extract(text) == []
 
 
 @pytest.mark.parametrize(
@@ -154,7 +156,7 @@ def test_other_wordings_stay_off_ordinary_sentences(text):
     ],
 )
 def test_other_wordings_give_the_term_and_a_whole_definition(text, term, aliases, definition):
-    got = {d.term: d for d in cards.extract(text)}
+    got = {d.term: d for d in extract.extract(text)}
     assert term in got, got
     assert (got[term].aliases, got[term].definition) == (aliases, definition)
 
@@ -168,7 +170,7 @@ def test_each_wording_gives_the_term_its_alias_and_definition():
         "Wasserstein距离的定义为两个分布之间最优传输的最小成本。"
         "Self-Supervised Learning ,又称为自监督学习。而 Self-Supervised Learning 是无监督学习里面的一种方法。"
     )
-    got = {d.term: d for d in cards.extract(text)}
+    got = {d.term: d for d in extract.extract(text)}
     assert got["互信息"].aliases == ["Mutual Information"]
     assert got["互信息"].definition == "表示两个变量之间的关系。"
     assert got["Diffusion Model"].definition.startswith("是一种通过逐步去噪")
@@ -181,28 +183,28 @@ def test_each_wording_gives_the_term_its_alias_and_definition():
 
 
 def test_fullwidth_punctuation_is_normalized_before_matching():
-    (d,) = cards.extract("互信息（Mutual Information）：表示两个变量之间的关系。")
+    (d,) = extract.extract("互信息（Mutual Information）：表示两个变量之间的关系。")
     assert (d.term, d.aliases) == ("互信息", ["Mutual Information"])
 
 
 def test_a_definition_inside_a_parenthesis_ends_with_it():
-    (d,) = cards.extract("属于感知器(感知器本身就是一个很简单的神经网络,也许有人不同意) 要想激活它")
+    (d,) = extract.extract("属于感知器(感知器本身就是一个很简单的神经网络,也许有人不同意) 要想激活它")
     assert d.term == "感知器"
     assert d.definition == "就是一个很简单的神经网络,也许有人不同意"
 
 
 def test_a_list_definition_ends_before_the_next_items_label():
     # The next label, "DDPM 关键点", opens with a model's name: it is not the end of the definition.
-    (d,) = cards.extract("💡 扩散模型:通过加噪的方式去学习原始数据的分布, 从学到的分布中去生成样本 DDPM 关键点: 1. 正向加噪")
+    (d,) = extract.extract("💡 扩散模型:通过加噪的方式去学习原始数据的分布, 从学到的分布中去生成样本 DDPM 关键点: 1. 正向加噪")
     assert (d.term, d.definition) == ("扩散模型", "通过加噪的方式去学习原始数据的分布, 从学到的分布中去生成样本")
     # A Latin phrase that belongs to the definition stays: only the label's own words go.
-    d = cards.extract("标准化流(Normalizing flow):通过可逆变换建模,常用于 density estimation 采样生成:从分布中采样")[0]
+    d = extract.extract("标准化流(Normalizing flow):通过可逆变换建模,常用于 density estimation 采样生成:从分布中采样")[0]
     assert (d.term, d.definition) == ("标准化流", "通过可逆变换建模,常用于 density estimation")
 
 
 def test_a_formula_is_never_cut():
     formula = "\\[" + "a+b," * 60 + "c\\]"
-    (d,) = cards.extract("那么Wasserstein距离的定义为 " + formula + " 事实上")
+    (d,) = extract.extract("那么Wasserstein距离的定义为 " + formula + " 事实上")
     assert d.definition.endswith("c\\]")
 
 
@@ -240,7 +242,7 @@ def test_card_ids_survive_a_changed_definition_and_keep_their_reviews(kb, tmp_pa
     first = {c["kind"]: c for c in kb("cards", "--json").json()}
     db = tmp_path / "kbhome" / "kb.db"
     conn = _db(db)
-    quiz.review(conn, first["definition"]["id"], 3, mode="definition")
+    schedule.review(conn, first["definition"]["id"], 3, mode="definition")
     # The same post captured again, longer: its definition text changes, its card does not.
     src.write_text(LONGER, encoding="utf-8")
     assert kb("import", src).code == 0
@@ -257,7 +259,7 @@ def test_doctor_fix_rebuilds_cards_without_losing_reviews(kb, imported):
     conn = _db(imported)
     ids = [c["id"] for c in kb("cards", "--json").json()][:3]
     for cid in ids:
-        quiz.review(conn, cid, 3, mode="definition")
+        schedule.review(conn, cid, 3, mode="definition")
     before = kb("cards", "--json").json()
     r = kb("doctor", "--fix")
     assert r.code == 0, r
@@ -273,10 +275,10 @@ def test_a_card_no_longer_found_is_kept_only_if_reviewed(kb, tmp_path):
     db = tmp_path / "kbhome" / "kb.db"
     conn = _db(db)
     reviewed = next(c["id"] for c in kb("cards", "--json").json() if c["term"] == "互信息" and c["kind"] == "definition")
-    quiz.review(conn, reviewed, 1, mode="definition")
+    schedule.review(conn, reviewed, 1, mode="definition")
     # The post's text loses both definitions (as a re-derivation from a different text would).
     conn.execute("UPDATE posts SET text = '没有定义的文字。'")
-    cards.rebuild(conn)
+    derived.rebuild(conn, ["cards"])
     rows = conn.execute("SELECT id, active FROM cards").fetchall()
     assert [(r["id"], r["active"]) for r in rows] == [(reviewed, 0)]
     assert kb("cards", "--json").json() == []

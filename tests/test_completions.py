@@ -164,7 +164,7 @@ def test_completion_is_read_only_and_never_imports_jieba(db, tmp_path):
 
 
 def test_topic_completion_offers_config_topics_then_categories(db, tmp_path, monkeypatch):
-    from kb import completion
+    from kb.cli import completion
 
     conf = tmp_path / "c.yaml"
     conf.write_text("topics:\n  rl: [强化学习]\n  retrieval: [RAG]\n", encoding="utf-8")

@@ -106,8 +106,8 @@ def schedules_of(db) -> list[tuple]:
 
 
 def test_reimport_fix_and_rebuild_keep_every_review(tmp_path):
-    from kb import quiz
-    from kb.db import open_db
+    from kb.quiz import schedule
+    from kb.store.connect import open_db
 
     folder = tmp_path / "caps"
     folder.mkdir()
@@ -120,8 +120,8 @@ def test_reimport_fix_and_rebuild_keep_every_review(tmp_path):
     conn = open_db(db)
     reviewed = [c["id"] for c in cards[:5]]
     for i, cid in enumerate(reviewed):
-        quiz.review(conn, cid, 1 + i % 4, mode="flashcard")
-    quiz.review(conn, reviewed[0], 3, mode="flashcard")
+        schedule.review(conn, cid, 1 + i % 4, mode="flashcard")
+    schedule.review(conn, reviewed[0], 3, mode="flashcard")
     conn.close()
     before = reviews_of(db)
     schedule_before = schedules_of(db)
@@ -227,14 +227,14 @@ def test_stale_related_posts_are_recomputed(tmp_path):
 
 def test_dropped_tables_are_found_and_derived_ones_recreated(tmp_path):
     """A dropped search index or vocabulary made doctor say ok while every search failed."""
-    from kb import quiz
-    from kb.db import open_db
+    from kb.quiz import schedule
+    from kb.store.connect import open_db
 
     db = tmp_path / "kb.db"
     assert kb_proc("import", *CAPTURES, db=db).returncode == 0
     cid = json.loads(kb_proc("cards", "--json", db=db).stdout)[0]["id"]
     conn = open_db(db)
-    quiz.review(conn, cid, 3, mode="flashcard")
+    schedule.review(conn, cid, 3, mode="flashcard")
     conn.close()
     before = reviews_of(db)
     conn = raw(db)

@@ -83,7 +83,7 @@ def test_a_database_of_the_first_schema_is_migrated_on_open(tmp_path):
     assert "importing" not in r.stderr  # an old database with posts is not refilled
     assert sorted(p["slug"] for p in json.loads(r.stdout)) == [s for s, _, _ in old_posts]
 
-    from kb.db import MIGRATIONS
+    from kb.store.migrations import MIGRATIONS
 
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
@@ -174,7 +174,7 @@ def processes_left(marker: str, wait: float = 30) -> list[int]:
     return processes_running(marker)
 
 
-# KB_JOBS=1: the same import with a worker process preparing files ahead (kb/prepare.py).
+# KB_JOBS=1: the same import with a worker process preparing files ahead (kb/ingest/workers.py).
 @pytest.mark.parametrize("jobs", ["0", "1"])
 def test_sigkill_mid_import_loses_nothing_and_a_rerun_completes(tmp_path, jobs):
     folder = tmp_path / "many"
@@ -334,7 +334,7 @@ def test_kb_readonly_env_protects_a_writable_database(tmp_path):
 # ---------------------------------------------------------------- bad input
 
 
-# KB_JOBS=1: a worker prepares the files ahead, the bad ones among them (kb/prepare.py).
+# KB_JOBS=1: a worker prepares the files ahead, the bad ones among them (kb/ingest/workers.py).
 @pytest.mark.parametrize("jobs", ["0", "1"])
 def test_hostile_files_in_a_folder_import(tmp_path, jobs):
     folder = tmp_path / "mixed"
@@ -498,7 +498,7 @@ def test_a_database_locked_by_another_program_is_one_line(tmp_path, monkeypatch)
     """Another program holds the write lock past the busy timeout: one line naming the database."""
     from typer.testing import CliRunner
 
-    from kb import db as kb_db
+    from kb.store import connect as kb_db
     from kb.cli import app
 
     db = tmp_path / "kb.db"

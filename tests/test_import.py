@@ -97,7 +97,7 @@ def test_slugs_are_ascii_unique_and_stable_across_a_rebuild(kb, tmp_path):
     # Titles are short and tell posts apart.
     titles = [p["title"] for p in first]
     assert len(set(titles)) == 43
-    from kb.naming import display_width
+    from kb.posts.naming import display_width
 
     assert all(0 < display_width(t) <= 41 for t in titles)
     assert not any(t.startswith(("简介", "背景", "动机", "引言与背景", "概述", "导言", "总览", "相关内容", "补充知识", "💡", "🔖", "http")) for t in titles)

@@ -1,7 +1,7 @@
 """The newest-first order and the date bounds derived from capture neighbours and dates."""
 from __future__ import annotations
 
-from kb.order import compute_order
+from kb.posts.order import compute_order
 
 
 def test_dates_order_dated_posts_and_captures_place_the_rest():

@@ -9,8 +9,9 @@ import sqlite3
 
 import pytest
 
-from kb import quiz
-from kb.db import open_db
+from kb.quiz import questions, schedule
+from kb.store.connect import open_db
+from kb.text import parse_stamp
 
 T0 = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -39,23 +40,23 @@ def test_fsrs_state_after_a_sequence_of_ratings(kb, imported):
     cid = _first(kb)[0]["card_id"]
     minute = dt.timedelta(minutes=1)
     # FSRS v6 defaults: learning steps of 1 and 10 minutes, then days in the Review state.
-    r = quiz.review(conn, cid, 3, mode="definition", now=T0)
-    assert (r["state"], r["due"]) == ("Learning", (T0 + 10 * minute).isoformat())
-    r = quiz.review(conn, cid, 1, mode="definition", now=T0 + 10 * minute)
-    assert (r["state"], r["due"]) == ("Learning", (T0 + 11 * minute).isoformat())
-    r = quiz.review(conn, cid, 3, mode="definition", now=T0 + 11 * minute)
-    assert (r["state"], r["due"]) == ("Learning", (T0 + 21 * minute).isoformat())
-    r = quiz.review(conn, cid, 3, mode="definition", now=T0 + 21 * minute)
+    r = schedule.review(conn, cid, 3, mode="definition", now=T0)
+    assert (r["state"], r["due"]) == ("Learning", (T0 + 10 * minute).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    r = schedule.review(conn, cid, 1, mode="definition", now=T0 + 10 * minute)
+    assert (r["state"], r["due"]) == ("Learning", (T0 + 11 * minute).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    r = schedule.review(conn, cid, 3, mode="definition", now=T0 + 11 * minute)
+    assert (r["state"], r["due"]) == ("Learning", (T0 + 21 * minute).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    r = schedule.review(conn, cid, 3, mode="definition", now=T0 + 21 * minute)
     assert r["state"] == "Review"
-    first_interval = dt.datetime.fromisoformat(r["due"]) - (T0 + 21 * minute)
+    first_interval = parse_stamp(r["due"]) - (T0 + 21 * minute)
     assert first_interval >= dt.timedelta(days=1)
-    due = dt.datetime.fromisoformat(r["due"])
-    r = quiz.review(conn, cid, 3, mode="definition", now=due)
-    assert dt.datetime.fromisoformat(r["due"]) - due > first_interval  # a recalled card comes back later
+    due = parse_stamp(r["due"])
+    r = schedule.review(conn, cid, 3, mode="definition", now=due)
+    assert parse_stamp(r["due"]) - due > first_interval  # a recalled card comes back later
     conn.close()
     # The state is in the database, not in the process: a new connection sees it.
     again = _conn(imported)
-    state = quiz.schedule_of(again, cid)
+    state = schedule.schedule_of(again, cid)
     assert state["state"] == 2 and state["stability"] > 0
     assert [row[1] for row in _reviews(imported)] == [3, 1, 3, 3, 3]
 
@@ -63,9 +64,9 @@ def test_fsrs_state_after_a_sequence_of_ratings(kb, imported):
 def test_easy_on_a_new_card_skips_learning(kb, imported):
     conn = _conn(imported)
     cid = _first(kb)[0]["card_id"]
-    r = quiz.review(conn, cid, 4, mode="definition", now=T0)
+    r = schedule.review(conn, cid, 4, mode="definition", now=T0)
     assert r["state"] == "Review"
-    assert dt.datetime.fromisoformat(r["due"]) - T0 >= dt.timedelta(days=1)
+    assert parse_stamp(r["due"]) - T0 >= dt.timedelta(days=1)
 
 
 def test_review_times_must_be_utc_and_ratings_1_to_4(kb, imported):
@@ -74,7 +75,7 @@ def test_review_times_must_be_utc_and_ratings_1_to_4(kb, imported):
     conn = _conn(imported)
     cid = _first(kb)[0]["card_id"]
     with pytest.raises(UsageError):
-        quiz.review(conn, cid, 5, mode="definition", now=T0)
+        schedule.review(conn, cid, 5, mode="definition", now=T0)
     assert _reviews(imported) == []
 
 
@@ -82,13 +83,13 @@ def test_due_cards_come_first_then_new_ones_up_to_the_daily_limit(kb, imported):
     conn = _conn(imported)
     ids = [q["card_id"] for q in _first(kb, n=30)]
     assert len(ids) == 20  # 28 new definition cards, 20 a day
-    now = quiz.now_utc()
-    quiz.review(conn, ids[5], 1, mode="definition", now=now - dt.timedelta(minutes=5))
-    picked = quiz.pick(conn, kinds=("definition",), pool=None, count=30, now=now)
+    now = schedule.now_utc()
+    schedule.review(conn, ids[5], 1, mode="definition", now=now - dt.timedelta(minutes=5))
+    picked = schedule.pick(conn, kinds=("definition",), pool=None, count=30, now=now)
     assert picked["ids"][0] == ids[5]  # due again (Again: one minute)
     assert picked["due"] == 1
     assert len(picked["ids"]) == 1 + 19  # one new card was introduced today already
-    assert quiz.pick(conn, kinds=("definition",), pool=None, count=30, now=now, new_per_day=1)["ids"] == [ids[5]]
+    assert schedule.pick(conn, kinds=("definition",), pool=None, count=30, now=now, new_per_day=1)["ids"] == [ids[5]]
 
 
 # ---------------------------------------------------------------- grading
@@ -111,7 +112,7 @@ def test_due_cards_come_first_then_new_ones_up_to_the_daily_limit(kb, imported):
     ],
 )
 def test_grading_typed_answers(given, accepted, verdict):
-    assert quiz.grade_typed(given, accepted)["verdict"] == verdict
+    assert questions.grade_typed(given, accepted)["verdict"] == verdict
 
 
 # ---------------------------------------------------------------- sessions (piped input)
@@ -263,7 +264,7 @@ def test_the_config_files_quiz_defaults_are_used(kb, imported, tmp_path):
     cid, at = conn.execute("SELECT card_id, reviewed_at FROM reviews ORDER BY id DESC LIMIT 1").fetchone()
     due = conn.execute("SELECT due FROM card_schedule WHERE card_id = ?", (cid,)).fetchone()[0]
     conn.close()
-    at = dt.datetime.fromisoformat(at)
+    at = parse_stamp(at)
     at_09 = Scheduler(desired_retention=0.9, enable_fuzzing=False).review_card(Card(), Rating.Easy, at)[0].due
     at_08 = Scheduler(desired_retention=0.8, enable_fuzzing=False).review_card(Card(), Rating.Easy, at)[0].due
-    assert at_08 > at_09 and dt.datetime.fromisoformat(due) == at_08
+    assert at_08 > at_09 and parse_stamp(due) == at_08

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from kb import db as kbdb
-from kb import search, segment
+from kb.search import ranking, segment
+from kb.store.connect import connect
+from kb.store.meta import get_meta
+from kb.text import META_SEARCH_HASH
 from tests.conftest import CAPTURES, ROOT
 
 POSTS = {
@@ -83,7 +85,7 @@ def test_rjieba_cuts_like_jieba_with_the_same_dictionary():
 
     import jieba
 
-    from kb.mine import post_texts
+    from kb.search.mine import post_texts
 
     jieba.setLogLevel(logging.WARNING)
     reference = jieba.Tokenizer()
@@ -96,7 +98,7 @@ def test_rjieba_cuts_like_jieba_with_the_same_dictionary():
 
 
 def test_committed_dictionary_is_what_the_miner_produces():
-    from kb.mine import dumps, mine, post_texts
+    from kb.search.mine import dumps, mine, post_texts
 
     mined = mine(post_texts(CAPTURES))
     assert dumps(mined) == (ROOT / "data" / "dictionary.json").read_text(encoding="utf-8")
@@ -127,13 +129,13 @@ def test_whole_words_only(kb, small):
 
 
 def test_post_ids_matching_is_whole_words_with_synonyms(kb, small, tmp_path):
-    conn = kbdb.connect(tmp_path / "kbhome" / "kb.db")
+    conn = connect(tmp_path / "kbhome" / "kb.db")
     ids = {r["slug"]: r["id"] for r in conn.execute("SELECT id, slug FROM posts")}
-    assert search.post_ids_matching(conn, ["流"]) == {ids[small["water"]]}
+    assert ranking.post_ids_matching(conn, ["流"]) == {ids[small["water"]]}
     # The mined pair Normalizing flow(标准化流) reaches the post that only says 标准化流.
-    assert search.post_ids_matching(conn, ["normalizing flow"]) == {ids[small["flow"]]}
-    assert search.post_ids_matching(conn, ["流", "C++"]) == {ids[small["water"]], ids[small["cpp"]]}
-    assert search.post_ids_matching(conn, ["", "!!"]) == set()
+    assert ranking.post_ids_matching(conn, ["normalizing flow"]) == {ids[small["flow"]]}
+    assert ranking.post_ids_matching(conn, ["流", "C++"]) == {ids[small["water"]], ids[small["cpp"]]}
+    assert ranking.post_ids_matching(conn, ["", "!!"]) == set()
 
 
 def test_synonyms_cross_languages_both_ways(kb, small):
@@ -307,8 +309,8 @@ def test_index_follows_a_longer_capture_of_a_post(kb, small, tmp_path):
 
 def test_index_rebuilds_when_the_dictionary_changes(kb, small, tmp_path, monkeypatch):
     assert slugs(kb("search", "地形决定", "--json")) == [small["water"]]  # two words, adjacent
-    conn = kbdb.connect(tmp_path / "kbhome" / "kb.db")
-    before = kbdb.get_meta(conn, search.META_HASH)
+    conn = connect(tmp_path / "kbhome" / "kb.db")
+    before = get_meta(conn, META_SEARCH_HASH)
     assert "地形决定" not in {r[0] for r in conn.execute("SELECT term FROM search_vocab")}
 
     changed = tmp_path / "dictionary.json"
@@ -320,7 +322,7 @@ def test_index_rebuilds_when_the_dictionary_changes(kb, small, tmp_path, monkeyp
     segment._segmenter.cache_clear()
     try:
         assert slugs(kb("search", "地形决定", "--json")) == [small["water"]]
-        assert kbdb.get_meta(conn, search.META_HASH) != before
+        assert get_meta(conn, META_SEARCH_HASH) != before
         assert "地形决定" in {r[0] for r in conn.execute("SELECT term FROM search_vocab")}
     finally:
         segment.load_dictionary.cache_clear()
@@ -347,7 +349,7 @@ def test_config_synonyms_expand_queries_without_a_rebuild(kb, small, tmp_path):
 
 def test_index_form_cuts_exactly_like_index_tokens():
     """The import's fast path and the span-giving cut (used by quiz topics) must agree token for token."""
-    from kb.mine import post_texts
+    from kb.search.mine import post_texts
 
     texts = post_texts(CAPTURES) + ["C++和C#, x+y=1; ＢＥＲＴ\tGPT-4 θ 😀 末尾 ", "單字 a"]
     for text in texts:

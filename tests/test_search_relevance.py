@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import yaml
 
-from kb import db as kbdb
+from kb.store.connect import connect
 from tests.conftest import ROOT
 
 CASES = yaml.safe_load((ROOT / "tests" / "data" / "relevance.yaml").read_text(encoding="utf-8"))
@@ -22,7 +22,7 @@ def test_relevance_set_is_large_and_varied():
 
 
 def test_mrr_and_recall_at_k(kb, imported, capsys):
-    conn = kbdb.connect(imported)
+    conn = connect(imported)
     starts = {r["slug"]: r["text"].strip() for r in conn.execute("SELECT slug, text FROM posts")}
 
     def slug_of(name: str) -> str:

@@ -242,7 +242,7 @@ def test_shared_terms_are_whole_words_of_the_posts(kb, imported):
 
 
 def test_shared_terms_without_an_index_are_shown_as_counted():
-    from kb import related
+    from kb.search import related
 
     assert related._as_words(["概率分", "vae"], None, None) == ["概率分", "vae"]
     a = related._Cut("\u200b".join(["条件", "概率", "的", "概率分布", "无", "模型"]))

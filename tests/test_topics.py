@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from kb import quiz
-from kb.db import open_db
+from kb.quiz import questions, schedule
+from kb.store.connect import open_db
 
 # flow模型: 'flow模型也是生成模型之一,…' in the DDPM/DDIM/ODE post.
 FLOW_TERMS = {"flow", "Normalizing Flow", "Normalizing flow", "rectified flow", "flow模型"}
@@ -24,8 +24,8 @@ def test_kb_topics_lists_every_topic_with_card_and_due_counts(kb, imported, monk
     assert all(r["due"] == 0 for r in rows)
     conn = open_db(imported)
     # Graded Again five minutes ago: due again a minute later, so due now.
-    quiz.review(conn, flow_cards[0]["id"], 1, mode="definition",
-                now=quiz.now_utc() - dt.timedelta(minutes=5))
+    schedule.review(conn, flow_cards[0]["id"], 1, mode="definition",
+                now=schedule.now_utc() - dt.timedelta(minutes=5))
     by = {r["topic"]: r for r in kb("topics", "--json").json()}
     assert by["flow"]["due"] == 1
     text = kb("topics").stdout
@@ -51,7 +51,7 @@ def _key(term):
 
 def _from(choice, definitions):
     """Whether a choice is one of the definitions with some terms blanked out."""
-    pattern = ".+?".join(re.escape(part) for part in choice.split(quiz.MASK))
+    pattern = ".+?".join(re.escape(part) for part in choice.split(questions.MASK))
     return any(re.fullmatch(pattern, d, flags=re.IGNORECASE) for d in definitions)
 
 
@@ -73,7 +73,7 @@ def test_choice_distractors_come_from_the_same_topic(kb, imported):
         in_topic = kb("cards", "--topic", name, "--json").json()
         if rect in {c["id"] for c in in_topic}:
             shared |= {c["definition"] for c in in_topic}
-    q = quiz.question(open_db(imported), rect)
+    q = questions.question(open_db(imported), rect)
     assert all(_from(c, shared) for c in q["choices"]), q["choices"]
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from kb import capture, related  # noqa: E402
+from kb.posts import capture
+from kb.search import related  # noqa: E402
 
 
 def corpus(n: int, texts: list[str], rng: random.Random) -> dict[int, str]:

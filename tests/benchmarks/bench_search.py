@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from kb import capture  # noqa: E402
+from kb.posts import capture  # noqa: E402
 
 SEED = 20260122
 CATEGORIES = ["Deep Learning", "Generative Models", "3D Model", "Reinforcement Learning", "NLP", "Computer Vision"]
@@ -189,8 +189,8 @@ def main() -> None:
         stats = json.loads(subprocess.run([py, "-m", "kb", "stats", "--json"], env=e, capture_output=True).stdout)
         # The search index's share of the import: rebuilding it alone for every post.
         rebuild_code = (
-            "from pathlib import Path; from kb import db, search\n"
-            f"search.rebuild_index(db.open_db(Path({str(home / 'kb.db')!r})))\n"
+            "from pathlib import Path; from kb import derived; from kb.store.connect import open_db\n"
+            f"derived.rebuild(open_db(Path({str(home / 'kb.db')!r})), ['search'])\n"
         )
         index_t = median_time([py, "-c", rebuild_code], e, 1)
         reimp_t = median_time([py, "-m", "kb", "import", str(corpus)], e, 3)

@@ -1,0 +1,39 @@
+"""The search command."""
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from kb.cli.app import MAX_COUNT, command
+from kb.cli.completion import complete_category
+from kb.cli.session import open_for_read, out
+
+
+@command("search", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": True})
+def search_cmd(
+    words: Annotated[Optional[list[str]], typer.Argument(help='Query: words, "exact phrase", -exclude, OR.', metavar="QUERY...", show_default=False)] = None,
+    category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category (any case, fuzzy).", autocompletion=complete_category)] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=MAX_COUNT, help="How many results (0: all).")] = 10,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the segmentation, expansions and MATCH expressions.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search posts in Chinese or English; a word starting with - is excluded (kb search 扩散 -模型)."""
+    from kb.cli import render
+    from kb.search import ranking
+
+    conn = open_for_read(("search",))
+    res = ranking.search(conn, " ".join(words or []), category=category, limit=limit)
+    if explain:
+        text = "\n".join(ranking.explain_lines(res)) + "\n"
+        (sys.stderr if as_json else sys.stdout).write(text)
+    for note in res.notes:
+        sys.stderr.write(f"kb: {note}\n")
+    if res.suggestions and not res.results:
+        sys.stderr.write("kb: did you mean: " + ", ".join(res.suggestions) + "\n")
+    if as_json:
+        keys = ("slug", "title", "category", "date", "score", "snippet")
+        render.print_json([{k: r[k] for k in keys} for r in res.results])
+    elif res.results:
+        out().print(render.search_results(res.results))

@@ -1,0 +1,254 @@
+"""Rich views for humans (lists, posts, summaries) and plain JSON for machines.
+
+Post text is data: it goes into rich.text.Text, never through markup, and is sanitized first.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from kb.posts.reads import date_label
+from kb.text import sanitize
+from kb.text import to_json
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(to_json(obj) + "\n")
+    sys.stdout.flush()
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    width = None
+    # Tests and pipes get a stable width; a terminal gets its own. A value that is no width
+    # (KB_WIDTH=abc, 0) is ignored, as Rich ignores a bad COLUMNS.
+    raw = os.environ.get("KB_WIDTH", "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        width = int(raw)
+    return Console(stderr=stderr, width=width, highlight=False, emoji=False, markup=False)
+
+
+def latest_table(posts: list[dict]):
+    """The `kb latest` listing, laid out for the width it is printed at (see LatestTable)."""
+    return LatestTable(posts)
+
+
+class LatestTable:
+    """Rows of #, date, category, title, slug, aligned in terminal cells (Chinese counts double).
+
+    The slug is never cut: it is what `kb show` takes. When the width is short the category
+    goes first, then the row number, then the date; the title takes what is left. A category
+    shared by every row (after --category) is not repeated on each.
+    """
+
+    GAP = 2
+    TITLE_MIN = 24  # below this the title says too little: drop a column instead
+    CATEGORY_MAX = 16
+    CATEGORY_MIN = 8
+
+    def __init__(self, posts: list[dict]):
+        self.rows = [
+            {
+                "#": str(i),
+                "date": date_label(p),
+                "category": sanitize(p.get("category")) or "—",
+                "title": " ".join(sanitize(p["title"]).split()),
+                "slug": p["slug"],
+                "dated": bool(p.get("date")),
+                "has_category": bool(p.get("category")),
+            }
+            for i, p in enumerate(posts, start=1)
+        ]
+
+    def widths(self, width: int) -> dict[str, int]:
+        """Column widths for a line of width cells; a column left out is absent."""
+        from rich.cells import cell_len
+
+        def widest(key: str, header: str) -> int:
+            return max([cell_len(header)] + [cell_len(r[key]) for r in self.rows])
+
+        cols = {"slug": widest("slug", "slug")}
+        room = width - cols["slug"] - self.GAP  # what the title (and optional columns) may use
+        for key in ("date", "#"):
+            w = widest(key, key)
+            if room - w - self.GAP >= self.TITLE_MIN:
+                cols[key] = w
+                room -= w + self.GAP
+        category = min(widest("category", "category"), self.CATEGORY_MAX)
+        category = min(category, room - self.GAP - self.TITLE_MIN)
+        # One category on every row (kb latest --category …) says nothing per row.
+        one_category = len({r["category"] for r in self.rows}) == 1 and all(r["has_category"] for r in self.rows)
+        if category >= self.CATEGORY_MIN and not one_category:
+            cols["category"] = category
+            room -= category + self.GAP
+        if room >= self.TITLE_MIN // 2:
+            cols["title"] = min(widest("title", "title"), room)
+        return {k: cols[k] for k in ("#", "date", "category", "title", "slug") if k in cols}
+
+    def __rich_console__(self, console, options):
+        from rich.text import Text
+
+        cols = self.widths(options.max_width)
+        header = Text(end="\n", no_wrap=True, overflow="ignore")
+        for i, (key, w) in enumerate(cols.items()):
+            last = i == len(cols) - 1
+            header.append(_fit(key, w, pad=not last, right=key == "#") + ("" if last else " " * self.GAP), style="bold")
+        yield header
+        for r in self.rows:
+            line = Text(end="\n", no_wrap=True, overflow="ignore")
+            for i, (key, w) in enumerate(cols.items()):
+                last = i == len(cols) - 1
+                style = {
+                    "date": "" if r["dated"] else "dim",
+                    "category": "" if r["has_category"] else "dim",
+                    "slug": "cyan",
+                }.get(key, "")
+                line.append(_fit(r[key], w, pad=not last, right=key == "#"), style=style)
+                if not last:
+                    line.append(" " * self.GAP)
+            yield line
+
+
+def _fit(text: str, width: int, *, pad: bool = True, right: bool = False) -> str:
+    """text in exactly width cells: cut with … when longer, padded when shorter (if pad)."""
+    from rich.cells import cell_len
+
+    n = cell_len(text)
+    if n > width:
+        kept, used = [], 0
+        for ch in text:
+            w = cell_len(ch)
+            if used + w > width - 1:
+                break
+            kept.append(ch)
+            used += w
+        # a double-width character that would straddle the edge is left out; pad after the …
+        text, n = "".join(kept).rstrip() + "…", None
+        n = cell_len(text)
+    if not pad:
+        return text
+    return " " * (width - n) + text if right else text + " " * (width - n)
+
+
+def import_summary(report: dict) -> str:
+    return (
+        f"files read: {report['files_read']}, excerpts seen: {report['excerpts_seen']}, "
+        f"new posts: {report['new_posts']}, merged duplicates: {report['merged_duplicates']}, "
+        f"unchanged files skipped: {report['unchanged_skipped']}, errors: {len(report['errors'])}"
+    )
+
+
+def categories_table(rows: list[dict], uncategorized: int = 0):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("category")
+    table.add_column("posts", justify="right")
+    for r in rows:
+        table.add_row(Text(sanitize(r["category"])), Text(str(r["posts"])))
+    if uncategorized:  # so the counts add up to every post (not in --json: it is no category)
+        table.add_row(Text("(no category)", style="dim"), Text(str(uncategorized), style="dim"))
+    return table
+
+
+def stats_text(stats: dict) -> str:
+    # No reviews yet: retention is null in --json, a dash here (not Python's None).
+    return "\n".join(f"{k}: {'—' if v is None else v}" for k, v in stats.items())
+
+
+def _setting_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {', '.join(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def config_table(rows: list[dict]):
+    """`kb config`: setting, value, origin; values are user text, so Text, never markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("from", style="dim", overflow="fold")
+    for r in rows:
+        table.add_row(Text(r["key"]), Text(sanitize(_setting_text(r["value"]))), Text(sanitize(r["origin"])))
+    return table
+
+
+def doctor_table(findings: list[dict]):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("check", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    for f in findings:
+        mark = "ok" if f["ok"] else ("fixed" if f["fixed"] else "PROBLEM")
+        style = "green" if f["ok"] else ("yellow" if f["fixed"] else "bold red")
+        table.add_row(Text(f["check"]), Text(mark, style=style), Text(sanitize(f["detail"])))
+    return table
+
+
+def cards_table(cards: list[dict]):
+    """`kb cards`: per definition, the term and its post's slug, then the definition on one line.
+
+    Not a table: a term, a slug and a long definition do not share one line of a terminal.
+    """
+    from rich.console import Group
+    from rich.text import Text
+
+    parts = []
+    for c in cards:
+        if c["kind"] != "definition":
+            continue
+        head = Text(sanitize(c["term"]), style="bold")
+        if c["aliases"]:
+            head.append(f" ({sanitize(', '.join(c['aliases']))})")
+        head.append("  ")
+        head.append(c["slug"], style="cyan")
+        parts.append(head)
+        parts.append(Text("  " + sanitize(c["definition"]), no_wrap=True, overflow="ellipsis"))
+    return Group(*parts)
+
+
+def topics_table(rows: list[dict]):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("topic", no_wrap=True, min_width=8)
+    table.add_column("cards", justify="right", no_wrap=True)
+    table.add_column("due", justify="right", no_wrap=True)
+    # fold: with the default overflow Rich cut a Chinese term at the wrap with its own … (流模型…).
+    table.add_column("terms", style="dim", ratio=1, overflow="fold")
+    for r in rows:
+        # A few terms say what the topic is; all of them are in --json.
+        more = len(r["terms"]) - 5
+        terms = ", ".join(r["terms"][:5]) + (f", … (+{more})" if more > 0 else "")
+        table.add_row(Text(sanitize(r["topic"])), Text(str(r["cards"])), Text(str(r["due"])), Text(sanitize(terms)))
+    return table
+
+
+def search_results(results: list[dict]):
+    """kb search for humans: rank, title, category · date · slug, then the snippet, matches in bold."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts = []
+    for i, r in enumerate(results, start=1):
+        head = Text(f"{i:>2}. ", style="bold")
+        head.append(sanitize(r["title"]), style="bold")
+        meta = Text(f"    {sanitize(r.get('category')) or '—'} · {date_label(r)} · ", style="dim")
+        meta.append(r["slug"], style="cyan")
+        snippet = Text("    " + sanitize(r["snippet"]))
+        for a, b in r.get("highlights", []):
+            snippet.stylize("bold reverse", a + 4, b + 4)
+        parts += [head, meta, snippet]
+    return Group(*parts)

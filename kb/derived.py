@@ -1,0 +1,175 @@
+"""The registry of derived data: everything kb computes from the posts (the search index, cards,
+order, related posts) is a Part, and is kept fresh one way, through the functions here.
+
+The importer, migrations' stale marks, `kb doctor --fix` and a changed dictionary all come here;
+whoever calls a Part's hook owns the transaction (the importer's file, or the one opened here).
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Callable, Iterable, Protocol
+
+from kb.errors import InternalError, KbError
+from kb.store.meta import clear_stale, stale_marks
+from kb.store.transaction import transaction
+
+
+class Ahead(Protocol):
+    """The precompute object: ahead(fn, text) is fn(text), taken from what import workers computed
+    when they did (kb.ingest.workers.Ahead)."""
+
+    def __call__(self, fn: Callable[[str], object], text: str) -> object: ...
+
+
+def compute(fn: Callable[[str], object], text: str) -> object:
+    """The Ahead that has nothing ahead: it computes (for rebuilds, outside an import)."""
+    return fn(text)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A kind of data derived from the posts, and how to keep it fresh.
+
+    name: how marks, errors and `kb doctor` call it.
+    rebuild(conn, ahead): derive it again for every post (inside the caller's transaction).
+    prepare(ahead, text): what import workers compute for an excerpt's text, by asking ahead for
+        it; pure functions of the text only, since they may run in another process. Whatever
+        posts_changed or after_import asks of ahead, prepare must ask too, or it is computed twice.
+    posts_changed(conn, post_ids, ahead): posts created or whose text changed, inside the file's
+        transaction.
+    after_import(conn, ahead): once per import that changed anything, inside its own transaction.
+    stale(conn): why it must be rebuilt although nothing marked it (a changed dictionary), or None.
+    tables: the tables it owns, which kb doctor --fix may recreate and refill.
+    """
+
+    name: str
+    rebuild: Callable[[sqlite3.Connection, Ahead], None]
+    prepare: Callable[[Ahead, str], None] | None = None
+    posts_changed: Callable[[sqlite3.Connection, list[int], Ahead], None] | None = None
+    after_import: Callable[[sqlite3.Connection, Ahead], None] | None = None
+    stale: Callable[[sqlite3.Connection], str | None] | None = None
+    tables: tuple[str, ...] = ()
+
+
+_PARTS: list[Part] = []
+_BUILTINS_LOADED = False
+
+
+def register(part: Part) -> Part:
+    """Add a part (after the built-in ones, which come through here too); its name must be new."""
+    if any(p.name == part.name for p in _PARTS):
+        raise ValueError(f"a derived part named {part.name!r} is registered already")
+    _PARTS.append(part)
+    return part
+
+
+def parts(names: Iterable[str] | None = None) -> list[Part]:
+    """The registered parts in the order their hooks run (the search index first: the cards' topics
+    may look posts up through it), or those of the given names."""
+    _load_builtins()
+    if names is None:
+        return list(_PARTS)
+    wanted = set(names)
+    unknown = wanted - {p.name for p in _PARTS}
+    if unknown:
+        raise ValueError(f"no derived part named {', '.join(sorted(unknown))}")
+    return [p for p in _PARTS if p.name in wanted]
+
+
+def _load_builtins() -> None:
+    global _BUILTINS_LOADED
+    if _BUILTINS_LOADED:
+        return
+    _BUILTINS_LOADED = True
+    from kb.cards import store as cards
+    from kb.posts import order
+    from kb.search import index, related
+
+    register(Part("search", index.rebuild, prepare=index.prepare, posts_changed=index.posts_changed,
+                  stale=index.stale, tables=index.TABLES))
+    register(Part("cards", cards.rebuild, prepare=cards.prepare, posts_changed=cards.posts_changed,
+                  tables=cards.TABLES))
+    register(Part("order", lambda conn, ahead: order.refresh(conn),
+                  after_import=lambda conn, ahead: order.refresh(conn)))
+    register(Part("related", related.refresh, prepare=related.prepare, after_import=related.refresh,
+                  tables=related.TABLES))
+
+
+def preparers() -> list[Callable[[Ahead, str], None]]:
+    """Every part's prepare, in order: what import workers run over each excerpt."""
+    return [p.prepare for p in parts() if p.prepare is not None]
+
+
+def _guarded(part: Part, fn: Callable, *args) -> None:
+    """fn(*args); an exception that is not the user's (a KbError) is a bug of the part's."""
+    try:
+        fn(*args)
+    except (KbError, sqlite3.OperationalError):
+        raise  # the user's to fix, or the database's state (locked, read-only): not a bug
+    except Exception as exc:
+        raise InternalError(part.name, exc) from exc
+
+
+def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead: Ahead) -> None:
+    """Every part's posts_changed, inside the caller's transaction (an import's file)."""
+    for part in parts():
+        if part.posts_changed is not None:
+            _guarded(part, part.posts_changed, conn, post_ids, ahead)
+
+
+def after_import(conn: sqlite3.Connection, ahead: Ahead) -> None:
+    """Every part's after_import, inside the caller's transaction."""
+    for part in parts():
+        if part.after_import is not None:
+            _guarded(part, part.after_import, conn, ahead)
+
+
+def stale(conn: sqlite3.Connection, names: Iterable[str] | None = None, *, check: bool = True) -> dict[str, str]:
+    """name → why, for the parts that need a rebuild: marked stale (by a migration), or, with check,
+    found stale by the part itself (the search index and a changed dictionary)."""
+    marks = stale_marks(conn)
+    out: dict[str, str] = {}
+    for part in parts(names):
+        if part.name in marks:
+            out[part.name] = f"marked stale by {marks[part.name]}"
+        elif check and part.stale is not None:
+            why = part.stale(conn)
+            if why:
+                out[part.name] = why
+    return out
+
+
+def rebuild(conn: sqlite3.Connection, names: Iterable[str] | None = None, ahead: Ahead = compute) -> list[str]:
+    """Rebuild these parts (default: all) now, each in its own transaction; returns their names."""
+    done = []
+    for part in parts(names):
+        with transaction(conn):
+            _guarded(part, part.rebuild, conn, ahead)
+            clear_stale(conn, part.name)
+        done.append(part.name)
+    return done
+
+
+def refresh(conn: sqlite3.Connection, names: Iterable[str] | None = None, *, check: bool = True) -> list[str]:
+    """Rebuild the parts that need it (see stale), each under the write lock, re-checked there (another
+    process may have just done it); returns the names rebuilt. A read-only database is left as it
+    is: its commands read what is there."""
+    if not check and not stale_marks(conn):
+        return []  # the common case, answered without loading any part's code
+    if not stale(conn, names, check=check):
+        return []
+    done = []
+    for part in parts(names):
+        try:
+            with transaction(conn):
+                if part.name not in stale(conn, [part.name], check=check):
+                    continue
+                _guarded(part, part.rebuild, conn, compute)
+                clear_stale(conn, part.name)
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                return done
+            raise
+        done.append(part.name)
+    return done

@@ -1,0 +1,309 @@
+"""Excerpts → posts: an import reads capture files, dedupes near-identical excerpts into posts, names
+them, records every sighting, and keeps the derived parts fresh through kb.derived.
+
+Each file goes through STAGES in order, in one transaction; what a stage finds travels on the
+file's FileTask, and the import's shared state (connection, report, precompute) on its Run.
+"""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from rapidfuzz import fuzz
+
+from kb import derived
+from kb.errors import CaptureError, InternalError, KbError
+from kb.ingest import workers
+from kb.ingest.files import STDIN, expand_paths, shown_path
+from kb.posts import capture, naming
+from kb.store.transaction import transaction
+from kb.text import stamp
+
+# Two excerpts whose overlapping start agrees this closely are one post captured twice.
+SAME_POST_RATIO = 95.0
+IMPORT_CHECKPOINT_PAGES = 16384
+
+
+@dataclass
+class ImportReport:
+    files_read: int = 0
+    excerpts_seen: int = 0
+    new_posts: int = 0
+    merged_duplicates: int = 0
+    unchanged_skipped: int = 0
+    errors: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+    # Not in the summary: the tracebacks of kb's own failures (shown with --debug), and what the
+    # workers' precompute saved (hits) or missed (work done twice).
+    tracebacks: list[str] = field(default_factory=list)
+    precomputed_hits: int = 0
+    precomputed_misses: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "files_read": self.files_read,
+            "excerpts_seen": self.excerpts_seen,
+            "new_posts": self.new_posts,
+            "merged_duplicates": self.merged_duplicates,
+            "unchanged_skipped": self.unchanged_skipped,
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class Run:
+    """One import: what every file's stages share."""
+
+    conn: sqlite3.Connection
+    report: ImportReport
+    ahead: workers.Ahead
+    stdin: bytes | None = None
+
+
+@dataclass
+class FileTask:
+    """One file on its way through STAGES."""
+
+    label: str  # the path as given and shown ("-" for stdin)
+    path: Path | None  # None: standard input
+    name: str = ""  # the file's name, as sightings show it
+    data: bytes = b""
+    sha: str = ""
+    parsed: capture.Capture | None = None
+    changed: list[int] = field(default_factory=list)  # posts created or whose text changed
+    done: bool = False  # a stage finished the file early (unchanged, or an error recorded)
+    wrote: bool = False  # its transaction committed
+
+
+def prepare_post(ahead, text: str) -> None:
+    """What naming a new post asks of its text (import workers compute it ahead)."""
+    ahead(naming.make_title, text)
+    ahead(naming.slug_stem, text)
+
+
+def _warm_up() -> None:
+    from kb.search import segment
+
+    naming.warm_up()
+    segment.warm_up()
+
+
+# ---------------------------------------------------------------- the stages
+
+
+def read_file(run: Run, task: FileTask) -> None:
+    try:
+        if task.path is None:
+            task.data = run.stdin if run.stdin is not None else sys.stdin.buffer.read()
+            task.name = "<stdin>"
+        else:
+            task.data = task.path.read_bytes()
+            task.name = shown_path(task.path.name)
+    except OSError as exc:
+        _error(run, task, exc.strerror or str(exc))
+
+
+def skip_known(run: Run, task: FileTask) -> None:
+    task.sha = hashlib.sha256(task.data).hexdigest()
+    if _known_hash(run.conn, task.sha):
+        run.report.unchanged_skipped += 1
+        task.done = True
+
+
+def parse_capture(run: Run, task: FileTask) -> None:
+    try:
+        if not task.data.strip():
+            raise CaptureError("empty file")
+        task.parsed = capture.parse_bytes(task.data)
+        if not task.parsed.excerpts:
+            raise CaptureError("no excerpts found (not a capture of the blog's listing pages?)")
+    except CaptureError as exc:
+        _error(run, task, str(exc))
+
+
+def store_posts(run: Run, task: FileTask) -> None:
+    """The file's source, posts and sightings, and the derived parts of the posts it changed: one
+    transaction, so a file is imported whole or not at all."""
+    conn, report, parsed = run.conn, run.report, task.parsed
+    counts = {"new": 0, "merged": 0}
+    try:
+        with transaction(conn):
+            if _known_hash(conn, task.sha):  # another process imported it while we parsed
+                report.unchanged_skipped += 1
+                task.done = True
+                return
+            now = stamp()
+            if task.label != STDIN:
+                # The same file, changed since: it is re-read, its old sightings replaced.
+                for (old_id,) in conn.execute("SELECT id FROM sources WHERE path = ?", (task.label,)).fetchall():
+                    conn.execute("DELETE FROM sightings WHERE source_id = ?", (old_id,))
+                    conn.execute("DELETE FROM sources WHERE id = ?", (old_id,))
+            source_id = conn.execute(
+                "INSERT INTO sources (path, name, sha256, size, excerpts, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (task.label, task.name, task.sha, len(task.data), len(parsed.excerpts), now),
+            ).lastrowid
+            for ex in parsed.excerpts:
+                post_id, is_new, new_text = _upsert_post(conn, ex, now, run.ahead)
+                if new_text:  # the index and the cards derive from the text: nothing else changes them
+                    task.changed.append(post_id)
+                counts["new" if is_new else "merged"] += 1
+                conn.execute(
+                    "INSERT INTO sightings (post_id, source_id, file, position, line, text, truncated, category, date)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (post_id, source_id, task.name, ex.position, ex.line, ex.text, int(ex.truncated), ex.category, ex.date),
+                )
+            derived.posts_changed(conn, sorted(set(task.changed)), run.ahead)
+    except InternalError as exc:
+        # kb's bug, never the file's: the file is rolled back and not counted; the rest go on.
+        report.tracebacks.append(traceback.format_exc())
+        _error(run, task, str(exc), internal=True)
+        return
+    task.wrote = True
+    report.new_posts += counts["new"]
+    report.merged_duplicates += counts["merged"]
+    report.files_read += 1
+    report.excerpts_seen += len(parsed.excerpts)
+    for note in parsed.notes:
+        report.notes.append({"path": task.label, "note": note})
+
+
+STAGES: tuple[Callable[[Run, FileTask], None], ...] = (read_file, skip_known, parse_capture, store_posts)
+
+
+def _error(run: Run, task: FileTask, message: str, *, internal: bool = False) -> None:
+    entry = {"path": task.label, "error": message}
+    if internal:
+        entry["internal"] = True
+    run.report.errors.append(entry)
+    task.done = True
+
+
+# ---------------------------------------------------------------- the import
+
+
+def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes | None = None) -> ImportReport:
+    report = ImportReport()
+    files = expand_paths(paths, report.errors)
+    # Parts a migration marked stale, or the search index of a dictionary that changed.
+    derived.refresh(conn)
+    ahead_files = _files_to_prepare(conn, files)
+    # Checkpoints copy the WAL into the database and sync it: an import writes tens of MB, and
+    # at SQLite's default of every 4 MB those syncs were a tenth of a large import.
+    conn.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}")
+    jobs = workers.jobs(sum(size for _, _, size in ahead_files), len(ahead_files))
+    preparers = [prepare_post, *derived.preparers()]
+    prepared = {i for i, _, _ in ahead_files}
+    with workers.Workers(jobs, len(ahead_files), preparers, warm_up=_warm_up) as pool:
+        ready = pool.prepare([path for _, path, _ in ahead_files])
+        run = Run(conn, report, pool.ahead, stdin)
+        changed_any = False
+        for i, (label, path) in enumerate(files):
+            if i in prepared:
+                next(ready, None)  # the workers yield in file order: this file's results are in
+            task = FileTask(label, path)
+            for stage in STAGES:
+                stage(run, task)
+                if task.done:
+                    break
+            changed_any |= task.wrote
+        if changed_any:
+            with transaction(conn):
+                derived.after_import(conn, pool.ahead)
+        report.precomputed_hits, report.precomputed_misses = pool.ahead.hits, pool.ahead.misses
+    return report
+
+
+def _files_to_prepare(conn: sqlite3.Connection, files: list[tuple[str, Path | None]]) -> list[tuple[int, str, int]]:
+    """The files (index in files, path, size) worth handing to import workers: large imports
+    only, new content only."""
+    import os
+
+    sizes = []
+    for _, path in files:
+        try:
+            sizes.append(path.stat().st_size if path is not None and path.is_file() else 0)
+        except OSError:
+            sizes.append(0)
+    if sum(sizes) < workers.AUTO_MIN_BYTES and not os.environ.get("KB_JOBS"):
+        return []
+    out = []
+    for i, ((_, path), size) in enumerate(zip(files, sizes)):
+        if not size:
+            continue
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue
+        if not _known_hash(conn, sha):  # unchanged files are skipped: nothing to prepare
+            out.append((i, str(path), size))
+    return out
+
+
+def _known_hash(conn: sqlite3.Connection, sha: str) -> bool:
+    return conn.execute("SELECT 1 FROM sources WHERE sha256 = ?", (sha,)).fetchone() is not None
+
+
+def find_same_post(conn: sqlite3.Connection, norm: str) -> sqlite3.Row | None:
+    """The post this excerpt is a capture of, if any: same block, then a rapidfuzz check.
+
+    Blocking by the normalized prefix keeps this a single indexed lookup per excerpt,
+    however many posts there are.
+    """
+    best = None
+    best_score = 0.0
+    for row in conn.execute(
+        "SELECT id, norm, text, truncated, category, date FROM posts WHERE block = ?",
+        (naming.block_key(norm),),
+    ):
+        other = row["norm"]
+        n = min(len(other), len(norm))
+        if n == 0:
+            continue
+        if other[:n] == norm[:n]:
+            score = 100.0
+        else:
+            score = fuzz.ratio(other[:n], norm[:n], score_cutoff=SAME_POST_RATIO)
+        if score > best_score:
+            best, best_score = row, score
+    return best
+
+
+def _upsert_post(conn: sqlite3.Connection, ex: capture.Excerpt, now: str, ahead) -> tuple[int, bool, bool]:
+    """Create the excerpt's post or merge the excerpt into it: (post id, created, text changed)."""
+    norm = capture.normalize(ex.text)
+    row = find_same_post(conn, norm)
+    if row is None:
+        title = ahead(naming.make_title, ex.text)
+        slug = _free_slug(conn, ahead(naming.slug_stem, ex.text), norm)
+        cur = conn.execute(
+            "INSERT INTO posts (slug, title, text, norm, block, truncated, category, date, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (slug, title, ex.text, norm, naming.block_key(norm), int(ex.truncated), ex.category, ex.date, now, now),
+        )
+        return cur.lastrowid, True, True
+    updates: dict[str, object] = {}
+    # Keep the longest text; a complete capture beats a truncated one of equal length.
+    if len(norm) > len(row["norm"]) or (len(norm) == len(row["norm"]) and row["truncated"] and not ex.truncated):
+        updates.update(text=ex.text, norm=norm, truncated=int(ex.truncated))
+    new_text = "text" in updates and ex.text != row["text"]
+    if ex.category and not row["category"]:
+        updates["category"] = ex.category
+    if ex.date and not row["date"]:
+        updates["date"] = ex.date
+    if updates:
+        updates["updated_at"] = now
+        sets = ", ".join(f"{k} = ?" for k in updates)
+        conn.execute(f"UPDATE posts SET {sets} WHERE id = ?", (*updates.values(), row["id"]))
+    return row["id"], False, new_text
+
+
+def _free_slug(conn: sqlite3.Connection, stem: str, norm: str) -> str:
+    for slug in naming.slug_candidates(stem, norm):
+        if conn.execute("SELECT 1 FROM posts WHERE slug = ?", (slug,)).fetchone() is None:
+            return slug
+    raise KbError("no free slug among a thousand candidates")  # unreachable: they are effectively unbounded

@@ -1,0 +1,61 @@
+"""The search index as a derived part: FTS5 rows of every post's title and text cut into words,
+refreshed for the posts an import changes and rebuilt when the dictionary changes.
+
+Each writer runs inside the caller's transaction; kb.derived calls them (see its Part).
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from kb.search import segment, synonyms
+from kb.store.meta import get_meta, set_meta
+from kb.text import META_SEARCH_HASH, META_SEARCH_TOKENS
+
+TABLES = ("search_fts", "search_vocab")
+
+
+def prepare(ahead, text: str) -> None:
+    """What import workers compute for a post's text: its stored form and word count."""
+    ahead(segment.body_form, text)
+
+
+def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
+    """Re-index these posts (their text or title changed), inside the caller's transaction."""
+    # The vocabulary queries are cut against is FTS5's own (search_vocab, an fts5vocab table):
+    # only the total number of word tokens, for the unigram probabilities, is kept here.
+    delta = 0
+    for i in range(0, len(post_ids), 500):
+        chunk = post_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for old in conn.execute(f"SELECT title, body FROM search_fts WHERE rowid IN ({marks})", chunk):
+            delta -= segment.word_count(old[0]) + segment.word_count(old[1])
+        conn.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", chunk)
+        rows = conn.execute(f"SELECT id, title, text FROM posts WHERE id IN ({marks})", chunk).fetchall()
+        new = []
+        for pid, title, text in rows:
+            # A title is a few words: cut here (a merged post keeps the title of its first capture,
+            # which workers, seeing only the new excerpt, cannot know).
+            t_form = segment.stored_form(title or "")
+            b_form, b_count = ahead(segment.body_form, text or "")
+            new.append((pid, t_form, b_form))
+            delta += segment.word_count(t_form) + b_count
+        conn.executemany("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", new)
+    if delta:
+        set_meta(conn, META_SEARCH_TOKENS, str(int(get_meta(conn, META_SEARCH_TOKENS) or 0) + delta))
+
+
+def rebuild(conn: sqlite3.Connection, ahead) -> None:
+    """Re-cut every post and reload the synonyms (inside the caller's transaction)."""
+    conn.execute("DELETE FROM search_fts")
+    set_meta(conn, META_SEARCH_TOKENS, "0")
+    synonyms.load_table(conn)
+    ids = [r[0] for r in conn.execute("SELECT id FROM posts ORDER BY id")]
+    posts_changed(conn, ids, ahead)
+    set_meta(conn, META_SEARCH_HASH, segment.dictionary_hash())
+
+
+def stale(conn: sqlite3.Connection) -> str | None:
+    """Why the index needs a rebuild besides a stale mark, or None: the installed dictionary changed."""
+    if get_meta(conn, META_SEARCH_HASH) != segment.dictionary_hash():
+        return "built with another dictionary or segmenter than the installed one"
+    return None

@@ -1,0 +1,217 @@
+"""The schema's migrations: small named functions, applied in order on open, recorded in _migrations.
+
+Schema only: data derived from the posts is never computed here; a migration that needs it marks the
+part stale (kb.store.meta), and kb.derived rebuilds it after open, under the write lock.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Callable
+
+from kb.store.meta import mark_stale
+from kb.store.transaction import transaction
+
+MIGRATIONS: list[Callable] = []
+# kb.text.STAMP_FORMAT (the schema layer imports nothing of kb but errors).
+_STAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def migration(fn: Callable) -> Callable:
+    """Register fn as the next schema change; its name is recorded once applied."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_posts_sources_sightings(db) -> None:
+    db["sources"].create(
+        {
+            "id": int,
+            "path": str,  # where it was read from ("-" for stdin)
+            "name": str,  # the capture's file name, as sightings show it
+            "sha256": str,
+            "size": int,
+            "excerpts": int,
+            "imported_at": str,
+        },
+        pk="id",
+    )
+    db["sources"].create_index(["sha256"], unique=True)
+    db["sources"].create_index(["path"])
+    db["posts"].create(
+        {
+            "id": int,
+            "slug": str,
+            "title": str,
+            "text": str,  # the longest captured text, without the site's ellipsis
+            "norm": str,  # capture.normalize(text): the comparison form
+            "block": str,  # a prefix of norm: near-duplicate candidates share it
+            "truncated": int,
+            "category": str,
+            "date": str,
+            "rank": int,  # position in kb latest, newest first (see kb.order)
+            "date_after": str,  # for undated posts: bounds implied by dated neighbours
+            "date_before": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"slug", "title", "text", "norm", "block"},
+        defaults={"truncated": 0},
+    )
+    db["posts"].create_index(["slug"], unique=True)
+    db["posts"].create_index(["block"])
+    db["posts"].create_index(["rank"])
+    db["sightings"].create(
+        {
+            "id": int,
+            "post_id": int,
+            "source_id": int,
+            "file": str,
+            "position": int,
+            "line": int,
+            "text": str,  # this sighting's own text: nothing captured is lost
+            "truncated": int,
+            "category": str,
+            "date": str,
+        },
+        pk="id",
+        foreign_keys=[("post_id", "posts", "id"), ("source_id", "sources", "id")],
+    )
+    db["sightings"].create_index(["post_id"])
+    db["sightings"].create_index(["source_id", "position"], unique=True)
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migration
+def m003_cards_reviews(db) -> None:
+    db["cards"].create(
+        {
+            "id": str,  # card_id(slug, term, kind): never derived from the definition text
+            "post_id": int,
+            "slug": str,
+            "term": str,
+            "norm_term": str,
+            "aliases": str,  # JSON list
+            "definition": str,
+            "kind": str,
+            "pattern": str,
+            "position": int,  # where in the post the definition starts
+            "active": int,  # 0: no longer found in its post; kept because it has reviews
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"post_id", "slug", "term", "norm_term", "definition", "kind"},
+        defaults={"active": 1, "aliases": "[]"},
+    )
+    db["cards"].create_index(["post_id"])
+    db["cards"].create_index(["kind", "active"])
+    # Scheduling state and history are kept apart from the cards, so that re-deriving the
+    # cards from the posts can never lose them.
+    db["card_schedule"].create(
+        {"card_id": str, "fsrs": str, "due": str, "state": int, "updated_at": str},
+        pk="card_id",
+        not_null={"fsrs", "due"},
+    )
+    db["card_schedule"].create_index(["due"])
+    db["reviews"].create(
+        {
+            "id": int,
+            "card_id": str,
+            "rating": int,  # fsrs.Rating: 1 Again, 2 Hard, 3 Good, 4 Easy
+            "reviewed_at": str,
+            "mode": str,
+            "answer": str,  # what was typed or chosen, if anything
+            "log": str,  # fsrs.ReviewLog.to_dict() as JSON
+        },
+        pk="id",
+        not_null={"card_id", "rating", "reviewed_at"},
+    )
+    db["reviews"].create_index(["card_id"])
+    db["reviews"].create_index(["reviewed_at"])
+
+
+@migration
+def m005_related_posts(db) -> None:
+    # Precomputed at import so that `kb show` reads three rows instead of comparing posts.
+    db["related"].create(
+        {"post_id": int, "rank": int, "other_id": int, "score": float, "terms": str},
+        pk=("post_id", "rank"),
+        not_null={"other_id", "score"},
+    )
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "related", "m005_related_posts")
+
+
+@migration
+def m002_search_index(db) -> None:
+    # Columns hold the text's tokens joined by U+200B (kb.segment.SEP), which unicode61 splits
+    # on; '+' and '#' are word characters so that C++ and C# stay whole words. The index fills
+    # itself on the next import or search (kb.search.ensure_index), not here: cutting text is slow.
+    db.execute("CREATE VIRTUAL TABLE search_fts USING fts5(title, body, tokenize = \"unicode61 tokenchars '+#'\")")
+    # Every index word with its count: queries are cut against it instead of loading jieba.
+    db.execute("CREATE TABLE search_words (word TEXT PRIMARY KEY, cnt INTEGER NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE search_synonyms (grp INTEGER NOT NULL, term TEXT NOT NULL, key TEXT NOT NULL)")
+    db.execute("CREATE INDEX search_synonyms_key ON search_synonyms (key)")
+    db.execute("CREATE INDEX search_synonyms_grp ON search_synonyms (grp)")
+
+
+@migration
+def m006_search_vocabulary(db) -> None:
+    # Queries are cut against FTS5's own vocabulary (term, documents, occurrences): always in step
+    # with the index, at no cost to an import, unlike the word-count table it replaces.
+    db.execute("CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, 'row')")
+    db.execute("DROP TABLE search_words")
+
+
+@migration
+def m007_cards_of_older_posts(db) -> None:
+    # Cards are derived when an import changes a post, and m003 created their table empty: the
+    # posts of a database from before it were never searched for definitions (kb doctor said so).
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "cards", "m007_cards_of_older_posts")
+
+
+@migration
+def m008_one_timestamp_format(db) -> None:
+    # The quiz stored its times as 2026-12-01T14:37:58+00:00, everything else as …58Z: one format,
+    # so that every stored time compares with every other as a string.
+    for table, column in (("card_schedule", "due"), ("card_schedule", "updated_at"), ("reviews", "reviewed_at")):
+        db.execute(f"UPDATE {table} SET {column} = substr({column}, 1, 19) || 'Z' WHERE {column} LIKE '%+00:00'")
+
+
+def _has_posts(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
+
+
+def schema_version() -> int:
+    return len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the pending migrations, each in its own transaction; return their names."""
+    import sqlite_utils  # only here: importing it costs more than a read command may spend
+
+    db = sqlite_utils.Database(conn)
+    applied_now: list[str] = []
+    with transaction(conn):
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+    for fn in MIGRATIONS:
+        with transaction(conn):
+            # Re-checked inside the write lock: another process may have just applied it.
+            done = conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (fn.__name__,)).fetchone()
+            if done:
+                continue
+            fn(db)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (fn.__name__, time.strftime(_STAMP, time.gmtime())),
+            )
+            applied_now.append(fn.__name__)
+    with transaction(conn):
+        conn.execute(f"PRAGMA user_version = {schema_version()}")
+    return applied_now
