@@ -7,6 +7,7 @@ dependencies from the index, so it takes a while (about 10-60 s).
 """
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import shutil
@@ -70,12 +71,26 @@ def fresh_clone(dest: Path) -> None:
             checkout = run("-C", str(dest), "checkout", "--quiet", "--detach", head.stdout.strip())
             assert checkout.returncode == 0, checkout.stderr
             return
-    ignored = [".git", "__pycache__", "*.pyc"]
+    shutil.copytree(ROOT, dest, ignore=_gitignored, symlinks=True)
+
+
+def _gitignored(folder: str, names: list[str]) -> set[str]:
+    """The names in folder that .gitignore's patterns leave out (the simple forms it uses)."""
+    patterns, keep = [".git", "__pycache__", "*.pyc"], []
     gitignore = ROOT / ".gitignore"
     if gitignore.exists():
-        ignored += [line.strip().strip("/") for line in gitignore.read_text(encoding="utf-8").splitlines()
-                    if line.strip() and not line.startswith(("#", "!"))]
-    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(*ignored), symlinks=True)
+        for line in gitignore.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                (keep if line.startswith("!") else patterns).append(line.lstrip("!").strip("/"))
+    relative = Path(folder).relative_to(ROOT)
+    left_out = set()
+    for name in names:
+        path = (relative / name).as_posix()
+        if any(fnmatch.fnmatch(path if "/" in pattern else name, pattern) for pattern in patterns) \
+                and not any(fnmatch.fnmatch(path, pattern) for pattern in keep):
+            left_out.add(name)
+    return left_out
 
 
 def test_readme_install_command_works_in_a_fresh_clone_on_the_system_python(tmp_path):
