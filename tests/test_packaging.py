@@ -6,8 +6,9 @@ import re
 from tests.conftest import ROOT
 
 
-def readme_commands():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def readme_commands(root=ROOT):
+    """The indented command lines of the README's Set-up section, in order."""
+    text = (root / "README.md").read_text(encoding="utf-8")
     setup = text.split("## Set-up", 1)[1].split("\n## ", 1)[0]
     return [line.strip() for line in setup.splitlines() if line.startswith("    ")]
 
@@ -19,9 +20,29 @@ def test_readme_has_exactly_two_setup_commands():
     assert "pytest" in commands[1]
 
 
+def test_setup_commands_need_no_active_virtual_environment():
+    """Each command makes .venv with the system's python3 and then names .venv's programs."""
+    for command in readme_commands():
+        first, *rest = [step.strip() for step in command.split("&&")]
+        assert first == "python3 -m venv .venv"
+        assert rest and all(step.startswith(".venv/bin/") for step in rest), command
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`pipx install .`" in text and "`uv tool install .`" in text
+
+
+def test_pytest_collects_only_tests_folder():
+    """The test command must not collect from .venv (or any other folder in the root)."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")  # no tomllib on Python 3.10
+    pytest_section = pyproject.split("[tool.pytest.ini_options]", 1)[1].split("\n[", 1)[0]
+    assert re.search(r'^testpaths = \["tests"\]$', pytest_section, re.M)
+
+
 def test_ci_runs_the_readme_test_command():
+    """.ci/run runs the README's test command as written: word for word, no venv activated first."""
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert readme_commands()[1] in ci.splitlines()
+    code = [line for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert not any("activate" in line or "venv" in line for line in code if line != readme_commands()[1])
 
 
 def test_bundled_data_ships_with_the_package():
