@@ -74,17 +74,15 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
 def db_path_origin(explicit: str | os.PathLike | None = None) -> tuple[Path, str]:
     """The database file and where that choice came from (for `kb config`)."""
     try:
-        if explicit:
-            return paths.expand(explicit, "--db"), "--db"
-        env = os.environ.get("KB_DB")
-        if env:
-            return paths.expand(env, "$KB_DB"), "$KB_DB"
+        return paths.db_path_origin(explicit, configured_db)
     except paths.NoHome as exc:
         raise UsageError(str(exc)) from None
+
+
+def configured_db() -> tuple[Path, str] | None:
+    """The config file's db and the line that set it, if it sets one."""
     cfg = load()
-    if cfg.db is not None:
-        return cfg.db, cfg.origin("db")
-    return data_home() / "kb.db", "$KB_HOME" if os.environ.get("KB_HOME") else "default"
+    return (cfg.db, cfg.origin("db")) if cfg.db is not None else None
 
 
 def config_path() -> Path:

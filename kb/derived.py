@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable
 
 from kb.errors import InternalError, KbError
 from kb.store.meta import clear_stale, stale_marks
 from kb.store.transaction import transaction
 
-
-class Ahead(Protocol):
-    """The precompute object: ahead(fn, text) is fn(text), taken from what import workers computed
-    when they did (kb.ingest.workers.Ahead)."""
-
-    def __call__(self, fn: Callable[[str], object], text: str) -> object: ...
+# The precompute object: ahead(fn, text) is fn(text), taken from what import workers computed when
+# they did (kb.ingest.workers.Ahead).
+Ahead = Callable[[Callable[[str], object], str], object]
 
 
 def compute(fn: Callable[[str], object], text: str) -> object:
@@ -52,48 +49,64 @@ class Part:
     tables: tuple[str, ...] = ()
 
 
-_PARTS: list[Part] = []
-_BUILTINS_LOADED = False
+def _search() -> Part:
+    from kb.search import index
+
+    return Part("search", index.rebuild, prepare=index.prepare, posts_changed=index.posts_changed,
+                stale=index.stale, tables=index.TABLES)
+
+
+def _cards() -> Part:
+    from kb.cards import store
+
+    return Part("cards", store.rebuild, prepare=store.prepare, posts_changed=store.posts_changed,
+                tables=store.TABLES)
+
+
+def _order() -> Part:
+    from kb.posts import order
+
+    return Part("order", lambda conn, ahead: order.refresh(conn), after_import=lambda conn, ahead: order.refresh(conn))
+
+
+def _related() -> Part:
+    from kb.search import related
+
+    return Part("related", related.refresh, prepare=related.prepare, after_import=related.refresh,
+                tables=related.TABLES)
+
+
+# The built-in parts in the order their hooks run (the search index first: the cards' topics may
+# look posts up through it). Each is loaded, and registered, when first wanted: a command that only
+# needs the search index does not load card extraction.
+_BUILTINS: dict[str, Callable[[], Part]] = {"search": _search, "cards": _cards, "order": _order, "related": _related}
+_ORDER: list[str] = list(_BUILTINS)
+_PARTS: dict[str, Part] = {}
 
 
 def register(part: Part) -> Part:
-    """Add a part (after the built-in ones, which come through here too); its name must be new."""
-    if any(p.name == part.name for p in _PARTS):
+    """Add a part, after the built-in ones (which come through here too); its name must be new."""
+    if part.name in _PARTS or (part.name in _ORDER and part.name not in _BUILTINS):
         raise ValueError(f"a derived part named {part.name!r} is registered already")
-    _PARTS.append(part)
+    if part.name not in _ORDER:
+        _ORDER.append(part.name)
+    _PARTS[part.name] = part
     return part
 
 
 def parts(names: Iterable[str] | None = None) -> list[Part]:
-    """The registered parts in the order their hooks run (the search index first: the cards' topics
-    may look posts up through it), or those of the given names."""
-    _load_builtins()
-    if names is None:
-        return list(_PARTS)
-    wanted = set(names)
-    unknown = wanted - {p.name for p in _PARTS}
+    """The registered parts in the order their hooks run, or those of the given names."""
+    wanted = list(_ORDER) if names is None else list(names)
+    unknown = set(wanted) - set(_ORDER)
     if unknown:
         raise ValueError(f"no derived part named {', '.join(sorted(unknown))}")
-    return [p for p in _PARTS if p.name in wanted]
-
-
-def _load_builtins() -> None:
-    global _BUILTINS_LOADED
-    if _BUILTINS_LOADED:
-        return
-    _BUILTINS_LOADED = True
-    from kb.cards import store as cards
-    from kb.posts import order
-    from kb.search import index, related
-
-    register(Part("search", index.rebuild, prepare=index.prepare, posts_changed=index.posts_changed,
-                  stale=index.stale, tables=index.TABLES))
-    register(Part("cards", cards.rebuild, prepare=cards.prepare, posts_changed=cards.posts_changed,
-                  tables=cards.TABLES))
-    register(Part("order", lambda conn, ahead: order.refresh(conn),
-                  after_import=lambda conn, ahead: order.refresh(conn)))
-    register(Part("related", related.refresh, prepare=related.prepare, after_import=related.refresh,
-                  tables=related.TABLES))
+    out = []
+    for name in _ORDER:
+        if name in wanted:
+            if name not in _PARTS:
+                register(_BUILTINS[name]())
+            out.append(_PARTS[name])
+    return out
 
 
 def preparers() -> list[Callable[[Ahead, str], None]]:

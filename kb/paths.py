@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 APP_NAME = "kb"
 
@@ -37,8 +37,25 @@ def expand(raw: str | os.PathLike, origin: str) -> Path:
         raise NoHome(f"{origin} {raw}: no home folder for that user to expand ~ to") from None
 
 
+def db_path_origin(explicit: str | os.PathLike | None,
+                   configured: Callable[[], tuple[Path, str] | None]) -> tuple[Path, str]:
+    """The database file and where that choice came from: --db PATH, else $KB_DB, else what
+    configured() gives (the config file's db, asked only when needed), else kb.db in data_home()."""
+    if explicit:
+        return expand(explicit, "--db"), "--db"
+    env = os.environ.get("KB_DB")
+    if env:
+        return expand(env, "$KB_DB"), "$KB_DB"
+    found = configured()
+    if found is not None:
+        return found
+    return data_home() / "kb.db", "$KB_HOME" if os.environ.get("KB_HOME") else "default"
+
+
 def bundled_data() -> Path:
     """The installed data/ folder (package kb.data), as a real path on disk."""
+    from importlib import resources  # ~2 ms: only for what reads the bundled data
+
     try:
         return Path(str(resources.files("kb.data")))
     except ModuleNotFoundError:

@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
 
 from tests.conftest import CAPTURES
 

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
 
-from tests.conftest import CAPTURES, ROOT
+from tests.conftest import CAPTURES
 
 REPARAM = "文章从连续情形出发"
 POINT_CLOUD = "三维深度学习"
@@ -253,3 +252,30 @@ def test_database_is_wal_and_migrated(kb, imported):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
     assert names[0] == "m001_posts_sources_sightings"
+
+
+def test_a_bug_in_a_derived_part_is_kbs_not_the_captures(kb, monkeypatch, tmp_path):
+    """An unexpected exception inside card extraction: one line saying it is kb's bug, the file rolled
+    back and not counted, the other files imported; --debug shows the traceback."""
+    from kb.cards import store
+
+    def broken(text):
+        if "重参数" in text:
+            raise ValueError("boom")
+        return []
+
+    monkeypatch.setattr(store, "extract", broken)
+    r = kb("import", "--json", *CAPTURES)
+    assert r.code == 1
+    report = r.json()
+    bad = [e for e in report["errors"] if e.get("internal")]
+    assert bad and all("internal error in kb's cards (ValueError: boom)" in e["error"] for e in bad)
+    assert all("a bug in kb, not in your data" in e["error"] for e in bad)
+    assert "Traceback" not in r.stderr and "not imported: internal error" in r.stderr
+    bad_files = {e["path"] for e in bad}
+    assert report["files_read"] == len(CAPTURES) - len(bad_files)
+    latest = kb("latest", "-n", "0", "--json").json()
+    # Nothing of a failed file is kept: its posts are there only if another file also has them.
+    assert report["new_posts"] == len(latest) < 43
+    debug = kb("--debug", "import", *CAPTURES)
+    assert debug.code == 1 and "Traceback" in debug.stderr and "ValueError: boom" in debug.stderr

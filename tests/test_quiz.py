@@ -268,3 +268,19 @@ def test_the_config_files_quiz_defaults_are_used(kb, imported, tmp_path):
     at_09 = Scheduler(desired_retention=0.9, enable_fuzzing=False).review_card(Card(), Rating.Easy, at)[0].due
     at_08 = Scheduler(desired_retention=0.8, enable_fuzzing=False).review_card(Card(), Rating.Easy, at)[0].due
     assert at_08 > at_09 and parse_stamp(due) == at_08
+
+
+def test_times_stored_before_one_format_are_migrated(kb, imported):
+    """m008: the quiz once stored 2026-01-01T09:10:00+00:00; every stored time is now …Z, so that
+    due times compare with now as strings."""
+    conn = _conn(imported)
+    cid = _first(kb)[0]["card_id"]
+    schedule.review(conn, cid, 3, mode="definition", now=T0)
+    conn.execute("UPDATE card_schedule SET due = '2026-01-01T09:10:00+00:00'")
+    conn.execute("UPDATE reviews SET reviewed_at = '2026-01-01T09:00:00+00:00'")
+    conn.execute("DELETE FROM _migrations WHERE name = 'm008_one_timestamp_format'")
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+    again = _conn(imported)
+    assert again.execute("SELECT due FROM card_schedule").fetchone()[0] == "2026-01-01T09:10:00Z"
+    assert again.execute("SELECT reviewed_at FROM reviews").fetchone()[0] == "2026-01-01T09:00:00Z"

@@ -58,7 +58,7 @@ def test_an_import_with_workers_computes_nothing_twice(tmp_path, monkeypatch):
 
 def test_the_ahead_object_counts_what_it_was_not_given():
     ahead = prepare.Ahead()
-    ahead.add({(prepare.fn_key(len), "abc"): 3})
+    ahead.add(({(prepare.fn_key(len), "abc"): 3}, ["abc"]))
     assert ahead(len, "abc") == 3 and ahead.hits == 1
     assert ahead(len, "abc") == 3 and ahead.misses == 1  # used once: asked again, it is computed again
     assert ahead(str.upper, "other text") == "OTHER TEXT" and ahead.misses == 1  # never prepared: no miss

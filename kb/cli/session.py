@@ -10,9 +10,21 @@ from kb.cli.app import state
 
 
 def db_path() -> Path:
+    """--db, $KB_DB, the config's db or the default; the config file is read only when neither
+    --db nor $KB_DB says (its module alone costs more than `kb latest` may spend)."""
+    from kb import paths
+    from kb.errors import UsageError
+
+    try:
+        return paths.db_path_origin(state.db, _configured_db)[0]
+    except paths.NoHome as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _configured_db():
     from kb import config
 
-    return config.db_path(state.db)
+    return config.configured_db()
 
 
 def writable(path: Path) -> bool:
@@ -24,11 +36,14 @@ def writable(path: Path) -> bool:
 def _fresh(conn, parts: tuple[str, ...]):
     """conn with the derived parts a migration marked stale rebuilt, and these parts (e.g. the
     search index, whose dictionary may have changed) checked too."""
-    from kb import derived
+    from kb.store.meta import stale_marks
 
-    derived.refresh(conn, check=False)
-    if parts:
-        derived.refresh(conn, parts)
+    if stale_marks(conn) or parts:  # nothing to load for the common case, a fresh database
+        from kb import derived
+
+        derived.refresh(conn, check=False)
+        if parts:
+            derived.refresh(conn, parts)
     return conn
 
 

@@ -63,6 +63,7 @@ class Run:
     report: ImportReport
     ahead: workers.Ahead
     stdin: bytes | None = None
+    refreshed: bool = False  # the derived parts were checked before this import's first write
 
 
 @dataclass
@@ -130,6 +131,11 @@ def store_posts(run: Run, task: FileTask) -> None:
     """The file's source, posts and sightings, and the derived parts of the posts it changed: one
     transaction, so a file is imported whole or not at all."""
     conn, report, parsed = run.conn, run.report, task.parsed
+    if not run.refreshed:
+        # Parts a migration marked stale, or the search index of a dictionary that changed: before
+        # the first file that changes anything (an import of unchanged files loads none of them).
+        derived.refresh(conn)
+        run.refreshed = True
     counts = {"new": 0, "merged": 0}
     try:
         with transaction(conn):
@@ -189,14 +195,12 @@ def _error(run: Run, task: FileTask, message: str, *, internal: bool = False) ->
 def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes | None = None) -> ImportReport:
     report = ImportReport()
     files = expand_paths(paths, report.errors)
-    # Parts a migration marked stale, or the search index of a dictionary that changed.
-    derived.refresh(conn)
     ahead_files = _files_to_prepare(conn, files)
     # Checkpoints copy the WAL into the database and sync it: an import writes tens of MB, and
     # at SQLite's default of every 4 MB those syncs were a tenth of a large import.
     conn.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}")
     jobs = workers.jobs(sum(size for _, _, size in ahead_files), len(ahead_files))
-    preparers = [prepare_post, *derived.preparers()]
+    preparers = [prepare_post, *derived.preparers()] if jobs else []
     prepared = {i for i, _, _ in ahead_files}
     with workers.Workers(jobs, len(ahead_files), preparers, warm_up=_warm_up) as pool:
         ready = pool.prepare([path for _, path, _ in ahead_files])

@@ -6,7 +6,6 @@ code through an Ahead object passed down explicitly: ahead(fn, text) answers fro
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import Callable, Iterator
 
@@ -23,28 +22,26 @@ def fn_key(fn: Callable) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def _text_key(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
-
-
 class Ahead:
     """ahead(fn, text): fn(text), taken from the workers' results when they computed it.
 
     Only for pure functions of the text: a result computed in another process must be the one
     this process would have computed. Each result is used once (then dropped: holding them all
-    would double an import's memory). misses counts what was asked for a text the workers
-    prepared but not found ready: work done twice (a test keeps it at 0)."""
+    would double an import's memory). misses counts what was asked of an excerpt's text that
+    the workers prepared but was not ready: work done twice (a test keeps it at 0)."""
 
     def __init__(self) -> None:
         self._memo: dict[tuple[str, str], object] = {}
-        self._prepared: set[bytes] = set()
+        # hash() of each excerpt text prepared (a str caches its hash: this costs nothing more).
+        self._prepared: set[int] = set()
         self.hits = 0
         self.misses = 0
 
-    def add(self, results: dict[tuple[str, str], object]) -> None:
-        """Results of one file: (fn_key, text) → value."""
+    def add(self, prepared: tuple[dict[tuple[str, str], object], list[str]]) -> None:
+        """One file's results ((fn_key, text) → value) and the excerpt texts they were prepared for."""
+        results, texts = prepared
         self._memo.update(results)
-        self._prepared.update(_text_key(text) for _, text in results)
+        self._prepared.update(map(hash, texts))
 
     def __call__(self, fn: Callable[[str], object], text: str) -> object:
         if self._memo:
@@ -52,7 +49,7 @@ class Ahead:
             if hit is not _MISSING:
                 self.hits += 1
                 return hit
-        if self._prepared and _text_key(text) in self._prepared:
+        if self._prepared and hash(text) in self._prepared:
             self.misses += 1
         return fn(text)
 
@@ -227,9 +224,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _load(path: str | None) -> dict:
+def _load(path: str | None) -> tuple[dict, list[str]]:
     if not path:
-        return {}
+        return {}, []
     import pickle
 
     with open(path, "rb") as f:
@@ -250,17 +247,19 @@ def _prepare_in_worker(k: int, path: str) -> str | None:
     return out
 
 
-def prepare_file(path: str, preparers: list[Preparer]) -> dict[tuple[str, str], object]:
-    """What the importer will ask of each excerpt of the file at path: every preparer run over it."""
+def prepare_file(path: str, preparers: list[Preparer]) -> tuple[dict[tuple[str, str], object], list[str]]:
+    """What the importer will ask of each excerpt of the file at path (every preparer run over it),
+    and the excerpts' texts."""
     from kb.posts import capture
 
     try:
         with open(path, "rb") as f:
             parsed = capture.parse_bytes(f.read())
     except Exception:  # noqa: BLE001 - the importer reports the file's error itself
-        return {}
+        return {}, []
     record = Recorder()
-    for ex in parsed.excerpts:
+    texts = [ex.text for ex in parsed.excerpts]
+    for text in texts:
         for prepare in preparers:
-            prepare(record, ex.text)
-    return record.results
+            prepare(record, text)
+    return record.results, texts

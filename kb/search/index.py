@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from kb.posts import naming
 from kb.search import segment, synonyms
 from kb.store.meta import get_meta, set_meta
 from kb.text import META_SEARCH_HASH, META_SEARCH_TOKENS
@@ -15,7 +16,9 @@ TABLES = ("search_fts", "search_vocab")
 
 
 def prepare(ahead, text: str) -> None:
-    """What import workers compute for a post's text: its stored form and word count."""
+    """What import workers compute for a post's text: the stored form and word count of the text and
+    of the title a new post gets from it."""
+    ahead(segment.body_form, ahead(naming.make_title, text))
     ahead(segment.body_form, text)
 
 
@@ -33,12 +36,12 @@ def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
         rows = conn.execute(f"SELECT id, title, text FROM posts WHERE id IN ({marks})", chunk).fetchall()
         new = []
         for pid, title, text in rows:
-            # A title is a few words: cut here (a merged post keeps the title of its first capture,
-            # which workers, seeing only the new excerpt, cannot know).
-            t_form = segment.stored_form(title or "")
+            # A merged post keeps the title of its first capture, which workers seeing only the new
+            # excerpt may not have cut: then it is cut here (a title is no excerpt: that is no miss).
+            t_form, t_count = ahead(segment.body_form, title or "")
             b_form, b_count = ahead(segment.body_form, text or "")
             new.append((pid, t_form, b_form))
-            delta += segment.word_count(t_form) + b_count
+            delta += t_count + b_count
         conn.executemany("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", new)
     if delta:
         set_meta(conn, META_SEARCH_TOKENS, str(int(get_meta(conn, META_SEARCH_TOKENS) or 0) + delta))

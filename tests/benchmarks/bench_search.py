@@ -85,6 +85,8 @@ def env(home: Path) -> dict:
     e = dict(os.environ)
     e.update(KB_HOME=str(home), KB_DB=str(home / "kb.db"), KB_CONFIG=str(home / "none.yaml"),
              HOME=str(home), NO_COLOR="1", KB_WIDTH="100", PYTHONPATH=str(ROOT))
+    # As an installed kb starts: with its modules' bytecode cached (pip compiles it at install).
+    e.pop("PYTHONDONTWRITEBYTECODE", None)
     return e
 
 

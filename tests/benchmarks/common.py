@@ -19,6 +19,9 @@ def scratch_env(home: str, **extra: str) -> dict:
     """An environment whose kb lives in home (database, config, HOME), never the user's."""
     env = dict(os.environ, KB_HOME=home, KB_DB=str(Path(home) / "kb.db"), KB_CONFIG=str(Path(home) / "none.yaml"),
                HOME=home, KB_WIDTH="100", NO_COLOR="1")
+    # As an installed kb starts: with its modules' bytecode cached (pip compiles it at install), not
+    # compiled again in every process.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra)
     return env
 

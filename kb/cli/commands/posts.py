@@ -32,10 +32,17 @@ def import_cmd(
         # An empty path is the current folder to the file system: kb import "$UNSET" would import
         # every *.txt below wherever the user stands.
         raise UsageError("an empty path (an unset shell variable?): name a file, a folder or -")
+    from kb.cli.app import state
+
     conn = open_for_write()
-    report = importer.import_paths(conn, paths).as_dict()
+    done = importer.import_paths(conn, paths)
+    report = done.as_dict()
+    if state.debug:
+        for trace in done.tracebacks:
+            sys.stderr.write(trace)
     for err in report["errors"]:
-        sys.stderr.write(f"kb: error: {visible(err['path'])}: {visible(err['error'])}\n")
+        what = "not imported: " if err.get("internal") else ""
+        sys.stderr.write(f"kb: error: {visible(err['path'])}: {what}{visible(err['error'])}\n")
     if as_json:
         render.print_json(report)
     else:
