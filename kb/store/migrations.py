@@ -182,6 +182,27 @@ def m008_one_timestamp_format(db) -> None:
         db.execute(f"UPDATE {table} SET {column} = substr({column}, 1, 19) || 'Z' WHERE {column} LIKE '%+00:00'")
 
 
+@migration
+def m009_search_glosses_glossary_parts(db) -> None:
+    # Cross-language search without curating each post: the glosses every post writes (中文(English)),
+    # the bundled glossary loaded at index build, and the words inside index words (自注意力 holds
+    # 注意力, FlashAttention holds attention) that sub-word matching looks up by range.
+    db.execute(
+        "CREATE TABLE search_glosses (post_id INTEGER NOT NULL, zh TEXT NOT NULL, en TEXT NOT NULL,"
+        " zh_key TEXT NOT NULL, en_key TEXT NOT NULL, PRIMARY KEY (post_id, zh_key, en_key)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX search_glosses_zh ON search_glosses (zh_key)")
+    db.execute("CREATE INDEX search_glosses_en ON search_glosses (en_key)")
+    db.execute(
+        "CREATE TABLE search_glossary (key TEXT NOT NULL, term TEXT NOT NULL, senses INTEGER NOT NULL,"
+        " PRIMARY KEY (key, term)) WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE search_parts (part TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (part, term)) WITHOUT ROWID")
+    # English words are stored stemmed now: every existing index is re-cut.
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "search", "m009_search_glosses_glossary_parts")
+
+
 def _has_posts(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
 
