@@ -23,7 +23,11 @@ GLOSSARY_WEIGHT = 0.75
 PIVOT_FACTOR = 0.6  # 规范化 → normalization → 归一化: a translation of a translation
 INSIDE_FACTOR = 0.6  # 注意力 inside 自注意力, attention inside FlashAttention
 INSIDE_COVER = 0.9  # ranks below a whole word of the same clause
-MAX_INSIDE_SOURCES = 4  # the words (the query's own and its best expansions) looked inside for
+MAX_INSIDE_SOURCES = 4
+ONE_CHARACTER_FACTOR = 0.6
+# A Chinese expansion that is no index word (自举法 where the posts write 自举) also matches by its
+# longest word, when the rest of its cut is single characters.
+PART_FACTOR = 0.5  # the words (the query's own and its best expansions) looked inside for
 
 
 def known_keys(conn: sqlite3.Connection, keys: list[str]) -> set[str]:
@@ -39,9 +43,12 @@ def _script(term: str) -> str:
 
 
 def _usable(term: str) -> bool:
-    """A Chinese term of one character (流, 率) stands for too much to be an expansion."""
+    return bool(synonym_key(term))
+
+
+def _one_character(term: str) -> bool:
     key = synonym_key(term)
-    return bool(key) and not (len(key) < 2 and _script(key) == "zh")
+    return len(key) < 2 and _script(key) == "zh"
 
 
 def expansions(conn: sqlite3.Connection, key: str) -> list[tuple[str, str, float]]:
@@ -50,6 +57,8 @@ def expansions(conn: sqlite3.Connection, key: str) -> list[tuple[str, str, float
 
     def add(term: str, kind: str, weight: float) -> None:
         k = synonym_key(term)
+        if _one_character(term):  # 熵 for entropy is right, but one character stands for much (流, 率)
+            weight *= ONE_CHARACTER_FACTOR
         if k and k != key and _usable(term) and (k not in out or out[k][2] < weight):
             out[k] = (term, kind, weight)
 
@@ -105,6 +114,9 @@ def widen(conn: sqlite3.Connection, own: list[str], vocab: Vocabulary) -> list[t
         tokens = query_tokens(conn, term, vocab)
         if tokens and tokens != own:
             out.append((tokens, kind, weight, 1.0, term))
+            longest = max(tokens, key=len)
+            if len(tokens) > 1 and len(longest) >= 2 and _script(longest) == "zh" and sum(len(t) > 1 for t in tokens) == 1:
+                out.append(([longest], kind, weight * PART_FACTOR, INSIDE_COVER, ""))
     sources = ([(own, 1.0)] if len(own) == 1 else []) + [(t, w) for t, _, w, _, _ in out if len(t) == 1]
     have = {tuple(own)} | {tuple(t) for t, *_ in out}
     for tokens, weight in sources[:MAX_INSIDE_SOURCES]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kb.search import expand
 from kb.search.vocabulary import Vocabulary, query_tokens, surface_tokens
-from kb.text import CJK
+from kb.text import CJK, is_cjk
 
 MAX_SYNONYM_TOKENS = 6
 INSIDE_FACTOR = expand.INSIDE_FACTOR
@@ -138,9 +138,10 @@ def parse(conn: sqlite3.Connection, query: str, vocab: Vocabulary | None = None,
             else:
                 clauses.append(clause)
         else:
-            plain.extend(tokens)
-            plain_required.extend([item.required] * len(tokens))
-            plain_surface.extend(w for _, w in pairs)
+            joined = _join_characters(pairs)
+            plain.extend(t for t, _ in joined)
+            plain_required.extend([item.required] * len(joined))
+            plain_surface.extend(w for _, w in joined)
     flush()
     _compounds([c for c in clauses if not c.negative])
     for c in clauses:
@@ -148,6 +149,19 @@ def parse(conn: sqlite3.Connection, query: str, vocab: Vocabulary | None = None,
         if require_all and not c.negative:
             c.required = True
     return clauses
+
+
+def _join_characters(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Single Chinese characters the cut left side by side (塑, 形 of 奖励塑形, a word no post has) are
+    one word of the query, matched as a phrase of them, not words of their own (形 of 形如)."""
+    out: list[tuple[str, str]] = []
+    for tok, surf in pairs:
+        if len(tok) == 1 and is_cjk(tok) and out and out[-1][0] and all(len(t) == 1 for t in out[-1][0].split(" ")) \
+                and is_cjk(out[-1][0][-1]):
+            out[-1] = (out[-1][0] + " " + tok, out[-1][1] + surf)
+        else:
+            out.append((tok, surf))
+    return out
 
 
 def _compounds(clauses: list[Clause]) -> None:
@@ -179,7 +193,7 @@ def _expand_run(
     """Plain words → one clause per word, except runs of words that name a term of the synonyms, the
     glosses or the glossary (markov chain, normalizing flow): one clause, its words alone covering part."""
     spans = {
-        expand.tokens_key(tokens[i:j])
+        expand.tokens_key(tokens[i:j]).replace(" ", "")
         for i in range(len(tokens))
         for j in range(i + 2, min(len(tokens), i + MAX_SYNONYM_TOKENS) + 1)
     }
@@ -188,8 +202,8 @@ def _expand_run(
     i = 0
     while i < len(tokens):
         for j in range(min(len(tokens), i + MAX_SYNONYM_TOKENS), i + 1, -1):
-            if expand.tokens_key(tokens[i:j]) in known:
-                run = tokens[i:j]
+            if expand.tokens_key(tokens[i:j]).replace(" ", "") in known:
+                run = [t for tok in tokens[i:j] for t in tok.split(" ")]
                 clause = Clause(" ".join(surface[i:j]), [Alt(run)], required=any(required[i:j]),
                                 surface={w for t, w in zip(run, surface[i:j]) if w != t})
                 _widen(conn, clause, vocab)
@@ -198,7 +212,7 @@ def _expand_run(
                 i = j
                 break
         else:
-            clause = Clause(surface[i], [Alt([tokens[i]])], required=required[i],
+            clause = Clause(surface[i], [Alt(tokens[i].split(" "))], required=required[i],
                             surface={surface[i]} - {tokens[i]})
             _widen(conn, clause, vocab)
             out.append(clause)

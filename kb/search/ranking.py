@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from kb.posts.reads import resolve_category
 from kb.search import expand
+from kb.search import score as score_mod
 from kb.search.query import Alt, Clause, alts_expression, match_expression, negative_expression, parse
 from kb.search.snippets import hits as find_hits
 from kb.search.snippets import snippet_for
@@ -55,14 +56,14 @@ def search(
         res.steps.append("exclusions only: all other posts, newest first")
         res.results = _all_but(conn, negative_expression(clauses), cat, limit)
         return res
-    per_clause = _matches(conn, clauses, cat, limit, res.steps)
+    per_clause, tops = _matches(conn, clauses, cat, limit, res.steps)
     corrected, suggestions = _corrections(conn, clauses, per_clause, vocab)
     if corrected is not None:
         res.clauses = clauses = corrected
-        per_clause = _matches(conn, clauses, cat, limit, res.steps)
+        per_clause, tops = _matches(conn, clauses, cat, limit, res.steps)
         res.match = match_expression(clauses)
         res.suggestions = suggestions
-    res.results = _rank(conn, clauses, per_clause, limit)
+    res.results = _rank(conn, clauses, per_clause, tops, limit, vocab)
     if not res.results:
         res.notes.append("no post matches")
         if not res.suggestions:
@@ -80,38 +81,43 @@ def _positives(clauses: list[Clause]) -> list[Clause]:
     return [c for c in clauses if not c.negative]
 
 
-def _matches(conn, clauses: list[Clause], cat: str | None, limit: int, steps: list[str]) -> list[dict[int, tuple[float, float, str]]]:
-    """For each positive clause: post id → (cover, score, kind of the best alternative matched)."""
+def _matches(conn, clauses: list[Clause], cat: str | None, limit: int, steps: list[str]) -> tuple[list[dict[int, tuple[float, float]]], set[int]]:
+    """For each positive clause: post id → (cover, BM25 × weight of the best alternative); and the posts
+    each alternative ranks highest by itself (the shortlist scored in full, whatever the others say)."""
     positives = _positives(clauses)
     neg = negative_expression(clauses)
     required = [c for c in positives if c.required]
     # With one clause to match, the best of each alternative's posts are all the list can show.
-    cap = max(limit * 3, 30) if len(positives) == 1 and limit < 1_000_000 else None
+    top = max(limit * 3, 30) if limit < 1_000_000 else None
+    cap = top if len(positives) == 1 else None
     out = []
+    tops: set[int] = set()
     for c in positives:
-        groups: dict[tuple[float, float], list[Alt]] = {}
+        # Each alternative on its own (its best posts make the shortlist); the many words holding the
+        # clause's word are one group.
+        groups: dict[tuple, list[Alt]] = {}
         for a in c.alts:
-            groups.setdefault((a.weight, a.cover), []).append(a)
-        found: dict[int, tuple[float, float, str]] = {}
-        for (weight, cover), alts in groups.items():
+            groups.setdefault((a.weight, a.cover) if a.kind == "inside" else (a.weight, a.cover, tuple(a.tokens)), []).append(a)
+        found: dict[int, tuple[float, float]] = {}
+        for (weight, cover, *_), alts in groups.items():
             expr = alts_expression([a.tokens for a in alts])
             if expr is None:
                 continue
             if neg:
                 expr = f"{expr} NOT {neg}"
             steps.append(f"{c.source!r} {alts[0].kind} ×{weight:g}: {expr}")
-            for pid, bm in _run(conn, expr, cat, cap):
+            hits = _run(conn, expr, cat, cap)
+            tops.update(pid for pid, _ in (hits[:top] if top else hits))
+            for pid, bm in hits:
                 score = -bm * weight
                 old = found.get(pid)
-                if old is None:
-                    found[pid] = (cover, score, alts[0].kind)
-                else:
-                    found[pid] = (max(old[0], cover), max(old[1], score), old[2] if old[1] >= score else alts[0].kind)
+                found[pid] = (cover, score) if old is None else (max(old[0], cover), max(old[1], score))
         out.append(found)
     if required:
         keep = set.intersection(*(set(m) for c, m in zip(positives, out) if c.required))
         out = [{pid: v for pid, v in m.items() if pid in keep} for m in out]
-    return out
+        tops &= keep
+    return out, tops
 
 
 def _run(conn, expr: str, cat: str | None, cap: int | None) -> list[tuple[int, float]]:
@@ -122,8 +128,9 @@ def _run(conn, expr: str, cat: str | None, cap: int | None) -> list[tuple[int, f
         args.append(cat)
     else:
         sql += " WHERE search_fts MATCH ?"
+    sql += " ORDER BY bm"
     if cap:
-        sql += " ORDER BY bm LIMIT ?"
+        sql += " LIMIT ?"
         args.append(cap)
     try:
         return conn.execute(sql, args).fetchall()
@@ -133,35 +140,73 @@ def _run(conn, expr: str, cat: str | None, cap: int | None) -> list[tuple[int, f
         raise KbError(f"search failed on {expr!r}: {exc}") from None
 
 
-def _rank(conn, clauses: list[Clause], per_clause: list[dict], limit: int) -> list[dict]:
-    """Posts by how much of the query they match, then score (BM25 × weight, summed over clauses)
-    raised by proximity, then recency."""
-    totals: dict[int, list[float]] = {}
+def _rank(conn, clauses: list[Clause], per_clause: list[dict], tops: set[int], limit: int, vocab) -> list[dict]:
+    """Posts by how much of the query they match (coverage), then concept BM25F (kb.search.score)
+    raised by proximity and by the query's own word forms, then recency."""
+    cover: dict[int, float] = {}
+    approx: dict[int, float] = {}
     for m in per_clause:
-        for pid, (cover, score, _) in m.items():
-            t = totals.setdefault(pid, [0.0, 0.0])
-            t[0] += cover
-            t[1] += score
-    if not totals:
+        for pid, (cov, bm) in m.items():
+            cover[pid] = cover.get(pid, 0.0) + cov
+            approx[pid] = approx.get(pid, 0.0) + bm
+    if not cover:
         return []
-    order = sorted(totals, key=lambda p: (-round(totals[p][0], 3), -totals[p][1], p))
-    # Proximity re-ranks a few more than are shown; coverage and BM25 pick them.
-    shortlist = order[: max(limit * 3, 30)] if limit < 1_000_000 else order
+    order = sorted(cover, key=lambda p: (-round(cover[p], 3), -approx[p], p))
+    if limit < 1_000_000:
+        # The posts that can be shown: the best by coverage and BM25, and each alternative's own best
+        # of the highest coverage (a post about 价值函数 that an English word's BM25 ranks low).
+        best = round(cover[order[0]], 3)
+        shortlist = list(dict.fromkeys(order[: max(limit * 3, 30)] + sorted(p for p in tops if round(cover[p], 3) >= best)))
+    else:
+        shortlist = order
     rows = _rows(conn, shortlist)
     positives = _positives(clauses)
     sets = [{t for alt in c.alternatives for t in alt} for c in positives]
     wanted = set().union(*sets) if sets else set()
+    idfs = _idfs(conn, positives, vocab)
+    columns = {row["id"]: _columns(row) for row in rows}
+    mean_len = sum(len(b[0]) for _, b in columns.values()) / max(len(columns), 1) or 1.0
     out = []
     for row in rows:
+        title, body = columns[row["id"]]
+        score = sum(_clause_score(title, body, len(body[0]) / mean_len, c, idf) for c, idf in zip(positives, idfs))
         found = find_hits(row["body"], row["text"], wanted)
-        cover, score = totals[row["id"]]
         score *= 1.0 + 0.5 * _proximity(found, sets)
         score *= 1.0 + SURFACE_BONUS * _surface_share(row, found, positives)
         matched = [c.source for c, m in zip(positives, per_clause) if m.get(row["id"], (0,))[0] >= MATCHED]
-        out.append((round(cover, 3), score, row, found, matched))
+        out.append((round(cover[row["id"]], 3), score, row, found, matched))
     # Recency breaks ties: rank 1 is the newest post.
     out.sort(key=lambda t: (-t[0], -round(t[1], 6), t[2]["rank"] if t[2]["rank"] is not None else 1 << 30, t[2]["id"]))
     return [_result(row, score, found, matched) for _, score, row, found, matched in out[:limit]]
+
+
+def _clause_score(title, body, length_ratio: float, clause: Clause, idf: float) -> float:
+    """A clause's BM25F from its full alternatives; from its words alone (markov of markov chain)
+    only when none of those occurs, and then at a fraction."""
+    full = [(a.tokens, a.weight) for a in clause.alts if a.cover >= MATCHED]
+    got = score_mod.clause_score(title, body, length_ratio, full, idf)
+    if got > 0:
+        return got
+    part = [(a.tokens, a.weight) for a in clause.alts if a.cover < MATCHED]
+    return score_mod.clause_score(title, body, length_ratio, part, idf) * 0.5 if part else 0.0
+
+
+def _columns(row):
+    from collections import Counter
+
+    title, body = score_mod.words(row["stitle"]), score_mod.words(row["body"])
+    return (title, Counter(title)), (body, Counter(body))
+
+
+def _idfs(conn, positives: list[Clause], vocab) -> list[float]:
+    """Each clause's IDF as one concept: the posts holding any of its alternatives (at most all)."""
+    total = conn.execute("SELECT max(rowid) FROM search_fts").fetchone()[0] or 1
+    docs = vocab.docs({t for c in positives for a in c.alts for t in a.tokens})
+    out = []
+    for c in positives:
+        n = sum(min(docs.get(t, 0) for t in a.tokens) for a in c.alts if a.tokens)
+        out.append(score_mod.concept_idf(min(n, total), total))
+    return out
 
 
 def _surface_share(row, found: list[tuple[int, int, int, str]], positives: list[Clause]) -> float:
@@ -209,7 +254,7 @@ def _rows(conn, ids: list[int]) -> list[sqlite3.Row]:
         marks = ",".join("?" * len(chunk))
         out += conn.execute(
             "SELECT p.id, p.slug, p.title, p.text, p.category, p.date, p.rank, p.date_after, p.date_before,"
-            f" f.body FROM posts p JOIN search_fts f ON f.rowid = p.id WHERE p.id IN ({marks})",
+            f" f.title AS stitle, f.body FROM posts p JOIN search_fts f ON f.rowid = p.id WHERE p.id IN ({marks})",
             chunk,
         ).fetchall()
     return out

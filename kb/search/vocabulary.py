@@ -76,6 +76,23 @@ class Vocabulary:
             self._total = max(n, 1)
         return self._total
 
+    def docs(self, words: Iterable[str]) -> dict[str, int]:
+        """How many posts hold each word (FTS5's own document counts)."""
+        words = list(set(words))
+        out = dict.fromkeys(words, 0)
+        if self.conn is None or not words:
+            return out
+        for i in range(0, len(words), 500):
+            chunk = words[i : i + 500]
+            try:
+                rows = self.conn.execute(
+                    f"SELECT term, doc FROM search_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
+            except sqlite3.DatabaseError:
+                rows = []
+            out.update(rows)
+        return out
+
     def counts(self, words: Iterable[str]) -> dict[str, int]:
         missing = [w for w in set(words) if w not in self._counts]
         if missing and self.conn is not None:
