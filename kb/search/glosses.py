@@ -1,14 +1,16 @@
 """Bilingual glosses a post writes, 中文(English) and English(中文): found in each post's text at import,
 kept per post with their evidence (how many posts write each pair), and looked up for queries.
 
-Extraction is a pure function of a text's pieces (import workers run it); the table is written by the
+Extraction is a pure function of a text (import workers run it); the table is written by the
 search index part (kb.search.index) inside the caller's transaction.
 """
 from __future__ import annotations
 
+import functools
+import re
 import sqlite3
 
-from kb.text import is_cjk
+from kb.text import CJK, is_cjk
 
 # A term does not start with these: they end the clause before it (采用单精度 → 单精度).
 LEADING_STOP = set("的是了在和与及或将把被从用为即称叫纯等而其这那上中首次各该一也就都")
@@ -16,6 +18,7 @@ STOP_WORDS = {
     "使用", "采用", "分为", "引入", "增加", "通过", "进行", "探索", "首先", "同时", "可以", "一般", "默认",
     "一直", "大量", "领域", "计算", "主要", "对应", "以及", "称为", "叫做", "也就是", "就是", "即", "或者",
     "我们", "这个", "一个", "这种", "一种", "所谓", "利用", "基于", "所以", "因此", "其中", "以下", "如下",
+    "导致", "出现", "称之为", "叫作", "被称为", "产生", "使得", "包括", "例如", "比如", "如果", "需要", "它们",
 }
 # A bracket of English that only names a thing generically, or says "for example", is no translation.
 EN_STOP = {"token", "id", "eg", "e", "i", "ie", "etc", "the", "a", "an", "of", "see", "fig", "figure", "note"}
@@ -23,109 +26,72 @@ MAX_EN_WORDS = 6
 MAX_ZH = 8
 
 
-def extract(pieces: list[str]) -> tuple[tuple[str, str], ...]:
-    """(chinese, english) pairs glossed in a text, from its pieces as the index cut it (normalized:
-    full-width brackets are ASCII here). 梯度消失(vanishing gradient) → (梯度消失, vanishing gradient);
-    Normalizing flow(标准化流) → (标准化流, Normalizing flow); (reinforcement learning, RL) gives both."""
-    if "(" not in pieces:
-        return ()
+@functools.lru_cache(maxsize=1)
+def _gloss_res() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """Around a bracket of normalized text (full-width brackets are ASCII there): the Chinese run or the
+    English words before it, and the English names or the Chinese term inside it."""
+    word = r"[A-Za-z][A-Za-z0-9+]*"
+    phrase = rf"{word}(?:[ \-]+{word}){{0,{MAX_EN_WORDS - 1}}}"
+    return (
+        re.compile(rf"([{CJK}]{{2,16}})\s*$"),
+        re.compile(rf"({phrase})\s*$"),
+        re.compile(rf"\(\s*({phrase}(?:\s*[,;、]\s*{phrase})*)\s*\)"),
+        re.compile(rf"\(\s*([{CJK}]{{2,{MAX_ZH}}})\s*\)"),
+    )
+
+
+def extract(norm: str, cut) -> tuple[tuple[str, str], ...]:
+    """(chinese, english) pairs glossed in a normalized text; cut(run) gives a Chinese run's words, on
+    whose boundaries the Chinese side is trimmed. 梯度消失(vanishing gradient) → (梯度消失, vanishing
+    gradient); Normalizing flow(标准化流) → (标准化流, Normalizing flow); 强化学习(reinforcement learning,
+    RL) gives both names."""
     out: list[tuple[str, str]] = []
-    n = len(pieces)
-    for i, p in enumerate(pieces):
-        if p != "(":
-            continue
-        j = i + 1
-        while j < n and j - i <= 3 * MAX_EN_WORDS and pieces[j] != ")" and pieces[j] != "(":
-            j += 1
-        if j >= n or pieces[j] != ")":
-            continue
-        inner = pieces[i + 1 : j]
-        before = _before(pieces, i)
-        for eng in _english_terms(inner):
-            zh = _chinese_before(before, len(eng.split()), eng)
-            if zh:
-                out.append((zh, eng))
-        zh_inner = "".join(t for t in inner if not t.isspace())
-        if zh_inner and len(zh_inner) <= MAX_ZH and all(map(is_cjk, zh_inner)) and len(zh_inner) >= 2:
-            eng = _english_before(before, len(zh_inner))
-            if eng:
-                out.append((zh_inner, eng))
+    i = norm.find("(")
+    if i < 0:
+        return ()
+    zh_before, en_before, en_inside, zh_inside = _gloss_res()
+    while i >= 0:
+        m = en_inside.match(norm, i)
+        if m:
+            b = zh_before.search(norm, max(0, i - 20), i)
+            if b:
+                before = list(reversed(cut(b.group(1))))
+                for eng in re.split(r"\s*[,;、]\s*", m.group(1)):
+                    eng = " ".join(eng.split())
+                    zh = None if eng.casefold() in EN_STOP else _chinese_before(before, len(eng.replace("-", " ").split()), eng)
+                    if zh:
+                        out.append((zh, eng))
+        else:
+            m = zh_inside.match(norm, i)
+            if m:
+                b = en_before.search(norm, max(0, i - 80), i)
+                if b:
+                    zh, words = m.group(1), b.group(1).split()
+                    eng = " ".join(words[-max(1, min(len(words), (len(zh) + 1) // 2)):])
+                    if eng.casefold() not in EN_STOP:
+                        out.append((zh, eng))
+        i = norm.find("(", i + 1)
     return tuple(dict.fromkeys(out))
 
 
-def _before(pieces: list[str], i: int) -> list[str]:
-    """The pieces before position i, nearest first, white space before the bracket skipped."""
-    k = i - 1
-    while k >= 0 and pieces[k].isspace():
-        k -= 1
-    return pieces[max(0, k - 3 * MAX_EN_WORDS) : k + 1][::-1]
-
-
-def _is_latin(t: str) -> bool:
-    return t.isascii() and t.isalnum()
-
-
-def _english_terms(inner: list[str]) -> list[str]:
-    """The English names inside a bracket: words joined by spaces or hyphens; a comma or semicolon
-    separates a name from its abbreviation (reinforcement learning, RL)."""
-    terms, words, ok = [], [], True
-    for t in inner + [","]:
-        if t in (",", ";", "、"):
-            if words and ok and len(words) <= MAX_EN_WORDS:
-                phrase = "".join(words).strip(" -")
-                if phrase and phrase.casefold() not in EN_STOP and any(c.isalpha() for c in phrase):
-                    terms.append(" ".join(phrase.split()))
-            words, ok = [], True
-        elif _is_latin(t) or t == "-" or t.isspace():
-            words.append(" " if t.isspace() else t)
-        else:
-            ok = False
-    return terms
-
-
 def _chinese_before(before: list[str], n_words: int, eng: str) -> str | None:
-    """The Chinese term right before a bracket of English, trimmed on the cut's word boundaries: the
-    longest run of words (not starting with a function word) about as long as the English."""
+    """The Chinese term right before a bracket of English (before: the run's words, nearest first),
+    trimmed on word boundaries: the run of words (not starting with a function word) whose length is
+    nearest to the English's, about two characters a word (a letter of an acronym)."""
     letters = eng.replace(" ", "").replace("-", "")
-    size = 2 * (len(letters) if n_words == 1 and letters.isupper() else n_words) + 1
-    words: list[str] = []
-    for t in before:
-        if not (t and all(map(is_cjk, t))):
-            break
-        words.append(t)
-        if len(words) >= 5:
-            break
-    best = None
+    expected = 2 * (len(letters) if n_words == 1 and letters.isupper() else n_words)
+    best, best_gap = None, None
     run = ""
-    for w in words:
+    for w in before[:5]:
         if w in STOP_WORDS or w[0] in LEADING_STOP:
             break
         run = w + run
-        if len(run) > min(size, MAX_ZH):
+        if len(run) > min(expected + 2, MAX_ZH):
             break
-        if len(run) >= 2:
-            best = run
+        gap = abs(len(run) - expected)
+        if len(run) >= 2 and (best_gap is None or gap <= best_gap):
+            best, best_gap = run, gap
     return best
-
-
-def _english_before(before: list[str], zh_len: int) -> str | None:
-    """The English words right before a bracket of Chinese: about one per two characters."""
-    words: list[str] = []
-    for t in before:
-        if _is_latin(t):
-            words.append(t)
-        elif t == "-" or t.isspace():
-            if not words:
-                return None
-            words.append(" " if t.isspace() else t)
-        else:
-            break
-        if len([w for w in words if _is_latin(w)]) >= max(1, min(MAX_EN_WORDS, (zh_len + 1) // 2)):
-            break
-    phrase = " ".join("".join(reversed(words)).split()).strip(" -")
-    if not phrase or phrase.casefold() in EN_STOP or not any(c.isalpha() for c in phrase):
-        return None
-    return phrase
 
 
 # ---------------------------------------------------------------- the table

@@ -19,19 +19,31 @@ TABLES = ("search_fts", "search_vocab", "search_parts", "search_glosses", "searc
 MIN_CJK_PART = 2
 
 
-def body_form(text: str) -> tuple[str, int, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+def body_form(text: str) -> tuple[str, int, frozenset[str], tuple[tuple[str, str], ...]]:
     """What the index keeps of a text (import workers compute it ahead of the importer): its stored
-    form, its word count, the (part, word) pairs of the words inside its words, its glosses."""
-    stored, pieces = segment.stored_pieces(text)
-    parts: set[tuple[str, str]] = set()
+    form, its word count, the words that may hold others (Chinese words of three or more characters,
+    CamelCase words as written), its glosses."""
+    stored, norm, words, holders = segment.cut_for_index(text)
+    return stored, words, frozenset(holders), glosses.extract(norm, segment.cut_words)
+
+
+def _parts(holders: set[str]) -> set[tuple[str, str]]:
+    """(part, word) for the words inside these: a Chinese word's endings (自注意力 → 注意力, 意力), a
+    CamelCase word's later parts (FlashAttention → attention), as the index stores them."""
+    out: set[tuple[str, str]] = set()
     camel = segment.CAMEL
-    for token in set(pieces):
-        if len(token) > MIN_CJK_PART and is_cjk(token[0]) and is_cjk(token[-1]):
-            parts.update((token[i:], token) for i in range(1, len(token) - MIN_CJK_PART + 1))
-        elif token in camel:  # a CamelCase word of this text (its stem and the stems of its parts)
+    for token in holders:
+        if token in camel:  # seen by this process's stemmer whenever the text was cut here
             word, found = camel[token]
-            parts.update((p, word) for p in found)
-    return stored, segment.word_count(stored), tuple(sorted(parts)), glosses.extract(pieces)
+            out.update((p, word) for p in found)
+        elif is_cjk(token[0]):
+            out.update((token[i:], token) for i in range(1, len(token) - MIN_CJK_PART + 1))
+        else:  # cut by an import worker: work the CamelCase parts out here
+            segment.stem(token)
+            if token in camel:
+                word, found = camel[token]
+                out.update((p, word) for p in found)
+    return out
 
 
 def prepare(ahead, text: str) -> None:
@@ -46,7 +58,7 @@ def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
     # The vocabulary queries are cut against is FTS5's own (search_vocab, an fts5vocab table):
     # only the total number of word tokens, for the unigram probabilities, is kept here.
     delta = 0
-    parts: set[tuple[str, str]] = set()
+    holders: set[str] = set()
     for i in range(0, len(post_ids), 500):
         chunk = post_ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
@@ -62,13 +74,13 @@ def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
             b_form, b_count, b_parts, b_glosses = ahead(body_form, text or "")
             new.append((pid, t_form, b_form))
             delta += t_count + b_count
-            parts.update(t_parts)
-            parts.update(b_parts)
+            holders.update(t_parts)
+            holders.update(b_parts)
             glossed.append((pid, b_glosses))
         conn.executemany("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", new)
         glosses.replace(conn, glossed, synonyms.synonym_key)
     # Parts of words no post holds any more stay: they match nothing, and cost a rebuild nothing.
-    conn.executemany("INSERT OR IGNORE INTO search_parts (part, term) VALUES (?, ?)", parts)
+    conn.executemany("INSERT OR IGNORE INTO search_parts (part, term) VALUES (?, ?)", _parts(holders))
     if delta:
         set_meta(conn, META_SEARCH_TOKENS, str(int(get_meta(conn, META_SEARCH_TOKENS) or 0) + delta))
 

@@ -177,7 +177,7 @@ def _rank(conn, clauses: list[Clause], per_clause: list[dict], tops: set[int], l
         out.append((round(cover[row["id"]], 3), score, row, found, matched))
     # Recency breaks ties: rank 1 is the newest post.
     out.sort(key=lambda t: (-t[0], -round(t[1], 6), t[2]["rank"] if t[2]["rank"] is not None else 1 << 30, t[2]["id"]))
-    return [_result(row, score, found, matched) for _, score, row, found, matched in out[:limit]]
+    return [_result(row, score, found, matched, cov) for cov, score, row, found, matched in out[:limit]]
 
 
 def _clause_score(title, body, length_ratio: float, clause: Clause, idf: float) -> float:
@@ -229,7 +229,7 @@ def _partial_notes(clauses: list[Clause], results: list[dict]) -> list[str]:
     missing = [c.source for c in positives if c.source not in best]
     if missing and len(positives) > 1:
         notes.append("no post has all the words; the best results lack: " + ", ".join(missing))
-    elif len(positives) == 1 and not best:
+    elif len(positives) == 1 and results[0]["cover"] < 1.0:
         notes.append(f"no post has the word {positives[0].source!r}; showing posts with words that contain it")
     return notes
 
@@ -279,7 +279,7 @@ def _proximity(found: list[tuple[int, int, int, str]], sets: list[set[str]]) -> 
     return max(0.0, 1.0 - max(0, best - 2 * len(sets) + 2) / (2 * PROXIMITY_WINDOW))
 
 
-def _result(row, score: float, found: list[tuple[int, int, int, str]], matched: list[str]) -> dict:
+def _result(row, score: float, found: list[tuple[int, int, int, str]], matched: list[str], cover: float = 0.0) -> dict:
     snippet, marks = snippet_for(row["text"], [(a, b) for _, a, b, _ in found])
     return {
         "slug": row["slug"],
@@ -292,17 +292,18 @@ def _result(row, score: float, found: list[tuple[int, int, int, str]], matched: 
         "snippet": snippet,
         "highlights": marks,
         "matched": matched,
+        "cover": cover,
     }
 
 
 def _corrections(conn, clauses: list[Clause], per_clause: list[dict], vocab) -> tuple[list[Clause] | None, list[tuple[str, str]]]:
     """Clauses that match nothing, their misspelt Latin words replaced by the closest index word
     (rapidfuzz), if any is close; and (word, correction) pairs."""
-    from rapidfuzz import fuzz, process
-
     empty = {id(c) for c, m in zip(_positives(clauses), per_clause) if not m}
     if not empty:
         return None, []
+    from rapidfuzz import fuzz, process
+
     changed: list[tuple[str, str]] = []
     out: list[Clause] = []
     choices = None

@@ -309,32 +309,78 @@ def stored_form(text: str) -> str:
 
 
 def stored_pieces(text: str) -> tuple[str, list[str]]:
-    """The stored form of text and its pieces as in the normalized text (before stemming).
+    """The stored form of text and its pieces as in the normalized text (before stemming)."""
+    stored, _, _, _, pieces = cut_for_index(text, with_pieces=True)
+    return stored, pieces
+
+
+def cut_words(run: str) -> list[str]:
+    """A Chinese run cut as the index cuts it."""
+    return _jieba().cut(run)
+
+
+def cut_for_index(text: str, *, with_pieces: bool = False):
+    """The stored form of text, the normalized text, its number of word tokens, its words that may
+    hold others (Chinese words of three or more characters, CamelCase words as written), and with
+    with_pieces its pieces as in the normalized text (before stemming).
 
     Same cut as _cut, done chunk by chunk rather than token by token: it is the import's inner loop.
-    English words are stored as their stems, so removing SEP gives back the normalized text with
-    its English words stemmed and case-folded (kb.search.ranking aligns it with the text).
+    English words are stored without their inflection, so removing SEP gives back the normalized text
+    with those words changed (kb.search.snippets aligns it with the text).
     """
     norm = normalize(text)
     if not norm:
-        return "", []
+        return ("", norm, 0, [], []) if with_pieces else ("", norm, 0, [])
     pieces: list[str] = []
     stored: list[str] = []
+    holders: list[str] = []
+    words = 0
     seg = None
-    stems = _STEMS
     cjk_split, other_pieces = _index_res()
     for i, chunk in enumerate(cjk_split.split(norm)):
         if not chunk:
             continue
-        if i % 2:  # a Chinese run
+        if i % 2:  # a Chinese run: every token a word
             cut = [chunk] if len(chunk) == 1 else (seg or (seg := _jieba())).cut(chunk)
-            pieces.extend(cut)
             stored.extend(cut)
+            words += len(cut)
+            if with_pieces:
+                pieces.extend(cut)
         else:
-            found = other_pieces.findall(chunk)
-            pieces.extend(found)
-            stored.extend([stems[p] for p in found])
-    return SEP.join(stored), pieces
+            done = _CHUNKS.get(chunk)
+            if done is None:
+                done = _other_chunk(chunk, other_pieces)
+            stored.extend(done[1])
+            if with_pieces:
+                pieces.extend(done[0])
+            words += done[2]
+            if done[3]:
+                holders.extend(done[3])
+    joined = SEP.join(stored)
+    # Chinese words of three or more characters, found in C rather than token by token.
+    holders.extend(_holders_re().findall(joined))
+    return (joined, norm, words, holders, pieces) if with_pieces else (joined, norm, words, holders)
+
+
+@functools.lru_cache(maxsize=1)
+def _holders_re() -> re.Pattern:
+    return re.compile(rf"(?:^|(?<={SEP}))[{CJK}]{{3,}}(?={SEP}|$)")
+
+
+def _other_chunk(chunk: str, other_pieces: re.Pattern) -> tuple[list[str], list[str], int, list[str]]:
+    """A text between Chinese runs: its pieces, what is stored of them, its word count, its CamelCase words."""
+    found = other_pieces.findall(chunk)
+    stored = [_STEMS[p] for p in found]
+    done = (found, stored, sum(1 for t in stored if _WORD_CHAR_RE.search(t)), [p for p in found if p in CAMEL])
+    if len(chunk) <= 32:  # punctuation and short words between Chinese runs recur
+        if len(_CHUNKS) >= _StemMap.LIMIT:
+            _CHUNKS.clear()
+        _CHUNKS[chunk] = done
+    return done
+
+
+# A text between two Chinese runs → its pieces and what is stored of them (the cut's second inner loop).
+_CHUNKS: dict[str, tuple[list[str], list[str], int, list[str]]] = {}
 
 
 def word_count(stored: str) -> int:

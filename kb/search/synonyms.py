@@ -3,10 +3,12 @@ search_synonyms table, reloaded with the index) and the config file's groups (re
 """
 from __future__ import annotations
 
+import functools
 import sqlite3
 
 from kb.search import segment
 
+@functools.lru_cache(maxsize=65536)
 def synonym_key(text: str) -> str:
     """The form synonyms are matched by: the words of the text as a query cuts them (English words
     stemmed and case-folded, Chinese as it is), joined without white space or punctuation, so that

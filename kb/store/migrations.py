@@ -189,7 +189,7 @@ def m009_search_glosses_glossary_parts(db) -> None:
     # 注意力, FlashAttention holds attention) that sub-word matching looks up by range.
     db.execute(
         "CREATE TABLE search_glosses (post_id INTEGER NOT NULL, zh TEXT NOT NULL, en TEXT NOT NULL,"
-        " zh_key TEXT NOT NULL, en_key TEXT NOT NULL, PRIMARY KEY (post_id, zh_key, en_key)) WITHOUT ROWID"
+        " zh_key TEXT NOT NULL, en_key TEXT NOT NULL, UNIQUE (post_id, zh_key, en_key))"
     )
     db.execute("CREATE INDEX search_glosses_zh ON search_glosses (zh_key)")
     db.execute("CREATE INDEX search_glosses_en ON search_glosses (en_key)")
