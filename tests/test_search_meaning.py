@@ -22,19 +22,12 @@ def texts_of(kb, results) -> list[str]:
     return [kb("show", r["slug"], "--json").json()["text"] for r in results]
 
 
-def import_posts(kb, tmp_path, *posts: str, name: str = "posts.txt"):
+def import_posts(kb, tmp_path, *posts: str, name: str = "posts.txt") -> None:
+    """Import one capture of these posts (one excerpt a line) through the CLI."""
     capture = tmp_path / name
     capture.write_text("LATEST UPDATES\n" + "\n".join(posts) + "\n", encoding="utf-8")
     r = kb("import", capture)
     assert r.code == 0, r
-    return {p[:8]: s for p, s in ((p, None) for p in posts)}
-
-
-def slug_of(kb, start: str) -> str:
-    for p in kb("latest", "--json", "-n", "0").json():
-        if kb("show", p["slug"], "--json").json()["text"].startswith(start):
-            return p["slug"]
-    raise AssertionError(start)
 
 
 # ---------------------------------------------------------------- the issue's examples, bundled posts

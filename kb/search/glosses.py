@@ -10,7 +10,7 @@ import functools
 import re
 import sqlite3
 
-from kb.text import CJK, is_cjk
+from kb.text import CJK
 
 # A term does not start with these: they end the clause before it (采用单精度 → 单精度).
 LEADING_STOP = set("的是了在和与及或将把被从用为即称叫纯等而其这那上中首次各该一也就都")
