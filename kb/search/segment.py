@@ -104,8 +104,11 @@ def glossary_path() -> Path:
 
 
 def dictionary_hash() -> str:
-    """What the index depends on besides the posts: segmenter version, dictionary, synonyms, glossary."""
-    h = hashlib.sha256(SEGMENTER_VERSION.encode())
+    """What the index depends on besides the posts: segmenter and stemmer versions, dictionary,
+    synonyms, glossary (a stemmer that stems otherwise would leave the index's English behind)."""
+    import Stemmer
+
+    h = hashlib.sha256(f"{SEGMENTER_VERSION}\0stemmer {Stemmer.version()}".encode())
     for path in (dictionary_path(), synonyms_path(), glossary_path()):
         h.update(b"\0" + path.name.encode() + b"\0")
         try:
