@@ -133,10 +133,14 @@ def _fit(text: str, width: int, *, pad: bool = True, right: bool = False) -> str
 
 
 def import_summary(report: dict) -> str:
+    formats = report.get("formats") or {}
+    # Which formats the files were read as, when any was not text.
+    kinds = f" ({', '.join(f'{n} {name}' for name, n in formats.items())})" if set(formats) - {"text"} else ""
+    skipped = f", long lines skipped: {len(report['skipped_lines'])}" if report.get("skipped_lines") else ""
     return (
-        f"files read: {report['files_read']}, excerpts seen: {report['excerpts_seen']}, "
+        f"files read: {report['files_read']}{kinds}, excerpts seen: {report['excerpts_seen']}, "
         f"new posts: {report['new_posts']}, merged duplicates: {report['merged_duplicates']}, "
-        f"unchanged files skipped: {report['unchanged_skipped']}, errors: {len(report['errors'])}"
+        f"unchanged files skipped: {report['unchanged_skipped']}{skipped}, errors: {len(report['errors'])}"
     )
 
 

@@ -182,6 +182,15 @@ def m008_one_timestamp_format(db) -> None:
         db.execute(f"UPDATE {table} SET {column} = substr({column}, 1, 19) || 'Z' WHERE {column} LIKE '%+00:00'")
 
 
+@migration
+def m009_sources_format_provenance(db) -> None:
+    # A source is a text capture, a saved HTML page or a Markdown clip; a clip's front matter says
+    # where the page came from (JSON: source, created). Every source before this was a text capture.
+    db["sources"].add_column("format", str)
+    db["sources"].add_column("provenance", str)
+    db.execute("UPDATE sources SET format = 'text' WHERE format IS NULL")
+
+
 def _has_posts(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
 
