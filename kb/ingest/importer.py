@@ -136,7 +136,7 @@ def parse_capture(run: Run, task: FileTask) -> None:
             if parsed.skipped:
                 said = "; ".join(s.describe() for s in parsed.skipped[:3])
                 raise CaptureError(f"{said}; no other line is a listing card's text")
-            raise CaptureError("no excerpts found (not a capture of the blog's listing pages?)")
+            raise CaptureError("not a listing page: it has no line that could be a listing card's text")
         verdict = listing.judge(parsed, task.data if parsed.format == "text" else None)
         if not verdict.listing:
             if not run.force:

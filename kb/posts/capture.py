@@ -125,6 +125,7 @@ def _is_noise(line: str) -> bool:
 
 
 def is_date(line: str) -> bool:
+    """Whether the line is a date line: YYYY-MM-DD, a real date."""
     if not DATE_RE.match(line):
         return False
     try:
@@ -154,11 +155,13 @@ def parse_lines(numbered: list[tuple[int, str]]) -> Capture:
     capture = Capture()
     numbers: list[int] = []
     lines: list[str] = []
+    skipped: set[int] = set()
     for number, raw in numbered:
         line = _strip_edges(raw)
         if len(line) > MAX_LINE_CHARS:
             capture.skipped.append(SkippedLine(number, len(line)))
-            line = ""  # as a blank line: it separates what stood above it from what stands below
+            skipped.add(len(lines))
+            line = ""
         numbers.append(number)
         lines.append(line)
     pending_category: str | None = None
@@ -168,6 +171,13 @@ def parse_lines(numbered: list[tuple[int, str]]) -> Capture:
     n = len(lines)
     while i < n:
         line = lines[i]
+        if i in skipped:
+            # The metadata above a skipped card was that card's: it describes no excerpt below.
+            if pending_category is not None or pending_date is not None:
+                capture.notes.append(f"line {pending_line}: metadata of the skipped line {numbers[i]} dropped")
+            pending_category = pending_date = None
+            i += 1
+            continue
         if _is_noise(line):
             i += 1
             continue
@@ -202,6 +212,21 @@ def parse_lines(numbered: list[tuple[int, str]]) -> Capture:
             f"line {pending_line}: metadata at the end of the capture has no excerpt below it"
         )
     return capture
+
+
+def without_link_lines(rows: list[tuple[int, str, bool]]) -> tuple[list[tuple[int, str]], int]:
+    """(line number, line, only a link's text) rows of a page → its lines without the page's chrome,
+    and how many were left out: a line that is a short link alone (a menu item, a tag, "Read more",
+    a page number) is chrome, unless a date follows it (then it is the card's category)."""
+    kept: list[tuple[int, str]] = []
+    dropped = 0
+    for i, (number, line, link_only) in enumerate(rows):
+        following = rows[i + 1][1] if i + 1 < len(rows) else ""
+        if link_only and len(line) <= MAX_CATEGORY_LEN and not is_date(line) and not is_date(following):
+            dropped += 1
+            continue
+        kept.append((number, line))
+    return kept, dropped
 
 
 def _next_content(lines: list[str], start: int) -> int | None:

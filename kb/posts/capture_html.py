@@ -34,9 +34,6 @@ BLOCK_TAGS = frozenset(
 )
 # A header outside these is the page's own (logo, site name, menu), not a card's.
 CARD_CONTAINERS = frozenset({"article", "main", "section", "li"})
-# A link alone on a line at most this long is chrome (a menu item, a tag, "Read more", a page
-# number), unless a date follows it: then it is the card's category.
-MAX_LINK_LINE = capture.MAX_CATEGORY_LEN
 MATH_PLACEHOLDER = "[Math]"  # the text captures' mark for a formula that was not captured
 
 _WS_RE = re.compile(r"[ \t\n\r\f]+")
@@ -85,7 +82,7 @@ def decode(data: bytes) -> str:
     return capture.decode(data)
 
 
-def page_lines(text: str) -> tuple[list[Line], int]:
+def page_lines(text: str) -> tuple[list[tuple[int, str]], int]:
     """The page's visible text as lines, and how many chrome link lines were left out."""
     from lxml import etree, html
 
@@ -99,7 +96,7 @@ def page_lines(text: str) -> tuple[list[Line], int]:
     out = _Writer()
     _walk(root, out, in_link=False)
     out.newline()
-    return _drop_chrome_links(out.lines)
+    return capture.without_link_lines(_tidy(out.lines))
 
 
 class _Writer:
@@ -224,28 +221,21 @@ def _text(out: _Writer, text: str, number: int, in_link: bool, pre: bool) -> Non
         out.text(piece, number + k, in_link, pre=True)
 
 
-def _drop_chrome_links(lines: list[Line]) -> tuple[list[Line], int]:
-    """Lines without separator clutter at their edges; short link lines left out unless a date follows."""
-    kept: list[Line] = []
-    dropped = 0
-    for i, line in enumerate(lines):
-        text = line.text
-        if len(text) <= MAX_LINK_LINE:
-            text = text.strip(_SEPARATORS)  # "Deep Learning ·" above the date is the category
-            if not text:
-                continue
-        nxt = lines[i + 1].text.strip(_SEPARATORS) if i + 1 < len(lines) else ""
-        if line.link_only and len(text) <= MAX_LINK_LINE and not capture.is_date(nxt) and not capture.is_date(text):
-            dropped += 1
-            continue
-        kept.append(Line(text, line.number, line.link_only))
-    return kept, dropped
+def _tidy(lines: list[Line]) -> list[tuple[int, str, bool]]:
+    """Short lines without the separators that stood between inline elements ("Deep Learning ·" above
+    its date is the category); lines of separators alone are gone."""
+    out = []
+    for line in lines:
+        text = line.text.strip(_SEPARATORS) if len(line.text) <= capture.MAX_CATEGORY_LEN else line.text
+        if text:
+            out.append((line.number, text, line.link_only))
+    return out
 
 
 def parse(data: bytes) -> capture.Capture:
     """A saved page's bytes → its capture (format "html")."""
     lines, dropped = page_lines(decode(data))
-    cap = capture.parse_lines([(line.number, line.text) for line in lines])
+    cap = capture.parse_lines(lines)
     cap.format = "html"
     if dropped:
         cap.notes.append(f"{dropped:,} short link lines (menus, tags, 'Read more') left out")

@@ -16,17 +16,19 @@ from kb.posts import capture
 PROVENANCE_KEYS = ("source", "created")
 
 _FRONT_RE = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
-# A formula: \(…\) and \[…\] as the captures write them, $$…$$, and $…$ as Obsidian and pandoc
-# read it (no space inside the dollars, no digit right after the closing one: "$5 and $10" is money).
+# A formula: $$…$$, and $…$ as Obsidian and pandoc read it (no space inside the dollars, no digit
+# right after the closing one: "$5 and $10" is money), and \(…\) as the captures write it. Not
+# \[…\]: in Markdown \[ is an escaped bracket (a clipper writes [Math] as \[Math\]); a formula
+# written as text reaches the capture as text, its escapes decoded.
 _MATH_RE = re.compile(
-    r"(?<!\\)\\\((?P<i>.+?)\\\)|(?<!\\)\\\[(?P<d>.+?)\\\]|(?<![\\$])\$\$(?P<dd>.+?)\$\$"
+    r"(?<!\\)\\\((?P<i>.+?)\\\)|(?<![\\$])\$\$(?P<dd>.+?)\$\$"
     r"|(?<![\\$])\$(?P<s>[^\s$](?:[^$\n]*?[^\s$\\])?)\$(?!\d)",
     re.S,
 )
 _SLOT_RE = re.compile("\ue000(\\d+)\ue001")
 _WIKILINK_RE = re.compile(r"!\[\[[^\]]*\]\]|\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 _HIGHLIGHT_RE = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
-_SKIPPED_BLOCKS = {"fence", "code_block", "html_block", "hr"}
+_SPACES_RE = re.compile(r"[ \t]{2,}")
 
 
 def front_matter(text: str) -> tuple[dict[str, str], int, str]:
@@ -70,7 +72,7 @@ def _protect_math(text: str) -> tuple[str, list[str], list[tuple[int, int]]]:
         nonlocal removed
         seen[1] += text.count("\n", seen[0], m.start())
         seen[0] = m.start()
-        if m.group("i") is not None or m.group("d") is not None:
+        if m.group("i") is not None:
             slots.append(m.group(0))
         elif m.group("dd") is not None:
             slots.append(f"\\[{m.group('dd')}\\]")
@@ -91,13 +93,14 @@ def _original_line(line: int, shifts: list[tuple[int, int]]) -> int:
     return line + (shifts[i - 1][1] if i else 0)
 
 
-def body_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
-    """Markdown text → (line number in the file, line) for each heading, paragraph and list item."""
+def body_lines(text: str, first_line: int = 1) -> tuple[list[tuple[int, str]], int]:
+    """Markdown text → (line number in the file, line) for each heading, paragraph and list item, and
+    how many lines of chrome (short links alone: menus, "skip to content") were left out."""
     from markdown_it import MarkdownIt
 
     protected, slots, shifts = _protect_math(text)
     tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(protected)
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, bool]] = []
     depth_skip = 0  # inside a table: its cells are no card's text
     number: str | None = None  # the ordered list item's number, for its first line
     for tok in tokens:
@@ -110,45 +113,53 @@ def body_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
         elif tok.type == "inline" and not depth_skip:
             lines = _inline_lines(tok.children or [], tok.map[0] if tok.map else 0)
             if number and lines:
-                lines[0] = (lines[0][0], number + lines[0][1])
+                lines[0] = (lines[0][0], number + lines[0][1], False)
             number = None
             out += _group(lines)
-    return [(first_line + _original_line(n, shifts), _restore(line, slots)) for n, line in out]
+    rows = [(first_line + _original_line(n, shifts), _restore(line, slots), only) for n, line, only in out]
+    return capture.without_link_lines(rows)
 
 
-def _inline_lines(children, start: int) -> list[tuple[int, str]]:
+def _inline_lines(children, start: int) -> list[tuple[int, str, bool]]:
     """An inline run's text, split where its source lines were: emphasis, links and tags removed
-    around their text, images dropped, escapes and entities decoded."""
-    lines: list[tuple[int, str]] = []
+    around their text, images dropped, escapes and entities decoded; with whether each line is a
+    link's text alone."""
+    lines: list[tuple[int, str, bool]] = []
     parts: list[str] = []
-    row = start
+    row, links, link_only = start, 0, True
     for child in children:
         if child.type in ("softbreak", "hardbreak"):
-            lines.append((row, "".join(parts)))
-            parts, row = [], row + 1
+            lines.append((row, "".join(parts), link_only))
+            parts, row, link_only = [], row + 1, True
         elif child.type in ("text", "text_special", "code_inline"):
             parts.append(child.content)
+            link_only = link_only and (links > 0 or not child.content.strip())
+        elif child.type == "link_open":
+            links += 1
+        elif child.type == "link_close":
+            links -= 1
         elif child.type == "html_inline" and child.content.lower().startswith("<br"):
             parts.append(" ")
-    lines.append((row, "".join(parts)))
-    return [(n, _clean(line)) for n, line in lines]
+    lines.append((row, "".join(parts), link_only))
+    return [(n, _clean(line), only) for n, line, only in lines]
 
 
 def _clean(line: str) -> str:
     line = _WIKILINK_RE.sub(lambda m: (m.group(2) or m.group(1) or "") if not m.group(0).startswith("!") else "", line)
-    return _HIGHLIGHT_RE.sub(r"\1", line).strip()
+    # Spaces run together as a rendered note shows them (an image or embed removed leaves two).
+    return _SPACES_RE.sub(" ", _HIGHLIGHT_RE.sub(r"\1", line)).strip()
 
 
-def _group(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+def _group(lines: list[tuple[int, str, bool]]) -> list[tuple[int, str, bool]]:
     """A paragraph's source lines as the capture's lines: joined by one space (Markdown's soft break),
     except that a date line, and the category line above it, stand alone as in a text capture."""
-    out: list[tuple[int, str]] = []
-    run: list[tuple[int, str]] = []
+    out: list[tuple[int, str, bool]] = []
+    run: list[tuple[int, str, bool]] = []
 
-    def flush(rows: list[tuple[int, str]]) -> None:
+    def flush(rows: list[tuple[int, str, bool]]) -> None:
         rows = [r for r in rows if r[1]]
         if rows:
-            out.append((rows[0][0], " ".join(text for _, text in rows)))
+            out.append((rows[0][0], " ".join(r[1] for r in rows), all(r[2] for r in rows)))
 
     for row in lines:
         if capture.is_date(row[1]):
@@ -170,7 +181,10 @@ def parse(data: bytes) -> capture.Capture:
     """A clip's bytes → its capture (format "markdown", the front matter's provenance kept)."""
     text = capture.decode(data)
     provenance, skipped, body = front_matter(text)
-    cap = capture.parse_lines(body_lines(body, first_line=skipped + 1))
+    lines, dropped = body_lines(body, first_line=skipped + 1)
+    cap = capture.parse_lines(lines)
     cap.format = "markdown"
     cap.provenance = provenance
+    if dropped:
+        cap.notes.append(f"{dropped:,} short link lines (menus, 'skip to content') left out")
     return cap

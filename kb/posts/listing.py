@@ -107,11 +107,11 @@ def line_kind(text: str) -> str:
     pathy = sum(len(m.group()) for m in _PATH_RE.finditer(prose))
     symbols = sum(ch in CODE_CHARS for ch in visible) + pathy > MAX_CODE_SHARE * len(visible)
     letters = sum(ch.isalpha() for ch in visible)
-    if not symbols and words >= MIN_CARD_WORDS and letters >= MIN_LETTER_SHARE * len(visible):
-        return "card"
     fields = _FIELD_RE.split(text)
     if "\t" in text or (len(fields) >= 3 and max(len(f) for f in fields) <= MAX_FIELD_CHARS):
         return "table"
+    if not symbols and words >= MIN_CARD_WORDS and letters >= MIN_LETTER_SHARE * len(visible):
+        return "card"
     return "symbols" if symbols or letters < MIN_LETTER_SHARE * len(visible) else "short"
 
 
