@@ -144,6 +144,32 @@ def import_summary(report: dict) -> str:
     )
 
 
+def sources_table(rows: list[dict]):
+    """`kb sources`: one row per imported file, its path last (it folds, the figures never do); paths
+    and names are the user's, so Text, never markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from kb.text import visible
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("imported", no_wrap=True)
+    table.add_column("format", no_wrap=True)
+    table.add_column("posts", justify="right", no_wrap=True)  # first seen there
+    table.add_column("only here", justify="right", no_wrap=True)  # seen in no other source
+    table.add_column("sightings", justify="right", no_wrap=True)
+    table.add_column("sha256", style="dim", no_wrap=True)
+    table.add_column("source", overflow="fold", ratio=1)
+    for r in rows:
+        where = r["path"] if r["path"] != "-" else r["name"]
+        if r["provenance"].get("source"):
+            where += f" ({r['provenance']['source']})"
+        table.add_row(Text(r["imported_at"][:16].replace("T", " ")), Text(r["format"]), Text(str(r["posts_first_seen"])),
+                      Text(str(r["posts_only_here"])), Text(str(r["sightings"])), Text(r["sha256"][:8]),
+                      Text(visible(where)))
+    return table
+
+
 def categories_table(rows: list[dict], uncategorized: int = 0):
     from rich.table import Table
     from rich.text import Text

@@ -183,7 +183,7 @@ def m008_one_timestamp_format(db) -> None:
 
 
 @migration
-def m009_sources_format_provenance(db) -> None:
+def m010_sources_format_provenance(db) -> None:
     # A source is a text capture, a saved HTML page or a Markdown clip; a clip's front matter says
     # where the page came from (JSON: source, created). Every source before this was a text capture.
     db["sources"].add_column("format", str)
