@@ -280,6 +280,25 @@ def check_markup_posts(conn: sqlite3.Connection, fix: bool) -> Finding:
                    " kb forget takes a source back (then import a saved page as .html)")
 
 
+def check_cards_aside(conn: sqlite3.Connection, fix: bool) -> Finding:
+    """Reviewed cards kb forget kept aside: waiting for their posts, or back and owed their history
+    (--fix gives it, as the next import would)."""
+    from kb.quiz import aside
+
+    if "cards_aside" not in _tables(conn):
+        return Finding("cards kept aside", True, "no such table in this build")
+    n = aside.waiting(conn)
+    back = aside.returned(conn)
+    if not back:
+        return Finding("cards kept aside", True, f"{n} reviewed cards of forgotten posts, back with their history when their posts are imported again" if n else "none")
+    detail = f"{len(back)} cards kept aside exist again"
+    if not fix:
+        return Finding("cards kept aside", False, detail + " (--fix gives them back their reviews)")
+    with transaction(conn):
+        aside.restore(conn)
+    return Finding("cards kept aside", False, detail + ": their reviews restored", fixed=True)
+
+
 def _review_count(conn: sqlite3.Connection) -> int:
     if "reviews" not in _tables(conn):
         return 0
@@ -294,6 +313,7 @@ CHECKS: list[Callable[[sqlite3.Connection, bool], Finding]] = [
     check_orphan_reviews,
     check_fts,
     check_cards,
+    check_cards_aside,  # after the cards are derived again
     check_related,
     check_markup_posts,
     check_foreign_keys,  # last: it sees what the fixes above left

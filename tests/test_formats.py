@@ -9,32 +9,10 @@ from pathlib import Path
 import pytest
 
 from kb.posts import capture_html, capture_md, formats
-from tests.conftest import CAPTURES
+from tests.conftest import CAPTURES, db_content as content
 from tests.pages import markdown_clip, saved_page
 
 MATH_STYLES = ["mathjax", "katex", "text", "mathjax", "katex"]
-
-
-def content(db: Path) -> dict:
-    """The database's content, ids and times aside: a sighting is named by its file's stem."""
-    conn = sqlite3.connect(db)
-    slug = dict(conn.execute("SELECT id, slug FROM posts"))
-    out = {
-        "posts": sorted(conn.execute(
-            "SELECT slug, title, text, norm, block, truncated, category, date, rank, date_after, date_before FROM posts")),
-        "sightings": sorted(
-            (Path(file).stem, slug[post], position, text, truncated, category, date)
-            for file, post, position, text, truncated, category, date in conn.execute(
-                "SELECT file, post_id, position, text, truncated, category, date FROM sightings")),
-        "cards": sorted(conn.execute(
-            "SELECT id, slug, term, norm_term, aliases, definition, kind, pattern, position, active FROM cards")),
-        "index": sorted((slug[rowid], title, body) for rowid, title, body in conn.execute("SELECT rowid, title, body FROM search_fts")),
-        "related": sorted((slug[a], rank, slug[b], round(score, 9), terms)
-                          for a, rank, b, score, terms in conn.execute("SELECT post_id, rank, other_id, score, terms FROM related")),
-        "tokens": conn.execute("SELECT value FROM meta WHERE key = 'search_tokens'").fetchall(),
-    }
-    conn.close()
-    return out
 
 
 @pytest.fixture(scope="module")

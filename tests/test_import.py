@@ -73,6 +73,7 @@ def test_import_summary_counts(kb):
         "formats": {"text": 5},
         "skipped_lines": [],
         "forced": [],
+        "cards_restored": 0,
         "errors": [],
     }
     human = kb("import", *CAPTURES)

@@ -170,6 +170,36 @@ def sources_table(rows: list[dict]):
     return table
 
 
+def forget_plan(plan: dict):
+    """What kb forget would take away: the sources, the posts seen only there (the first ones named),
+    their cards."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from kb.text import visible
+
+    parts = [Text("would forget:", style="bold")]
+    for s in plan["sources"]:
+        parts.append(Text(f"  {visible(s['path'])} ({s['format']}, {s['sightings']} sightings)"))
+    parts.append(Text(f"posts seen only there: {plan['posts']}; also seen elsewhere (they stay): {plan['posts_kept']}"))
+    for p in plan["posts_shown"]:
+        line = Text("  ")
+        line.append(p["slug"], style="cyan")
+        line.append("  " + " ".join(sanitize(p["title"]).split()))
+        parts.append(line)
+    if plan["posts"] > len(plan["posts_shown"]):
+        parts.append(Text(f"  … and {plan['posts'] - len(plan['posts_shown'])} more", style="dim"))
+    parts.append(Text(f"their cards: {plan['cards']}, of which reviewed: {plan['reviewed_cards']}"
+                      + (" (kept aside: importing the source again brings their reviews back)" if plan["reviewed_cards"] else "")))
+    return Group(*parts)
+
+
+def forget_done(done: dict) -> str:
+    n = len(done["sources"])
+    return (f"forgot {n} source{'s' if n != 1 else ''}: {done['sightings']} sightings, {done['posts']} posts, "
+            f"{done['cards']} cards ({done['reviewed_cards']} reviewed, kept aside)")
+
+
 def categories_table(rows: list[dict], uncategorized: int = 0):
     from rich.table import Table
     from rich.text import Text

@@ -22,6 +22,7 @@ from kb.errors import CaptureError, InternalError, KbError
 from kb.ingest import workers
 from kb.ingest.files import STDIN, expand_paths, shown_path
 from kb.posts import capture, formats, listing, naming
+from kb.quiz import aside
 from kb.store.transaction import transaction
 from kb.text import stamp
 
@@ -42,6 +43,7 @@ class ImportReport:
     formats: dict[str, int] = field(default_factory=dict)  # files read, by format
     skipped_lines: list[dict] = field(default_factory=list)  # overlong lines left out: path, line, length
     forced: list[dict] = field(default_factory=list)  # files no listing page, imported with --force
+    cards_restored: int = 0  # reviewed cards kept aside by kb forget, back with their history
     # Not in the summary: the tracebacks of kb's own failures (shown with --debug), and what the
     # workers' precompute saved (hits) or missed (work done twice).
     tracebacks: list[str] = field(default_factory=list)
@@ -58,6 +60,7 @@ class ImportReport:
             "formats": {name: self.formats[name] for name in formats.FORMATS if name in self.formats},
             "skipped_lines": self.skipped_lines,
             "forced": self.forced,
+            "cards_restored": self.cards_restored,
             "errors": self.errors,
         }
 
@@ -155,7 +158,7 @@ def store_posts(run: Run, task: FileTask) -> None:
         # the first file that changes anything (an import of unchanged files loads none of them).
         derived.refresh(conn)
         run.refreshed = True
-    counts = {"new": 0, "merged": 0}
+    counts = {"new": 0, "merged": 0, "restored": 0}
     try:
         with transaction(conn):
             if _known_hash(conn, task.sha):  # another process imported it while we parsed
@@ -185,6 +188,8 @@ def store_posts(run: Run, task: FileTask) -> None:
                     (post_id, source_id, task.name, ex.position, ex.line, ex.text, int(ex.truncated), ex.category, ex.date),
                 )
             derived.posts_changed(conn, sorted(set(task.changed)), run.ahead)
+            # A card kb forget kept aside is back when its post is: its history with it.
+            counts["restored"] = aside.restore(conn)
     except InternalError as exc:
         # kb's bug, never the file's: the file is rolled back and not counted; the rest go on.
         report.tracebacks.append(traceback.format_exc())
@@ -193,6 +198,7 @@ def store_posts(run: Run, task: FileTask) -> None:
     task.wrote = True
     report.new_posts += counts["new"]
     report.merged_duplicates += counts["merged"]
+    report.cards_restored += counts["restored"]
     report.files_read += 1
     report.excerpts_seen += len(parsed.excerpts)
     report.formats[parsed.format] = report.formats.get(parsed.format, 0) + 1

@@ -191,6 +191,17 @@ def m010_sources_format_provenance(db) -> None:
     db.execute("UPDATE sources SET format = 'text' WHERE format IS NULL")
 
 
+@migration
+def m011_cards_aside(db) -> None:
+    # kb forget takes posts away; a reviewed card of theirs keeps its history here, keyed by card id,
+    # until a card of that id is derived again (kb.quiz.aside): as JSON, since it is kept, not queried.
+    db["cards_aside"].create(
+        {"card_id": str, "card": str, "schedule": str, "reviews": str, "source": str, "set_aside_at": str},
+        pk="card_id",
+        not_null={"reviews"},
+    )
+
+
 def _has_posts(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
 
