@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from kb.cli.app import command
+from kb.cli.completion import complete_source
 from kb.cli.session import open_existing, out
 
 
@@ -32,7 +33,7 @@ def sources_cmd(
 
 @command("forget")
 def forget_cmd(
-    refs: Annotated[list[str], typer.Argument(help="Sources to take back: a path as kb sources shows it, a file name, or a hash prefix.", metavar="SOURCE...", show_default=False)],
+    refs: Annotated[list[str], typer.Argument(help="Sources to take back: a path as kb sources shows it, a file name, or a hash prefix.", metavar="SOURCE...", show_default=False, autocompletion=complete_source)],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask: forget them.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Only show what would go.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what goes (or would go) as JSON.")] = False,
