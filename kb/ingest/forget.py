@@ -66,8 +66,22 @@ def plan(conn: sqlite3.Connection, refs: list[str]) -> Plan:
 
 
 def cards_going(conn: sqlite3.Connection, gone: list[int]) -> list[str]:
-    """The active cards that go when these posts go: those derived from them."""
-    return [r[0] for r in _chunked(conn, "SELECT id FROM cards WHERE active = 1 AND post_id IN ({}) ORDER BY id", gone)]
+    """The active cards that go when these posts go: those no other post supports. Where cards are one
+    per concept fed by every post defining it (card_sources), a card goes only when all its posts go;
+    else a card is its post's."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS forget_gone (post_id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM forget_gone")
+    conn.executemany("INSERT INTO forget_gone (post_id) VALUES (?)", [(pid,) for pid in gone])
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'card_sources'").fetchone():
+        sql = ("SELECT c.id FROM cards c WHERE c.active = 1"
+               " AND c.norm_term IN (SELECT norm_term FROM card_sources WHERE post_id IN (SELECT post_id FROM forget_gone))"
+               " AND NOT EXISTS (SELECT 1 FROM card_sources s WHERE s.norm_term = c.norm_term"
+               " AND s.post_id NOT IN (SELECT post_id FROM forget_gone)) ORDER BY c.id")
+    else:
+        sql = "SELECT id FROM cards WHERE active = 1 AND post_id IN (SELECT post_id FROM forget_gone) ORDER BY id"
+    out = [r[0] for r in conn.execute(sql)]
+    conn.execute("DELETE FROM forget_gone")
+    return out
 
 
 def _format(conn: sqlite3.Connection, source_id: int) -> str:
