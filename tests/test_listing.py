@@ -37,7 +37,7 @@ def test_every_capture_is_a_listing_page_in_every_format(path):
     page, _ = saved_page(text)
     for data, name in ((path.read_bytes(), path.name), (page.encode(), "p.html"), (markdown_clip(text).encode(), "c.md")):
         cap = formats.read(data, name)
-        verdict = listing.judge(cap, data if cap.format == "text" else None)
+        verdict = listing.judge(cap, data if cap.format == "text" else None, every_line=True)
         assert verdict.listing, (name, verdict)
         assert verdict.cards == len(cap.excerpts), (name, verdict)  # not one line of them is doubted
 

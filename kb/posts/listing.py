@@ -10,14 +10,19 @@ import csv
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kb.posts.capture import Capture
-from kb.text import CJK, is_cjk
+from kb.text import CJK
 
 # A card's text says something: at least this many words (a Chinese character counts as one).
 MIN_CARD_WORDS = 8
 # Characters prose hardly uses but code, data and markup live on (outside formulas and URLs).
-CODE_CHARS = set("{}[]<>=;|\\$#@`~^*_&%+")
+CODE_CHARS = "{}[]<>=;|\\$#@`~^*_&%+"
+_CODE_CHAR_RE = re.compile("[" + re.escape(CODE_CHARS) + "]")
+_SPACE_RE = re.compile(r"\s")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+JUDGED_CHARS = 2000
 MAX_CODE_SHARE = 0.05
 # A line this much Chinese is Chinese prose; other prose is mostly letters.
 MIN_CJK_SHARE = 0.3
@@ -30,6 +35,7 @@ MIN_CARD_SHARE = 0.5
 # A table: most lines split into the same number of fields (3 or more) by one delimiter.
 TABLE_MIN_LINES = 3
 TABLE_SHARE = 0.8
+TABLE_SAMPLE = 200  # lines read for it, spread over the file
 
 # A formula is no prose (and a card the site cut may end inside one).
 _MATH_RE = re.compile(r"\\\(.*?(?:\\\)|$)|\\\[.*?(?:\\\]|$)|\$\$.*?(?:\$\$|$)|\$[^$\n]+\$", re.S)
@@ -84,7 +90,9 @@ class Verdict:
 
 
 def line_kind(text: str) -> str:
-    """'card' for a line that reads as a listing card's prose, else what it looks like."""
+    """'card' for a line that reads as a listing card's prose, else what it looks like (judged on
+    its first JUDGED_CHARS characters: a card's start says what it is)."""
+    text = text[:JUDGED_CHARS]
     if _LOG_RE.match(text):
         return "log"
     if _MARKUP_RE.search(text):
@@ -96,23 +104,29 @@ def line_kind(text: str) -> str:
         return "comment"
     if _CODE_START_RE.match(prose):
         return "code"
-    visible = [ch for ch in prose if not ch.isspace()]
-    cjk = sum(1 for ch in visible if is_cjk(ch))
-    if cjk >= MIN_CARD_WORDS and cjk >= MIN_CJK_SHARE * len(visible):
+    # Counted by regular expressions, not character by character: an import judges every line.
+    visible = len(prose) - _SPACE_RE.subn("", prose)[1]
+    cjk = _cjk_re().subn("", prose)[1]
+    if cjk >= MIN_CARD_WORDS and cjk >= MIN_CJK_SHARE * visible:
         # Chinese prose, whatever formulas written as plain text (x_1w_1 + x_2w_2) it holds.
         return "card"
     if _CODE_INSIDE_RE.search(prose) or _CODE_END_RE.search(prose.rstrip()):
         return "code"
     words = len(_WORD_RE.findall(prose))
     pathy = sum(len(m.group()) for m in _PATH_RE.finditer(prose))
-    symbols = sum(ch in CODE_CHARS for ch in visible) + pathy > MAX_CODE_SHARE * len(visible)
-    letters = sum(ch.isalpha() for ch in visible)
+    symbols = _CODE_CHAR_RE.subn("", prose)[1] + pathy > MAX_CODE_SHARE * visible
+    letters = _LETTER_RE.subn("", prose)[1]
     fields = _FIELD_RE.split(text)
     if "\t" in text or (len(fields) >= 3 and max(len(f) for f in fields) <= MAX_FIELD_CHARS):
         return "table"
-    if not symbols and words >= MIN_CARD_WORDS and letters >= MIN_LETTER_SHARE * len(visible):
+    if not symbols and words >= MIN_CARD_WORDS and letters >= MIN_LETTER_SHARE * visible:
         return "card"
-    return "symbols" if symbols or letters < MIN_LETTER_SHARE * len(visible) else "short"
+    return "symbols" if symbols or letters < MIN_LETTER_SHARE * visible else "short"
+
+
+@lru_cache(maxsize=1)
+def _cjk_re() -> re.Pattern:
+    return re.compile(f"[{CJK}]")
 
 
 def table_shape(lines: list[str]) -> tuple[str, int] | None:
@@ -128,19 +142,26 @@ def table_shape(lines: list[str]) -> tuple[str, int] | None:
     return None
 
 
-def judge(cap: Capture, data: bytes | None = None) -> Verdict:
-    """Whether the capture is a listing page; data: a text file's bytes, for the checks of a whole file."""
+def judge(cap: Capture, data: bytes | None = None, *, every_line: bool = False) -> Verdict:
+    """Whether the capture is a listing page; data: a text file's bytes, for the checks of a whole file.
+
+    A listing page is known as soon as half its lines read as cards: the rest are judged only with
+    every_line (an import judges every file it reads, and most are listing pages)."""
     lines = [ex.text for ex in cap.excerpts]
     if data is not None and _is_json(data):
         return Verdict(0, {"data": len(lines)}, "it is JSON data")
-    shape = table_shape(lines)
+    shape = table_shape(lines[:: max(1, len(lines) // TABLE_SAMPLE)])
     if shape is not None:
         name = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}[shape[0]]
         return Verdict(0, {"table": len(lines)}, f"it is a table: its lines are rows of {shape[1]} {name}-separated fields")
-    kinds = Counter(line_kind(line) for line in lines)
+    total = len(lines)
+    kinds: Counter = Counter()
+    for line in lines:
+        kinds[line_kind(line)] += 1
+        if not every_line and kinds["card"] >= MIN_CARD_SHARE * total:
+            break
     cards = kinds.pop("card", 0)
     others = dict(kinds)
-    total = cards + sum(others.values())
     if not total:
         return Verdict(0, others, "it has no line that could be a listing card")
     if cards and cards >= MIN_CARD_SHARE * total:
