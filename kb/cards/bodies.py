@@ -1,71 +1,52 @@
-"""The text of a definition: from its marker to the end of its sentence or clause, math never cut,
-at most MAX_DEFINITION characters, a trailing lead-in dropped.
+"""The text of a definition: from its start to the end of its sentence or clause, math never cut,
+a formula or list it introduces (如下, 以下, 公式为:) kept, at most MAX_DEFINITION characters otherwise;
+and whether a definition says anything at all.
 """
 from __future__ import annotations
 
 import re
 
-from kb.text import CJK, has_cjk
+from kb.text import CJK
 
 MAX_DEFINITION = 120
 
+MAX_FORMULA = 400  # an introduced formula is kept up to this length
 
-LOOKBACK = 160  # characters before a marker where its term may start
-
-
-LOOKAHEAD = 1000  # characters after it where its sentence must end
-
-
-# 是一个很/非常…: praise, not a definition (flow模型是一个在设计上非常精巧的模型).
-EVALUATIVE_RE = re.compile(r"非常|十分|特别|相当|很|最")
-
-
-_STOP = "。!?;\n"
-
+LOOKAHEAD = 1000  # characters after a start where its sentence must end
 
 MATH_OPEN = {"\\(": "\\)", "\\[": "\\]"}
 
+_STOP = "。!?;\n"
 
-# The characters until_sentence_end stops at: math openings, parentheses, sentence ends, colons
-# (and, for a paragraph-bounded definition, a space between two CJK characters).
-_SCAN_RE = re.compile(r"\\[(\[]|[()。!?;\n:]")
+# The characters until_sentence_end stops at: math openings, brackets, sentence ends, colons (and,
+# for a paragraph-bounded definition, a space between two CJK characters: captures join paragraphs so).
+_SCAN_RE = re.compile(r"\\[(\[]|[()\[\]。!?;\n:]")
 
-
-_SCAN_PARA_RE = re.compile(f"\\\\[(\\[]|[()。!?;\\n:]|(?<=[{CJK}]) (?=[{CJK}])")
-
+_SCAN_PARA_RE = re.compile(
+    f"\\\\[(\\[]|[()\\[\\]。!?;\\n:]|(?<=[{CJK}]) (?=[{CJK}])|(?<=[{CJK}]) (?=[A-Za-z][A-Za-z0-9\\-]+[{CJK}])"
+)
 
 PLACEHOLDER_RE = re.compile(r"\[(?:公式|Math|math|图片|image)\]")
 
+# 是一个很/非常…, 是最…之一, …的基础: praise or a judgement, not a definition.
+EVALUATIVE_RE = re.compile(r"^(?:是|就是|也是|为)?(?:一个|一种|一类)?(?:非常|十分|特别|相当|很|极其|最为|最)")
 
-def drop_lead_in(body: str) -> str:
-    """Without a trailing lead-in to what follows (…,例如 / …,TRN Cell 的算法流程如下)."""
-    body = re.sub(r"[,\s]*(例如|比如)\s*$", "", body)
-    return re.sub(r",[^,]*如下\s*$", "", body)
+JUDGEMENT_RE = re.compile(
+    "(?:力作|之作|基础|前提|里程碑|突破|趋势|热点|方向|关键|主流|首选|利器|话题|例子|代表|好方法|先驱|鼻祖|开山之作)"
+    "[,。;!?]?$"
+)
 
+# A definition that ends by announcing what follows (…如下:, 它的公式为:) takes that formula or list.
+_LEAD_IN_RE = re.compile(r"(?:如下|以下|公式为|定义为|表示为|计算公式为|更新规则为|公式如下|形式为|为)\s*:?\s*$")
 
-def scan(pattern: re.Pattern, text: str, *needles: str):
-    """pattern's matches in text, skipping the scan when none of the words it needs is there."""
-    return pattern.finditer(text) if any(n in text for n in needles) else ()
-
-
-def clause_start(text: str, pos: int) -> int:
-    """Where the clause holding pos begins: after the last , ; : ( or sentence end before it."""
-    window = text[max(0, pos - LOOKBACK) : pos]
-    cut = max(window.rfind(c) for c in ",;:(。!?\n")
-    return pos - len(window) + cut + 1
+_DISPLAY_RE = re.compile(r"\s*(\\\[(?:(?!\\\]).)*\\\])", re.S)
 
 
-def clause_body(text: str, start: int, *, para: bool = False, colon: bool = True) -> str | None:
-    body = until_sentence_end(text, start, list_item=False, para=para, colon=colon).strip()
-    body = drop_lead_in(re.sub(r"[,\s]*(定义为|计算公式为)\s*$", "", body))
-    if len(body) < 4 or PLACEHOLDER_RE.search(body):
-        return None
-    return shorten(body)
-
-
-def until_sentence_end(text: str, start: int, *, list_item: bool, para: bool = False, colon: bool = True) -> str:
+def until_sentence_end(text: str, start: int, *, list_item: bool = False, para: bool = False,
+                       colon: bool = True) -> str:
     """Text from start to the end of its sentence (or of the aside it sits in); math is never cut.
 
+    list_item: a colon ends it only as the next item's label (… 采样生成:从…) and that label is dropped;
     para: a space between two CJK characters (a paragraph break in a capture) ends it too;
     colon=False: a colon inside it (三种方式:深度、宽度…) does not end it.
     Jumps from one character that matters to the next (a regular expression finds them).
@@ -86,9 +67,9 @@ def until_sentence_end(text: str, start: int, *, list_item: bool, para: bool = F
                 return text[start:n]
             i = close + 2
             continue
-        if tok == "(":
+        if tok in "([":
             depth += 1
-        elif tok == ")":
+        elif tok in ")]":
             depth -= 1
             if depth < 0:  # the definition sat inside a parenthesis that closes here
                 return text[start:i]
@@ -97,20 +78,37 @@ def until_sentence_end(text: str, start: int, *, list_item: bool, para: bool = F
         elif tok == " ":
             if i > start:
                 return text[start:i]
-        elif i > start and colon:  # ":"
+        elif i > start and colon and depth == 0:  # ":"
             if not list_item:
                 return text[start:i]
-            # The next term of a list (… 采样生成 :从…) or a formula's lead-in: drop that chunk.
             chunk = text[start:i].rstrip()
-            cut = max(chunk.rfind(" "), chunk.rfind(","))
+            if chunk.endswith(")") and "(" in chunk:  # the next label's gloss: 异构迁移学习(Heterogeneous TL):
+                chunk = chunk[: chunk.rindex("(")].rstrip()
+            cut = max(chunk.rfind(" "), chunk.rfind(","), chunk.rfind("。"))
             if cut <= 0:
                 return chunk
+            number = re.search(r"\s*(?:\d+[.、)]|\(\d+\))$", chunk[:cut])  # … 2. 正确否定(TN): the next item's number
+            if number:
+                cut = number.start()
             # A label may open with a model's name: …生成样本 DDPM 关键点: drops "DDPM 关键点".
             head = re.search(f"(?<=[{CJK}]) [A-Z][A-Za-z0-9\\-]*$", chunk[:cut])
-            if head and has_cjk(chunk[cut:]):
+            if head and re.search(f"[{CJK}]", chunk[cut:]):
                 cut = head.start()
             return chunk[:cut]
         i += 1
+
+
+def with_formula(text: str, start: int, body: str) -> str:
+    """body, and the display formula it announces right after it (…的公式为: \\[…\\]), if any."""
+    end = start + len(body)
+    if not _LEAD_IN_RE.search(body.rstrip("。 ")) and not body.rstrip().endswith(":"):
+        if not (end < len(text) and text[end] == ":"):
+            return body
+    m = _DISPLAY_RE.match(text, end + (1 if end < len(text) and text[end] == ":" else 0))
+    if m and len(m.group(1)) <= MAX_FORMULA:
+        sep = "" if body.rstrip().endswith(":") else ":"
+        return body.rstrip() + sep + " " + m.group(1)
+    return body
 
 
 def shorten(body: str) -> str:
@@ -127,9 +125,76 @@ def shorten(body: str) -> str:
         if in_math is not None and two == in_math:
             in_math, i = None, i + 2
             continue
-        if in_math is None and body[i] == "," and i <= MAX_DEFINITION:
+        if in_math is None and body[i] in ",;" and i <= MAX_DEFINITION:
             cuts.append(i)
         i += 1
     if cuts and cuts[-1] > MAX_DEFINITION // 3:
         return body[: cuts[-1]]
     return body
+
+
+def drop_lead_in(body: str) -> str:
+    """Without a trailing lead-in to what follows (…,例如 / …,比如), which the card does not show."""
+    return re.sub(r"[,\s]*(?:例如|比如|举例来说|举个例子)\s*:?\s*$", "", body)
+
+
+_COPULA_HEAD_RE = re.compile(
+    r"^(?:[:,]\s*)?(?:其含义是|含义是|其实|本质上|实际上|通常|一般|也|就|则|都)?"
+    r"(?:是指|指的是|就是说|就是|即是|即为|即|是|指|为|定义为|意味着|可以看做是|可以看作是|可以看做|可以看作|可以理解为)?"
+    r"(?:一种|一个|一类)?"
+)
+
+
+_GOES_ON_RE = re.compile("用于|用来|能|可以|通过|旨在|主要|具有|由|包括|决定|负责|表示|即|也就是|常用|广泛|将|把|它|其|从|使|让")
+
+# 是一个在设计上非常精巧的模型: praise of the thing, not what it is.
+_PRAISE_RE = re.compile("^(?:也|就|都)?是(?:一个|一种|一类)[^,;。]{0,12}?(?:非常|十分|特别|相当|极其|很|极为)")
+
+
+def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
+    """True when the definition only restates its term, is a bare kind (为一个循环单元, 就是一个neural
+    network), a property (是…的), a history (是在2016年由…提出的), an abbreviation's expansion (…的缩写),
+    points elsewhere (如下, 见下图), is an evaluation, or is too short to teach anything."""
+    plain_body = re.sub(r"\([^()]*\)", "", body)  # asides in parentheses say nothing about the kind
+    first = re.split(r"[,;。!?]", plain_body, maxsplit=1)[0]
+    rest = _COPULA_HEAD_RE.sub("", first).strip()
+    plain = re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]", "", rest)
+    content = len(re.findall(f"[{CJK}]", plain)) + 2 * len(re.findall(r"[A-Za-z]+", plain))
+    if "\\[" in body or "\\(" in body:
+        content += 4  # a formula says something
+    if content < 4 and len(body) < 12:
+        return True
+    if re.fullmatch(r"[A-Z][A-Za-z0-9]*(?: [A-Z0-9][A-Za-z0-9]*)*", rest) and re.match("(?:就|也)?是", first):
+        return True  # 演员就是 Alpha Go: an instance, not a kind
+    if kind and re.fullmatch(f"(?:[{CJK}]{{1,4}}|[A-Za-z][A-Za-z\\- ]{{0,24}})", rest) and len(first) < 16 and rest != first.strip():
+        # 为一个循环单元 / 就是一个neural network: a kind and nothing else — unless the next clause
+        # goes on about the same thing (是一种统计方法,用于计算…).
+        more = plain_body[len(first) + 1 :].lstrip()
+        if not _GOES_ON_RE.match(more):
+            return True
+    if norm(rest) == norm(term):
+        return True
+    if re.fullmatch(r"(?:\\\(.*?\\\)|\s)+", rest) and re.match(r"(?:就|也)?是", first):
+        return True  # 橙色线是 \(sin(x)\): a symbol, not a definition
+    if re.match(r"(?:就|也|都)?是(?!一种|一个|一类|指|首个|第一个)", first) and first.endswith("的"):
+        return True  # 是满足…的要求的, 是从…推算出来的: a property, not what it is
+    if re.search("(?:提出|发明|发表|推出|提出来)的$|的(?:缩写|简称|英文缩写|全称)$", first):
+        return True
+    if EVALUATIVE_RE.search(first) and not re.search("之一|的一种|中最", first) or _PRAISE_RE.search(first):
+        return True
+    if JUDGEMENT_RE.search(first):
+        return True
+    if re.match(r"(?:如下|以下|见|参见|如图)", rest):
+        return True
+    return bool(PLACEHOLDER_RE.search(body)) and len(PLACEHOLDER_RE.sub("", body)) < 12
+
+
+def norm(text: str) -> str:
+    return re.sub(r"[\s\-_]+", "", text).casefold()
+
+
+def clean(body: str) -> str:
+    """The stored form of a definition: trimmed, a trailing lead-in dropped, shortened."""
+    body = drop_lead_in(body.strip())
+    body = re.sub(r"[,\s]+$", "", body)
+    return body if "\\[" in body and len(body) <= MAX_FORMULA + MAX_DEFINITION else shorten(body)

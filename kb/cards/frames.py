@@ -1,0 +1,357 @@
+"""The general frames Chinese technical writing defines a term in, found in NFKC text: the copula
+(X是/指/即/就是/定义为/意味着…), the gloss (中文(English)… / English(中文)…), the appositive chain
+(X,即Y,… / X,又称为Y(Z),是… / X,全称为"Y",是…), the list item (X(Y):…), and what a named thing does
+(X的作用是…, X旨在…, X做的事情就是…). Naming frames (…称为X, 这就是X, X,这是一种…) are in naming.py.
+
+Pure functions; each frame yields Definitions whose pattern names the frame.
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+
+from kb.cards import bodies
+from kb.cards.glosses import alias_chain, gloss_before, real_aliases
+from kb.cards.terms import Definition, is_cjk_term, label_term, named, subject_term
+from kb.text import CJK
+
+MAX_REGION = 80  # a subject runs back at most this far to its clause's start (or its last space)
+
+_BOUNDARY_RE = re.compile(r"[,;:。!?\n、]|(?<!\\)[()\[\]]")
+
+# Adverbs between a subject and its verb that do not change what is defined (感知器本身就是…).
+_ADVERBS_RE = re.compile("(?:实际上|本质上|其实|本身|通常|一般|主要|也|就|则|都|便|只|正|还|又|即)+$")
+
+
+class Sentences:
+    """Where each clause and sentence of a text starts: one scan, then each lookup is a bisection."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.bounds = [m.end() for m in _BOUNDARY_RE.finditer(text)]
+        self.ends = [m.end() for m in re.finditer(r"[。!?;\n]|(?<=[" + CJK + r"]) (?=[" + CJK + "])", text)]
+
+    def clause_start(self, pos: int) -> int:
+        """After the last clause boundary before pos (a comma, colon, bracket or sentence end)."""
+        i = bisect.bisect_right(self.bounds, pos) - 1
+        return self.bounds[i] if i >= 0 else 0
+
+    def sentence_start(self, pos: int) -> int:
+        i = bisect.bisect_right(self.ends, pos) - 1
+        return self.ends[i] if i >= 0 else 0
+
+    def region(self, pos: int) -> tuple[int, str] | None:
+        """The subject region before pos: back to the clause's start, or to its last space within
+        MAX_REGION characters (a heading run on into the text); None when there is none."""
+        start = self.clause_start(pos)
+        if pos - start > MAX_REGION:
+            cut = self.text.rfind(" ", pos - MAX_REGION, pos)
+            if cut < 0:
+                return None
+            start = cut + 1
+        return start, self.text[start:pos]
+
+
+def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
+    """The term (with its aliases) whose clause has its verb at pos, and where the term starts."""
+    text = s.text
+    adverbs = _ADVERBS_RE.search(text, max(0, pos - 8), pos)
+    end = pos
+    if adverbs and text[adverbs.start() - 1 : adverbs.start()] == ")":
+        end = adverbs.start()  # 随机森林(Random Forest)就是…: the gloss, an adverb, the verb
+    names = None
+    g = gloss_before(text, end)
+    if g:
+        names, end = g
+    got = s.region(end)
+    if got is None:
+        return None
+    start, region = got
+    if not region.strip():
+        return None
+    found = _subject(region.rstrip(), bool(names))
+    if found is None:
+        return None
+    term, beside = found
+    aliases: list[str] = []
+    if names:
+        real = real_aliases(term, names)
+        if real is None:
+            return None  # a same-language aside in parentheses: not a name
+        aliases = real
+    return term, [*aliases, *beside], start + len(region) - len(region.lstrip())
+
+
+@functools.lru_cache(maxsize=8192)
+def _subject(region: str, glossed: bool) -> tuple[str, list[str]] | None:
+    return subject_term(region, glossed=glossed)
+
+
+# ---------------------------------------------------------------- the copula
+
+_COPULA_RE = re.compile(
+    r"(?P<v>是指|指的是|就是说|就是|即是|即为|被定义为|定义为|意味着|可以(?:被)?(?:看做|看作|视为|理解为)(?:是)?"
+    r"|可(?:看做|看作|视为)(?:是)?|是(?![否不的]|为了|因为|由于|怎么|如何|什么|谁|哪|吗|对|在于|会|能|可以|要|应该|用了|采用了)"
+    r"|指(?![出导定向示标针令数南引挥明望])|的定义(?:为|是)"
+    r"|(?<![化换解称视作成变义设认分记写示改置归名并定])为(?=一种|一类|一个|更广义))"
+)
+
+
+def copulas(s: Sentences) -> list[Definition]:
+    out = []
+    text = s.text
+    for m in _COPULA_RE.finditer(text):
+        subj = subject_at(s, m.start())
+        if subj is None:
+            continue
+        term, aliases, at = subj
+        if _asks(text, at, m.end()):
+            continue
+        body = _body(text, m.start(), m.end(), para=True)
+        if body is None or bodies.says_nothing(body, term):
+            continue
+        if not aliases and not named(term) and len(re.sub(r"\\\(.*?\\\)", "", body)) < 10:
+            continue  # 环境就是对手: a short plain word and a short predicate is an example, not a definition
+        if not aliases and re.fullmatch(r"[a-z][a-z\-]*", term) and not _STRONG_RE.match(m.group()):
+            continue  # apple就是…, input是…: an English word of the explanation, not a term it introduces
+        out.append(Definition(term, body, aliases, "copula", m.start()))
+    return out
+
+
+_STRONG_RE = re.compile("是指|指的是|定义为|被定义为|意味着")
+
+
+def _asks(text: str, start: int, end: int) -> bool:
+    """A question (什么是X? / X是什么?), not a statement."""
+    return text[max(0, start - 3) : start].endswith(("什么是", "何为", "什么叫")) or bool(
+        re.match(r"\s*(?:什么|啥|怎样|如何)", text[end : end + 4])
+    )
+
+
+def _body(text: str, start: int, after: int, *, para: bool = False, list_item: bool = False) -> str | None:
+    """The definition from start (its verb) to its sentence's end, with a formula it announces."""
+    raw = bodies.until_sentence_end(text, after, list_item=list_item, para=para)
+    lead, begin = text[start:after], after
+    if re.match(r"\s*:", raw) and not list_item:  # 做的事情就是:input一个vector — the colon opens it
+        begin = after + raw.index(":") + 1
+        raw = bodies.until_sentence_end(text, begin, para=para)
+        lead += ":"
+    body = bodies.clean(lead + bodies.with_formula(text, begin, raw))
+    if bodies.PLACEHOLDER_RE.search(body) and len(bodies.PLACEHOLDER_RE.sub("", body)) < 16:
+        return None
+    return body if len(body) > len(lead.strip()) + 1 else None
+
+
+# ---------------------------------------------------------------- what a named thing does
+
+_FUNCTION_RE = re.compile(
+    r"(?P<v>的(?:作用|做法|意思|含义|核心思想|基本思想|主要思想|思想|思路|解决方案|核心|关键创新|核心创新)(?:就)?(?:是|为|在于)"
+    r"|的(?:做法|思路|想法)(?:很|非常)简单\s*:|(?:要)?做的(?:事情)?(?:就)?是|旨在|(?:通常|主要|一般)?用(?:来|于)(?=描述|表示|衡量|度量|解决|计算|估计|建模)"
+    r"|通过(?=[^。;!?]{2,40}?(?:来|从而|以|实现|进行)))"
+)
+
+
+def functions(s: Sentences) -> list[Definition]:
+    """X的作用是…, X做的事情就是…, X旨在…, X通过…来…: what a named thing does, when the clause's whole
+    subject is that name (Latin, glossed, or at least three CJK characters)."""
+    out = []
+    text = s.text
+    for m in _FUNCTION_RE.finditer(text):
+        subj = subject_at(s, m.start())
+        if subj is None:
+            continue
+        term, aliases, at = subj
+        if not aliases and not named(term):
+            continue
+        if m.group().startswith("通过") and not _opens_sentence(s, at):
+            continue  # …,VAE通过约束…: a step of an argument, unless the sentence is about the term
+        body = _body(text, m.start(), m.end(), para=True)
+        if body is None:
+            continue
+        said = "是" + body[len(m.group()):] if re.search("(?:是|为|在于)$", m.group()) else body
+        if bodies.says_nothing(said, term, kind=False):
+            continue
+        out.append(Definition(term, body, aliases, "function", m.start()))
+    return out
+
+
+_DISCOURSE_RE = re.compile(r"(?:另一方面|此外|其中|同时|而|然而|相比之下|与此不同)\s*,?\s*$")
+
+
+def _opens_sentence(s: Sentences, at: int) -> bool:
+    start = s.sentence_start(at)
+    lead = s.text[start:at]
+    return not lead.strip() or bool(_DISCOURSE_RE.fullmatch(lead.strip())) or _is_heading_gap(lead)
+
+
+def _is_heading_gap(lead: str) -> bool:
+    """The text before the term is a heading run on into the sentence (生成式模型对比 自回归模型…)."""
+    return lead.endswith(" ") and not re.search(r"[,;:]", lead) and len(lead) <= 40
+
+
+# ---------------------------------------------------------------- glosses and appositives
+
+_GLOSS_RE = re.compile(r"\)")
+
+_CONNECTOR_RE = re.compile(f"\\s*(?:[的和与及或、等)\\]]|中|里|之|时|上|下|这|那|,?\\s*(?:和|与))")
+
+_ALIAS_COMMA_RE = re.compile(
+    r",\s*(?=即|也就是说?|又|也称|也叫|也被|简称|全称|中文|英文|译为|翻译为|通常被?翻译|\(|[\"“]|[A-Za-z][A-Za-z0-9\-]*(?: [A-Za-z][A-Za-z0-9\-]*)*\s*,)"
+)
+
+
+def glosses(s: Sentences) -> list[Definition]:
+    """中文(English) or English(中文) opening a clause, then what it is or does (…适合解决…, …讨论的问题是…):
+    the gloss itself says the term is being introduced."""
+    out = []
+    text = s.text
+    for m in _GLOSS_RE.finditer(text):
+        end = m.end()
+        if end >= len(text) or text[end] in ",.;:。!?)\\" or _CONNECTOR_RE.match(text, end) or \
+                re.match(r"[A-Za-z0-9]", text[end]):
+            continue  # a name in passing (X(Y)和…, X(Y)的…) or another frame's (X(Y):, X(Y),即…)
+        subj = subject_at(s, end)
+        if subj is None or not subj[1]:
+            continue
+        term, aliases, at = subj
+        if not (_opens_sentence(s, at) or text[s.clause_start(at) - 1 : s.clause_start(at)] in ",:"):
+            continue
+        gap = len(text[end:]) - len(text[end:].lstrip())
+        if gap and text.startswith("\\", end + gap):
+            continue  # 隐向量(latent vector) \(z_t\): the symbol follows, not a definition
+        if gap and not _heading_item(text, end + gap, term) and (
+                _NEW_CLAUSE_RE.match(text, end + gap) or re.match(f"[{CJK}]{{2,10}}\\s*\\(", text[end + gap : end + gap + 14])):
+            continue  # 动作 (action) 在…, X (…) Y (…): the sentence goes on about something else, or lists names
+        if _COPULA_RE.match(text, end + gap):
+            continue  # the copula frame has it
+        if _EFFECT_RE.match(text, end + gap):
+            continue  # depthwise conv(DW)有效减少…: what it achieves, not what it is
+        body = _body(text, end + gap, end + gap, para=True)
+        if body is None or bodies.says_nothing(body, term) or len(body) < 8:
+            continue
+        out.append(Definition(term, body, aliases, "gloss", end))
+    return out
+
+
+_EFFECT_RE = re.compile("有效|实现|提高|减少|降低|提升|改善|加快|加速|带来|导致|使得|让|被|已|还|都|也|会|成为")
+
+_NEW_CLAUSE_RE = re.compile("在|当|如果|我们|这|那|它|对于|首先|其中|例如|比如|如图|[A-Za-z0-9]")
+
+
+def _heading_item(text: str, at: int, term: str) -> bool:
+    """预填充(prefill) 在预填充阶段,…: a glossed term standing as a heading, its sentence about it."""
+    first = re.split(r"[,。;!?]", text[at : at + 60], maxsplit=1)[0]
+    return term in first
+
+
+def appositives(s: Sentences) -> list[Definition]:
+    """X,即Y,… / X,又称为Y(Z),是… / X,全称为"Y",是… / BatchNorm,(Batch Normalization),批归一化,旨在…:
+    the term, its other names, then the clause that defines it."""
+    out = []
+    text = s.text
+    for m in _ALIAS_COMMA_RE.finditer(text):
+        subj = subject_at(s, m.start())
+        if subj is None:
+            continue
+        term, aliases, at = subj
+        if not _opens_sentence(s, at) and text[s.clause_start(at) - 1 : s.clause_start(at)] != ":":
+            continue
+        names, end = alias_chain(text, m.start(), term)
+        lead = re.match(r",\s*(?:即|也就是说|也就是)\s*", text[m.start() : m.start() + 8])
+        if names and text[end : end + 1] == ",":
+            rest = text[end + 1 :].lstrip()
+            start = len(text) - len(rest)
+            if not (_COPULA_RE.match(text, start) or _FUNCTION_RE.match(text, start) or re.match(f"[{CJK}]", rest[:1])):
+                continue
+            body = _body(text, start, start, para=True)
+            pattern = "appositive"
+        elif lead and not names and (aliases or named(term)):
+            body = _body(text, m.start() + lead.end(), m.start() + lead.end(), para=True)  # X(Y),即…: what it is
+            pattern = "appositive"
+        else:
+            continue
+        if body is None or bodies.says_nothing(body, term) or len(body) < 6:
+            continue
+        out.append(Definition(term, body, [*aliases, *[n for n in names if n not in aliases]], pattern, m.start()))
+    return out
+
+
+# ---------------------------------------------------------------- list items
+
+# A list of steps or of problems (…的工作原理如下:, …这导致:): its items are no terms being defined.
+_STEPS_RE = re.compile(
+    r"(?:原理|步骤|流程|过程|做法|操作|工作方式|计算方式|命名规则|问题|挑战|瓶颈|局限|缺点|优点|优势|特点|导致|改进)"
+    r"(?:如下|是|为|有|包括)?\s*$"
+)
+
+# Bodies that are no definition of the label: a heading (从表格到函数), an enumeration (分为…), a link.
+_NOT_ITEM_BODY_RE = re.compile(f"从.{{1,8}}到.{{1,8}}$|//|[{CJK}]{{2,10}}\\s*\\([^()]*\\)\\s")
+
+
+def list_items(s: Sentences) -> list[Definition]:
+    """X:… / X(Y):… opening an item (after a sentence end, a space, a number): what X is. The items
+    of a list of steps (…的工作原理如下: 归一化:…) describe steps, not terms."""
+    out = []
+    text = s.text
+    steps_until = -1
+    for m in re.finditer(":", text):
+        c = m.start()
+        subj = _item_subject(s, c)
+        if subj is None:
+            lead = text[s.clause_start(c) : c]
+            if _STEPS_RE.search(lead):
+                steps_until = c + 600
+            continue
+        if c < steps_until:
+            continue
+        term, aliases = subj
+        body = _body(text, c + 1, c + 1, list_item=True, para=True)
+        if body is None or bodies.says_nothing(body, term) or _NOT_ITEM_BODY_RE.match(body):
+            continue
+        first = re.split(r"[,;。]", body, maxsplit=1)[0]
+        if not re.search(f"[{CJK}]", first) and "\\" not in first:
+            continue  # EfficientNet: Rethinking Model Scaling…: a title, not a definition
+        if not aliases and re.match("(?:分为|包括|包含|主要有|可以分为|有以下)", body):
+            continue  # 视觉表征:分为两个部分问题…: what it is made of, not what it is
+        if not aliases and re.fullmatch(r"[A-Za-z][\w\- ]*|[" + CJK + "]{2,8}", body.strip("。 ")) and \
+                is_cjk_term(body) != is_cjk_term(term):
+            continue  # Self-Consistency: 自我一致性 — a translation, not a definition
+        out.append(Definition(term, body, aliases, "list-item", c))
+    return out
+
+
+def _item_subject(s: Sentences, c: int) -> tuple[str, list[str]] | None:
+    text = s.text
+    end = c
+    g = gloss_before(text, end)
+    names = None
+    if g:
+        names, end = g
+    # The item's label runs back to a sentence end, a number or the text's start; its last chunk is the term.
+    start = s.clause_start(end)
+    if end - start > MAX_REGION:
+        cut = text.rfind(" ", end - MAX_REGION, end)
+        if cut < 0:
+            return None
+        start = cut + 1
+    label = text[start:end].strip()
+    if start > 0 and text[start - 1] == "," and " " not in label and not _after_item_number(text, start):
+        return None  # …,X: — inside a sentence
+    if not label or label.startswith("\\"):
+        return None
+    found = subject_term(label, glossed=bool(names), label=True)
+    if found is None or not label_term(found[0]):
+        return None
+    term, beside = found
+    aliases = beside
+    if names:
+        real = real_aliases(term, names)
+        if real is None:
+            return None
+        aliases = real + beside
+    return term, aliases
+
+
+def _after_item_number(text: str, start: int) -> bool:
+    return bool(re.search(r"(?:^|\s)(?:\d+[.、)]|\(\d+\))\s*$", text[max(0, start - 6) : start]))

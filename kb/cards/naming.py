@@ -1,0 +1,218 @@
+"""Frames that name a term after describing it — …称为X, 我们把…叫做X, …,这就是X, 这个叫做X —, the
+refer-back (…X,这是一种… / …X。它…), and statements that only give a term another name (X又称为Y,
+X字面意思是Y, X翻译为中文是Y): those add aliases and make no card.
+"""
+from __future__ import annotations
+
+import re
+
+from kb.cards import bodies
+from kb.cards.frames import Sentences, subject_at
+from kb.cards.glosses import alias_chain, gloss_at, gloss_before, real_aliases, split_gloss
+from kb.cards.terms import Definition, GENERIC, POINTING, is_cjk_term, name_term, named, subject_term, tail_term
+from kb.text import CJK
+
+_NAMING_RE = re.compile(
+    r"(?:(?:也|又)叫(?![做作])|(?:我们)?(?:被|也|又|通常|一般|常|亦)?(?:被|将其|把它|把其)?"
+    r"(?:称为|称作|称之为|叫做|叫作|记作|记为|命名为))\s*:?\s*"
+)
+
+# …,这就是X。 / …的方法,就是X。: the sentence so far describes X, named at its end.
+_THIS_IS_RE = re.compile(r"(?:(?<=[,;:。!?\s])|^)(?:这|此)(?:就|便|也|正|其实)?(?:是|即是)\s*|(?<=,)\s*(?:也)?(?:就|便)是\s*")
+
+_ENDS_SENTENCE_RE = re.compile(r"\s*(?:[。;!?\n]|$)")
+
+_NAME_RE = re.compile(r"[“\"「]([^”\"」]{1,40})[”\"」]|((?:\\\((?:(?!\\\)).){0,40}\\\)|[^,。;:!?()\[\]\n“\"「\\]){1,40})")
+
+# A pointer standing for what came before (这, 这就, 这个, 这种方法, 此过程 …): the naming refers back.
+_POINTER_RE = re.compile(
+    "(?:这|此|那)(?:就|便|也|又|个|种|一|些|样)?(?:个|种|类)?"
+    "(?:过程|操作|方法|做法|技术|技巧|现象|方式|结构|思想|步骤|情况|问题|策略|模型|函数|算法|机制|东西|事情|数据|值|量)?"
+    "(?:就|便|也|又|通常|一般)?(?:被)?$"
+)
+
+_CLOSES_NAME_RE = re.compile(r"\s*(?:[。;!?\n,:\])]|$)")
+
+
+def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[str]]]]:
+    """…称为X (the description before the verb defines X), and X又称为Y (only another name):
+    (definitions, (term, aliases) pairs)."""
+    defs, aliases = [], []
+    text = s.text
+    marks = [(m, False) for m in _NAMING_RE.finditer(text)] + [(m, True) for m in _THIS_IS_RE.finditer(text)]
+    for m, closing in marks:
+        got = _name(text, m.end())
+        if got is None:
+            continue
+        name, names, end = got
+        if closing and (not _ENDS_SENTENCE_RE.match(text, end) or "的" in text[m.end() : end]):
+            continue  # 这就是一个…的问题, 这是…的重要里程碑: no name closing the sentence
+        if text[m.end() : m.end() + 1] == "是" or bodies.PLACEHOLDER_RE.search(text[s.clause_start(m.start()) : m.start()]):
+            continue  # [Math] 称作是状态 s 的特征向量: a symbol's reading
+        start = s.clause_start(m.start())
+        what = text[start : m.start()].strip()
+        what = re.sub(r"(?:我们|人们)?(?:将其|把它|把其|将|把)?$", "", what) if what.endswith(("将其", "把它", "把其")) else what
+        subj = subject_at(s, m.start()) if what else None
+        if subj is not None and what and not _POINTER_RE.match(what):
+            aliases.append((subj[0], [*subj[1], name, *names]))  # X又称为Y: another name, no card
+            continue
+        if what and re.match("(?:这|此|那|该)", what) and _glossed_before(text, start, what):
+            continue  # 动作(action),这个动作也称为决策: another name of a term named just before
+        first = s.sentence_start(m.start())
+        if not what or _POINTER_RE.fullmatch(what) or (first == start and _POINTER_RE.match(what)):
+            # The description is the sentence so far, or (这个叫做X) the sentence before.
+            begin = s.sentence_start(first - 1) if first == start and first > 0 else first
+        else:
+            begin = _description_start(s, start, what)
+        body = _back_to(text, begin, end)
+        if body is None or len(bodies.norm(body)) < len(bodies.norm(name)) + 6:
+            continue
+        defs.append(Definition(name, body, names, "named-after", end))
+    return defs, aliases
+
+
+def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
+    """The name a naming verb gives at text[at:] (with its gloss and further names), or None."""
+    m = _NAME_RE.match(text, at)
+    if not m:
+        return None
+    raw = (m.group(1) or m.group(2)).strip()
+    end = at + len(m.group(0).rstrip())
+    glued = re.fullmatch(f"([{CJK}][{CJK}\\-]*)([A-Za-z][A-Za-z0-9\\- ]+)", raw)
+    names: list[str] = []
+    if glued and len(glued.group(2).split()) >= 2:  # 批归一化Batch Normalization
+        raw, names = glued.group(1), [glued.group(2).strip()]
+    name = name_term(raw)
+    if name is None:
+        return None
+    g = gloss_at(text, end if text[end : end + 1] == "(" else end + len(text[end:]) - len(text[end:].lstrip()))
+    if g:
+        real = real_aliases(name, g[0])
+        if real is None:
+            return None
+        names += real
+        end = g[1]
+    if not _CLOSES_NAME_RE.match(text, end):
+        return None  # 叫做Softmax的方程: the name sits inside a longer phrase
+    more, end2 = alias_chain(text, end, name)
+    return name, names + [x for x in more if x not in names], end
+
+
+def _glossed_before(text: str, start: int, what: str) -> bool:
+    noun = re.sub("^(?:这|此|那|该)(?:个|种|些|一)?", "", what)
+    return bool(noun) and bool(re.search(re.escape(noun) + r"\s*\(", text[max(0, start - 80) : start]))
+
+
+def _description_start(s: Sentences, start: int, what: str) -> int:
+    """Where a naming's description starts: its clause, or its sentence when the clause only points back."""
+    return s.sentence_start(start) if re.match("(?:这|此|那|其|它)", what) else start
+
+
+def _back_to(text: str, begin: int, end: int) -> str | None:
+    """text[begin:end], or as many of its last clauses as fit in a card (math never cut)."""
+    body = text[begin:end].strip()
+    while len(body) > bodies.MAX_DEFINITION:
+        cut = _first_cut(body)
+        if cut is None:
+            break
+        body = body[cut:].strip()
+    body = re.sub(r"^[,;:\s]+", "", body)
+    return body or None
+
+
+def _first_cut(body: str) -> int | None:
+    depth = 0
+    i = 0
+    while i < len(body):
+        two = body[i : i + 2]
+        if two in ("\\(", "\\["):
+            depth += 1
+            i += 2
+            continue
+        if two in ("\\)", "\\]"):
+            depth -= 1
+            i += 2
+            continue
+        if depth == 0 and body[i] in ",;。" and i < len(body) - 8:
+            return i + 1
+        i += 1
+    return None
+
+
+# ---------------------------------------------------------------- refer-back
+
+_REFER_RE = re.compile(
+    r"(?P<p>[,。:]|(?<=[" + CJK + r"]) )\s*(?P<v>这是(?:一种|一个|一类)|它是(?:一种|一个|一类)?|"
+    r"它(?=[^,。;!?]{0,8}(?:是|可以|能|会|用|在|通过|将|把|的逻辑|的思想|的作用|负责|保持|只|直接)))"
+)
+
+
+def refer_backs(s: Sentences) -> list[Definition]:
+    """…X(Y),这是一种… / …是 X。它…: a term introduced at the end of a clause, defined by the next."""
+    out = []
+    text = s.text
+    for m in _REFER_RE.finditer(text):
+        p = m.start("p")
+        names = None
+        end = p
+        g = gloss_before(text, end)
+        if g:
+            names, end = g
+        clause = text[s.clause_start(end) : end]
+        term = tail_term(clause)
+        if term is None:
+            continue
+        aliases = real_aliases(term, names) if names else []
+        if names and aliases is None:
+            continue
+        before = clause[: len(clause.rstrip()) - len(term)].rstrip()
+        introduced = bool(names) or re.search("(?:是|为|即为|叫做|称为|介绍|引入|提出|有|采用|使用|了)$", before)
+        if not introduced or not (names or named(term)) or term in GENERIC:
+            continue
+        verb = re.search("(?:就|也|即)?(?:是|为)$", before)
+        if verb and subject_term(before[: verb.start()]) is not None:
+            continue  # 演员就是 Alpha Go,它…: 它 may be either side of the copula
+        body = bodies.until_sentence_end(text, m.start("v"), para=True)
+        body = bodies.clean(bodies.with_formula(text, m.start("v"), body))
+        if bodies.says_nothing(re.sub("^(?:这|它们|它)", "", body), term) or len(body) < 8:
+            continue
+        out.append(Definition(term, body, aliases or [], "refer-back", p))
+    return out
+
+
+# ---------------------------------------------------------------- other names only
+
+_TRANSLATED_RE = re.compile(
+    r"(?:(?:在)?中文(?:中|里)?)?(?:通常|一般|常)?(?:被)?(?:翻译|译)(?:为|成|作)(?:中文)?(?:意思是|的意思是)?"
+    r"|字面意思是|中文(?:意思)?是|中文名(?:为|是)?"
+)
+
+
+def translations(s: Sentences) -> list[tuple[str, list[str]]]:
+    """X在中文中通常被翻译为“Y”或“Z” / X,翻译为中文意思是Y / X字面意思是Y: other names of X."""
+    out = []
+    text = s.text
+    for m in _TRANSLATED_RE.finditer(text):
+        start = m.start()
+        lead = re.search(r"(?:在中文(?:中|里)?)?(?:通常|一般|常)?(?:被)?$", text[max(0, start - 10) : start])
+        at = start - (len(lead.group()) if lead else 0)
+        subj = subject_at(s, at)
+        if subj is None:
+            before = text[s.clause_start(at) - 1 : s.clause_start(at)]
+            term = tail_term(text[s.clause_start(s.clause_start(at) - 1) : s.clause_start(at) - 1]) if before == "," else None
+        else:
+            term = subj[0]
+        if term is None:
+            continue
+        raw = re.match(r"[^,。;!?\n]{1,40}", text[m.end() :])
+        if not raw:
+            continue
+        names = split_gloss(raw.group().replace("“", "").replace("”", "")) or []
+        names = [n for n in names if is_cjk_term(n) != is_cjk_term(term) and subject_term(n) is not None]
+        if names:
+            out.append((term, names))
+    return out
+
+
+def pointed(word: str) -> bool:
+    return word in POINTING
