@@ -29,7 +29,8 @@ _SCAN_PARA_RE = re.compile(
 PLACEHOLDER_RE = re.compile(r"\[(?:公式|Math|math|图片|image)\]")
 
 # 是一个很/非常…, 是最…之一, …的基础: praise or a judgement, not a definition.
-EVALUATIVE_RE = re.compile(r"^(?:是|就是|也是|为)?(?:一个|一种|一类)?(?:非常|十分|特别|相当|很|极其|最为|最)")
+# 是最重要的方法之一, 是最流行的激活函数之一: a ranking, not what it is.
+EVALUATIVE_RE = re.compile(r"^(?:也|都|就)?是(?:一个|一种)?(?:目前|当前)?(?:最|非常|十分|极其)[^,;。]{0,16}之一")
 
 JUDGEMENT_RE = re.compile(
     "(?:力作|之作|基础|前提|里程碑|突破|趋势|热点|方向|关键|主流|首选|利器|话题|例子|代表|好方法|先驱|鼻祖|开山之作)"
@@ -145,10 +146,13 @@ _COPULA_HEAD_RE = re.compile(
 )
 
 
-_GOES_ON_RE = re.compile("用于|用来|能|可以|通过|旨在|主要|具有|由|包括|决定|负责|表示|即|也就是|常用|广泛|将|把|它|其|从|使|让")
+_GOES_ON_RE = re.compile("用于|用来|能|可以|通过|旨在|主要|具有|由|包括|决定|负责|表示|即|也就是|常用|广泛|将|把|从|使|让")
 
 # 是一个在设计上非常精巧的模型: praise of the thing, not what it is.
-_PRAISE_RE = re.compile("^(?:也|就|都)?是(?:一个|一种|一类)[^,;。]{0,12}?(?:非常|十分|特别|相当|极其|很|极为)")
+_PRAISE_RE = re.compile(
+    "^(?:也|就|都)?是(?:一个|一种|一类)[^,;。]{0,12}?(?:非常|十分|特别|相当|极其|很|极为)"
+    "(?:精巧|优雅|巧妙|强大|有效|重要|出色|优秀|经典|厉害|好用|漂亮|聪明|有趣|成功|流行|实用|有用|高效|简洁)"
+)
 
 
 def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
@@ -166,7 +170,8 @@ def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
         return True
     if re.fullmatch(r"[A-Z][A-Za-z0-9]*(?: [A-Z0-9][A-Za-z0-9]*)*", rest) and re.match("(?:就|也)?是", first):
         return True  # 演员就是 Alpha Go: an instance, not a kind
-    if kind and re.fullmatch(f"(?:[{CJK}]{{1,4}}|[A-Za-z][A-Za-z\\- ]{{0,24}})", rest) and len(first) < 16 and rest != first.strip():
+    bare = re.fullmatch(f"[{CJK}]{{1,4}}", rest) and len(first) < 16 or re.fullmatch(r"[A-Za-z][A-Za-z\-]*(?: [A-Za-z][A-Za-z\-]*){0,2}", rest)
+    if kind and bare and rest != first.strip():
         # 为一个循环单元 / 就是一个neural network: a kind and nothing else — unless the next clause
         # goes on about the same thing (是一种统计方法,用于计算…).
         more = plain_body[len(first) + 1 :].lstrip()
@@ -180,7 +185,7 @@ def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
         return True  # 是满足…的要求的, 是从…推算出来的: a property, not what it is
     if re.search("(?:提出|发明|发表|推出|提出来)的$|的(?:缩写|简称|英文缩写|全称)$", first):
         return True
-    if EVALUATIVE_RE.search(first) and not re.search("之一|的一种|中最", first) or _PRAISE_RE.search(first):
+    if EVALUATIVE_RE.search(first) or _PRAISE_RE.search(first):
         return True
     if JUDGEMENT_RE.search(first):
         return True

@@ -6,7 +6,7 @@ Pure functions of the text; precision before recall (a wrong card costs a learne
 from __future__ import annotations
 
 from kb.cards.frames import Sentences, appositives, copulas, functions, glosses, list_items
-from kb.cards.naming import named_after, refer_backs, translations
+from kb.cards.naming import explained, named_after, refer_backs, translations
 from kb.cards.terms import Definition, nfkc, norm_term
 from kb.cards.wordings import other_wordings
 
@@ -24,7 +24,8 @@ def extract(text: str) -> list[Definition]:
     text = nfkc(text)
     s = Sentences(text)
     named, also = named_after(s)
-    found = copulas(s) + glosses(s) + appositives(s) + list_items(s) + functions(s) + named + refer_backs(s)
+    found = copulas(s) + glosses(s) + appositives(s) + explained(s) + list_items(s) + functions(s) + named
+    found += refer_backs(s)
     found += other_wordings(text)
     return _merge(s, found, also + translations(s))
 

@@ -13,7 +13,7 @@ import re
 
 from kb.cards import bodies
 from kb.cards.glosses import alias_chain, gloss_before, real_aliases
-from kb.cards.terms import Definition, is_cjk_term, label_term, named, subject_term
+from kb.cards.terms import ABOUT_HEADS, Definition, is_cjk_term, label_term, named, subject_term
 from kb.text import CJK
 
 MAX_REGION = 80  # a subject runs back at most this far to its clause's start (or its last space)
@@ -24,13 +24,31 @@ _BOUNDARY_RE = re.compile(r"[,;:。!?\n、]|(?<!\\)[()\[\]]")
 _ADVERBS_RE = re.compile("(?:实际上|本质上|其实|本身|通常|一般|主要|也|就|则|都|便|只|正|还|又|即)+$")
 
 
+_SENTENCE_END_RE = re.compile(f"[。!?;\\n]|(?<=[{CJK}]) (?=[{CJK}])")
+
+_MATH_RE = re.compile(r"\\\((?:(?!\\\)).)*\\\)|\\\[(?:(?!\\\]).)*\\\]", re.S)
+
+
+def _outside(spans: list[tuple[int, int]], positions: list[int]) -> list[int]:
+    """The positions that fall in none of the (sorted, disjoint) spans: punctuation inside a formula ends nothing."""
+    out, i = [], 0
+    for p in positions:
+        while i < len(spans) and spans[i][1] < p:
+            i += 1
+        if i < len(spans) and spans[i][0] < p <= spans[i][1]:
+            continue
+        out.append(p)
+    return out
+
+
 class Sentences:
     """Where each clause and sentence of a text starts: one scan, then each lookup is a bisection."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.bounds = [m.end() for m in _BOUNDARY_RE.finditer(text)]
-        self.ends = [m.end() for m in re.finditer(r"[。!?;\n]|(?<=[" + CJK + r"]) (?=[" + CJK + "])", text)]
+        math = [m.span() for m in _MATH_RE.finditer(text)]
+        self.bounds = _outside(math, [m.end() for m in _BOUNDARY_RE.finditer(text)])
+        self.ends = _outside(math, [m.end() for m in _SENTENCE_END_RE.finditer(text)])
 
     def clause_start(self, pos: int) -> int:
         """After the last clause boundary before pos (a comma, colon, bracket or sentence end)."""
@@ -80,7 +98,8 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
         if real is None:
             return None  # a same-language aside in parentheses: not a name
         aliases = real
-    return term, [*aliases, *beside], start + len(region) - len(region.lstrip())
+    at = region.rfind(term)
+    return term, [*aliases, *beside], start + (at if at >= 0 else len(region) - len(region.lstrip()))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -93,7 +112,7 @@ def _subject(region: str, glossed: bool) -> tuple[str, list[str]] | None:
 _COPULA_RE = re.compile(
     r"(?P<v>是指|指的是|就是说|就是|即是|即为|被定义为|定义为|意味着|可以(?:被)?(?:看做|看作|视为|理解为)(?:是)?"
     r"|可(?:看做|看作|视为)(?:是)?|是(?![否不的]|为了|因为|由于|怎么|如何|什么|谁|哪|吗|对|在于|会|能|可以|要|应该|用了|采用了)"
-    r"|指(?![出导定向示标针令数南引挥明望])|的定义(?:为|是)"
+    r"|指(?![出导定向示标针令数南引挥明望])|的定义(?:为|是)|不是(?=[^。;!?]{1,40}?,\s*而是)"
     r"|(?<![化换解称视作成变义设认分记写示改置归名并定])为(?=一种|一类|一个|更广义))"
 )
 
@@ -113,8 +132,9 @@ def copulas(s: Sentences) -> list[Definition]:
             continue
         if not aliases and not named(term) and len(re.sub(r"\\\(.*?\\\)", "", body)) < 10:
             continue  # 环境就是对手: a short plain word and a short predicate is an example, not a definition
-        if not aliases and re.fullmatch(r"[a-z][a-z\-]*", term) and not _STRONG_RE.match(m.group()):
-            continue  # apple就是…, input是…: an English word of the explanation, not a term it introduces
+        if not aliases and re.fullmatch(r"[a-z][a-z\-]*", term) and not _STRONG_RE.match(m.group()) and \
+                len(re.findall(rf"(?<![A-Za-z]){term}(?![A-Za-z])", text, re.I)) < 3:
+            continue  # apple就是…: an English word of the explanation, not a term the text is about
         out.append(Definition(term, body, aliases, "copula", m.start()))
     return out
 
@@ -148,7 +168,8 @@ def _body(text: str, start: int, after: int, *, para: bool = False, list_item: b
 _FUNCTION_RE = re.compile(
     r"(?P<v>的(?:作用|做法|意思|含义|核心思想|基本思想|主要思想|思想|思路|解决方案|核心|关键创新|核心创新)(?:就)?(?:是|为|在于)"
     r"|的(?:做法|思路|想法)(?:很|非常)简单\s*:|(?:要)?做的(?:事情)?(?:就)?是|旨在|(?:通常|主要|一般)?用(?:来|于)(?=描述|表示|衡量|度量|解决|计算|估计|建模)"
-    r"|通过(?=[^。;!?]{2,40}?(?:来|从而|以|实现|进行)))"
+    r"|通过(?=[^。;!?]{2,40}?(?:来|从而|以|实现|进行))|(?:同时)?(?:使用|利用)(?=[^。;!?]{2,30}?来)"
+    r"|(?<=[A-Za-z0-9" + CJK + r"])则(?!不|是|会|可|能|要|在))"
 )
 
 
@@ -164,8 +185,10 @@ def functions(s: Sentences) -> list[Definition]:
         term, aliases, at = subj
         if not aliases and not named(term):
             continue
-        if m.group().startswith("通过") and not _opens_sentence(s, at):
+        if m.group().startswith(("通过", "使用", "利用", "同时")) and not _opens_sentence(s, at):
             continue  # …,VAE通过约束…: a step of an argument, unless the sentence is about the term
+        if m.group() == "则" and not text[max(0, at - 2) : at].rstrip().endswith("而"):
+            continue  # 而门限RNN则泛化了…: only the contrast says what the term does
         body = _body(text, m.start(), m.end(), para=True)
         if body is None:
             continue
@@ -303,13 +326,13 @@ def list_items(s: Sentences) -> list[Definition]:
             if _STEPS_RE.search(lead):
                 steps_until = c + 600
             continue
-        if c < steps_until:
+        if c < steps_until and not text[s.clause_start(c) : c].rstrip().endswith(ABOUT_HEADS):
             continue
         term, aliases = subj
         body = _body(text, c + 1, c + 1, list_item=True, para=True)
         if body is None or bodies.says_nothing(body, term) or _NOT_ITEM_BODY_RE.match(body):
             continue
-        first = re.split(r"[,;。]", body, maxsplit=1)[0]
+        first = re.split(r"[,;。]|\. ", body, maxsplit=1)[0]
         if not re.search(f"[{CJK}]", first) and "\\" not in first:
             continue  # EfficientNet: Rethinking Model Scaling…: a title, not a definition
         if not aliases and re.match("(?:分为|包括|包含|主要有|可以分为|有以下)", body):
@@ -324,6 +347,9 @@ def list_items(s: Sentences) -> list[Definition]:
 def _item_subject(s: Sentences, c: int) -> tuple[str, list[str]] | None:
     text = s.text
     end = c
+    either = re.search(f"\\)\\s*(?:或|与|和)[{CJK}]{{1,4}}\\s*$", text[max(0, c - 8) : c])
+    if either:  # 视觉与自然语言的对齐(Visul Language Alignment)或融合: — the term is the glossed half
+        end = c - len(either.group()) + 1
     g = gloss_before(text, end)
     names = None
     if g:
@@ -338,7 +364,7 @@ def _item_subject(s: Sentences, c: int) -> tuple[str, list[str]] | None:
     label = text[start:end].strip()
     if start > 0 and text[start - 1] == "," and " " not in label and not _after_item_number(text, start):
         return None  # …,X: — inside a sentence
-    if not label or label.startswith("\\"):
+    if not label:
         return None
     found = subject_term(label, glossed=bool(names), label=True)
     if found is None or not label_term(found[0]):

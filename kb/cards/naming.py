@@ -17,8 +17,17 @@ _NAMING_RE = re.compile(
     r"(?:称为|称作|称之为|叫做|叫作|记作|记为|命名为))\s*:?\s*"
 )
 
-# …,这就是X。 / …的方法,就是X。: the sentence so far describes X, named at its end.
-_THIS_IS_RE = re.compile(r"(?:(?<=[,;:。!?\s])|^)(?:这|此)(?:就|便|也|正|其实)?(?:是|即是)\s*|(?<=,)\s*(?:也)?(?:就|便)是\s*")
+# The sentence so far describes X, named at its end: …,这就是X。 / …的方法,就是X。 / \(…\) 就是…的X(Y) /
+# …获得的奖励,即X \(Q(s,a)\)。 / …结合起来就有了X(Y)。 / …,它就成了X。
+_THIS_IS_RE = re.compile(
+    r"(?:(?<=[,;:。!?\s])|^)(?:这|此)(?:就|便|也|正|其实)?(?:是|即是)\s*|(?<=,)\s*(?:也)?(?:就|便)是\s*"
+    r"|(?<=\\\))\s*(?:就|便)?是\s*|(?<=,)\s*即(?:为)?\s*|(?:就|便)(?:有|得到|成)了\s*"
+)
+
+# …从而出现“神经元死亡”的问题。: a quoted name for what the sentence describes.
+_QUOTED_RE = re.compile(r"[“\"「](?P<n>[^”\"」]{2,12})[”\"」]\s*(?:的)?(?:问题|现象)(?=\s*(?:[。;!?\n]|$))")
+
+_SYMBOL_AFTER_RE = re.compile(r"\s*\\\((?:(?!\\\)).){0,30}\\\)")
 
 _ENDS_SENTENCE_RE = re.compile(r"\s*(?:[。;!?\n]|$)")
 
@@ -45,8 +54,16 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
         if got is None:
             continue
         name, names, end = got
-        if closing and (not _ENDS_SENTENCE_RE.match(text, end) or "的" in text[m.end() : end]):
-            continue  # 这就是一个…的问题, 这是…的重要里程碑: no name closing the sentence
+        if closing:
+            symbol = _SYMBOL_AFTER_RE.match(text, end)
+            closes = _ENDS_SENTENCE_RE.match(text, symbol.end() if symbol else end)
+            if not closes or ("的" in text[m.end() : end] and text[end - 1] != ")"):
+                continue  # 这就是一个…的问题, 这是…的重要里程碑: no name closing the sentence
+            if subject_at(s, m.start()) is not None:
+                continue  # X就是Y。: the copula's, not a naming
+            lead = m.group().strip()
+            if (lead.startswith("即") and not named(name)) or (text[m.start() - 2 : m.start()] == "\\)" and not names):
+                continue  # …,即也向前 / \(\hat{y}\)是class label: a plain word or a symbol's value, not a name
         if text[m.end() : m.end() + 1] == "是" or bodies.PLACEHOLDER_RE.search(text[s.clause_start(m.start()) : m.start()]):
             continue  # [Math] 称作是状态 s 的特征向量: a symbol's reading
         start = s.clause_start(m.start())
@@ -59,15 +76,23 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
         if what and re.match("(?:这|此|那|该)", what) and _glossed_before(text, start, what):
             continue  # 动作(action),这个动作也称为决策: another name of a term named just before
         first = s.sentence_start(m.start())
-        if not what or _POINTER_RE.fullmatch(what) or (first == start and _POINTER_RE.match(what)):
+        if not what or _POINTER_RE.fullmatch(what) or (first == start and _POINTER_RE.match(what)) or \
+                re.fullmatch(r"\\\(.*\\\)", what):
             # The description is the sentence so far, or (这个叫做X) the sentence before.
             begin = s.sentence_start(first - 1) if first == start and first > 0 else first
         else:
             begin = _description_start(s, start, what)
-        body = _back_to(text, begin, end)
+        rest = bodies.until_sentence_end(text, end, para=True)
+        tail = end + len(rest) if len(rest) <= 30 and rest.lstrip().startswith(",") else end
+        body = _back_to(text, begin, tail)  # …称为单词 \(w_i\) 的上下文,用 \(c_i\) 表示。: the sentence's short rest too
         if body is None or len(bodies.norm(body)) < len(bodies.norm(name)) + 6:
             continue
         defs.append(Definition(name, body, names, "named-after", end))
+    for m in _QUOTED_RE.finditer(text):
+        name = name_term(m.group("n"))
+        body = _back_to(text, s.sentence_start(m.start()), m.end())
+        if name and body and len(bodies.norm(body)) >= len(bodies.norm(name)) + 8:
+            defs.append(Definition(name, body, [], "named-after", m.start("n") + len(m.group("n"))))
     return defs, aliases
 
 
@@ -78,6 +103,10 @@ def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
         return None
     raw = (m.group(1) or m.group(2)).strip()
     end = at + len(m.group(0).rstrip())
+    symbol = re.search(r"\s*\\\((?:(?!\\\)).){0,30}\\\)$", raw)
+    if symbol and symbol.start() > 0:  # 状态-动作值函数 \(Q(s,a)\): the name, then its symbol
+        raw = raw[: symbol.start()]
+        end = at + m.group(0).index(raw) + len(raw)
     glued = re.fullmatch(f"([{CJK}][{CJK}\\-]*)([A-Za-z][A-Za-z0-9\\- ]+)", raw)
     names: list[str] = []
     if glued and len(glued.group(2).split()) >= 2:  # 批归一化Batch Normalization
@@ -137,6 +166,40 @@ def _first_cut(body: str) -> int | None:
             return i + 1
         i += 1
     return None
+
+
+# ---------------------------------------------------------------- the term ending a clause, explained
+
+_EXPLAINED_RE = re.compile(r",\s*(?:也就是说|也就是|亦即)\s*:?\s*")
+
+
+def explained(s: Sentences) -> list[Definition]:
+    """…在高维空间里面的一个manifold,也就是说:… / …都是免模型的,也就是…: a term the clause ends on
+    (introduced by 是, 一个, 叫做 or a gloss), then what it means."""
+    out = []
+    text = s.text
+    for m in _EXPLAINED_RE.finditer(text):
+        end = m.start()
+        names = None
+        g = gloss_before(text, end)
+        if g:
+            names, end = g
+        clause = text[s.clause_start(end) : end].rstrip()
+        clause = clause[:-1] if clause.endswith("的") and not names else clause
+        term = tail_term(clause)
+        if term is None:
+            continue
+        before = clause[: len(clause) - len(term)].rstrip()
+        if not (names or re.search("(?:是|一个|一种|叫做|称为|叫)$", before)) or not named(term):
+            continue
+        aliases = real_aliases(term, names) if names else []
+        if names and aliases is None:
+            continue
+        body = bodies.clean(bodies.until_sentence_end(text, m.end(), para=True))
+        if len(body) < 8 or bodies.says_nothing(body, term):
+            continue
+        out.append(Definition(term, m.group().lstrip(",").strip() + body, aliases or [], "appositive", m.start()))
+    return out
 
 
 # ---------------------------------------------------------------- refer-back

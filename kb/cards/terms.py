@@ -96,13 +96,16 @@ CLAUSE = {
     "或", "以及", "无论", "不论", "不管", "最终", "最后", "怎样", "得", "则", "均", "叫", "称", "称作", "记做", "记为",
     "假设", "假如", "比如", "例如", "譬如", "接下来", "分别", "其中", "然后", "之后", "以后", "现在", "今天",
     "依然", "仍然", "仍", "一直", "总", "也会", "地", "只不过", "不过", "尽可能", "大概", "大约", "解释", "写成",
-    "写作", "用了", "已", "已成为", "成为", "不得不说", "可见", "显然",
+    "写作", "用了", "已", "已成为", "成为", "不得不说", "可见", "显然", "往", "朝", "沿", "沿着", "按", "按照", "根据",
 }
 
 
 # Words standing between a subject and its verb that do not change what is defined (感知器本身就是…).
 ADVERBS = {"实际上", "本质上", "其实", "本身", "通常", "一般", "主要", "也", "就", "则", "都", "便", "只", "正", "还",
            "又", "即", "均", "也就", "往往", "一般来说", "通常来说", "简单来说", "依然", "仍然", "一直", "总是"}
+
+
+_MEASURES = {"维", "个", "层", "种", "次", "步", "阶", "类", "位", "倍", "条", "项", "份", "张", "笔", "组"}
 
 
 # English words that are no term on their own (input, output, model …).
@@ -198,6 +201,8 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
         return None
     words = words[first:last]
     term = phrase[spans[first][0] : spans[last - 1][1]]  # as written: tanh 函数 keeps its space
+    if words[0] in _MEASURES:
+        return None  # (n) 维二值向量: a measure word opens no name
     if re.search(r"\d", term) and is_cjk_term(term) or term.startswith("第"):
         return None  # 小于0.5, 第m个: a number or a rank, not a name
     if re.fullmatch(r"[A-Za-z0-9][\w\-+./' ]*", term, re.ASCII):
@@ -271,9 +276,12 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
     math = max(region.rfind("\\)"), region.rfind("\\]"))
     if math >= 0:  # …\(D_s=D_t\) 异构迁移学习: the name comes after the last formula
         region = region[math + 2 :].strip()
+        if region[:1] in _MEASURES:
+            return None  # \(n\) 维二值向量: the formula counts what follows
     if not region or "\\(" in region or "\\[" in region:
         return None
     chunks = [c for c in _CHUNKS_RE.split(region) if c]
+    chunks[-1] = re.sub(r"^(?:[\d.,/%+\-]+ )+", "", chunks[-1])  # 20/210 unigram模型: a number ends the text before
     last = _dedupe(chunks[-1])
     if len(chunks) >= 2 and last in GENERIC and len(last) <= 2 and re.fullmatch(r"[A-Za-z][\w\-]{0,9}", chunks[-2], re.ASCII):
         last = chunks[-2] + " " + last  # tanh 函数, Q 网络, M 模型: a letter name and its kind
@@ -292,6 +300,14 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
                 return cjk, [term]
         return term, []
     term = cjk_term(last, glossed=glossed)
+    if term is None and " " in last and not label:
+        # A heading glued to the name by a space between Latin words (…而不是BatchNorm Normalization技术):
+        # the longest space-separated end of the chunk that is a name.
+        for i in (i for i, ch in enumerate(last) if ch == " "):
+            end = last[i + 1 :]
+            term = cjk_term(end, glossed=glossed) if re.match(f"[A-Z{CJK}]", end) and "的" not in end else None
+            if term:
+                return term, []
     if term is None:
         tail = _TRAILING_LATIN_RE.search(last) if label else None
         if tail and re.search(f"[{CJK}]$", last[: tail.start()]):  # 所以我们需要word Embedding:…
@@ -304,9 +320,14 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
 
 
 def _dedupe(chunk: str) -> str:
-    """A heading repeated by the text's first words (Critic Critic, ReLU ReLU函数, ZeRO Data Parallel ZeRO): the text's."""
+    """A heading repeated by the text's first words (Critic Critic, ReLU ReLU函数, ZeRO Data Parallel ZeRO,
+    Flowbased Models Normalizing Flow Normalizing Flow): the text's."""
     words = chunk.split(" ")
-    first = words[0].casefold()
+    folded = [w.casefold() for w in words]
+    for k in range(1, len(words) // 2 + 1):
+        if folded[-k:] == folded[-2 * k : -k]:
+            return " ".join(words[-k:])
+    first = folded[0]
     for k in range(1, len(words)):
         if words[k].casefold().startswith(first):
             return " ".join(words[k:])
