@@ -30,6 +30,11 @@ def extract(text: str) -> list[Definition]:
     return _merge(s, found, also + translations(s))
 
 
+def _covers(r: Definition, d: Definition) -> bool:
+    """Whether d was found inside r's definition (ReLU函数是修正线性单元函数,它的公式为…: the 它 is ReLU函数)."""
+    return r.position <= d.position <= r.position + len(r.definition) + 2
+
+
 def _strength(d: Definition) -> int:
     return STRENGTH.get(d.pattern, 2)
 
@@ -42,7 +47,8 @@ def _merge(s: Sentences, found: list[Definition], also: list[tuple[str, list[str
     for d in found:
         rivals = by_sentence[s.sentence_start(d.position)]
         key = norm_term(d.term)
-        if any(_strength(r) > _strength(d) and norm_term(r.term) != key and key not in _names(r) for r in rivals):
+        if any(_strength(r) > _strength(d) and norm_term(r.term) != key and key not in _names(r) and _covers(r, d)
+               for r in rivals):
             continue
         if any(r.aliases and r.pattern == "gloss" and key != norm_term(r.term) and key.startswith(norm_term(r.term))
                for r in rivals):

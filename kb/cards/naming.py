@@ -29,7 +29,7 @@ _QUOTED_RE = re.compile(r"[“\"「](?P<n>[^”\"」]{2,12})[”\"」]\s*(?:的)
 
 _SYMBOL_AFTER_RE = re.compile(r"\s*\\\((?:(?!\\\)).){0,30}\\\)")
 
-_ENDS_SENTENCE_RE = re.compile(r"\s*(?:[。;!?\n]|$)")
+_ENDS_SENTENCE_RE = re.compile(f"\\s*(?:[。;!?\\n]|$)|\\s+(?=[{CJK}])")  # a space before Chinese: a paragraph break
 
 _NAME_RE = re.compile(r"[“\"「]([^”\"」]{1,40})[”\"」]|((?:\\\((?:(?!\\\)).){0,40}\\\)|[^,。;:!?()\[\]\n“\"「\\]){1,40})")
 
@@ -40,7 +40,9 @@ _POINTER_RE = re.compile(
     "(?:就|便|也|又|通常|一般)?(?:被)?$"
 )
 
-_CLOSES_NAME_RE = re.compile(r"\s*(?:[。;!?\n,:\])]|$)")
+_LOCAL_RE = re.compile(r"\s*(?:在)?(?:文中|本文|该文|这篇文章|这篇论文|论文中|原文|作者|文章中)")
+
+_CLOSES_NAME_RE = re.compile(f"\\s*(?:[。;!?\\n,:\\])]|$)|\\s+(?=[{CJK}])")
 
 
 def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[str]]]]:
@@ -68,6 +70,8 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
             continue  # [Math] 称作是状态 s 的特征向量: a symbol's reading
         start = s.clause_start(m.start())
         what = text[start : m.start()].strip()
+        if _LOCAL_RE.match(text, s.sentence_start(m.start())) or _LOCAL_RE.match(what):
+            continue  # 文中把大的lstm称作Encoder: one paper's own name for something, not a term
         what = re.sub(r"(?:我们|人们)?(?:将其|把它|把其|将|把)?$", "", what) if what.endswith(("将其", "把它", "把其")) else what
         subj = subject_at(s, m.start()) if what else None
         if subj is not None and what and not _POINTER_RE.match(what):
@@ -121,7 +125,8 @@ def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
             return None
         names += real
         end = g[1]
-    if not _CLOSES_NAME_RE.match(text, end):
+    symbol = _SYMBOL_AFTER_RE.match(text, end)
+    if not _CLOSES_NAME_RE.match(text, symbol.end() if symbol else end):
         return None  # 叫做Softmax的方程: the name sits inside a longer phrase
     more, end2 = alias_chain(text, end, name)
     return name, names + [x for x in more if x not in names], end
@@ -196,7 +201,7 @@ def explained(s: Sentences) -> list[Definition]:
         if names and aliases is None:
             continue
         body = bodies.clean(bodies.until_sentence_end(text, m.end(), para=True))
-        if len(body) < 8 or bodies.says_nothing(body, term):
+        if len(body) < 6 or bodies.says_nothing(body, term):
             continue
         out.append(Definition(term, m.group().lstrip(",").strip() + body, aliases or [], "appositive", m.start()))
     return out
