@@ -26,6 +26,16 @@ _SCAN_PARA_RE = re.compile(
     f"\\\\[(\\[]|[()\\[\\]。!?;\\n:]|(?<=[{CJK}]) (?=[{CJK}])|(?<=[{CJK}]) (?=[A-Za-z][A-Za-z0-9\\-]+[{CJK}])"
 )
 
+_CJK_RE = re.compile(f"[{CJK}]")
+
+_LATIN_WORD_RE = re.compile(r"[A-Za-z]+")
+
+_SHORT_CJK_RE = re.compile(f"[{CJK}]{{1,4}}")
+
+_SHORT_LATIN_RE = re.compile(r"[A-Za-z][A-Za-z\-]*(?: [A-Za-z][A-Za-z\-]*){0,2}")
+
+_LABEL_HEAD_RE = re.compile(f"(?<=[{CJK}]) [A-Z][A-Za-z0-9\\-]*$")
+
 PLACEHOLDER_RE = re.compile(r"\[(?:公式|Math|math|图片|image)\]")
 
 # 是一个很/非常…, 是最…之一, …的基础: praise or a judgement, not a definition.
@@ -92,8 +102,8 @@ def until_sentence_end(text: str, start: int, *, list_item: bool = False, para: 
             if number:
                 cut = number.start()
             # A label may open with a model's name: …生成样本 DDPM 关键点: drops "DDPM 关键点".
-            head = re.search(f"(?<=[{CJK}]) [A-Z][A-Za-z0-9\\-]*$", chunk[:cut])
-            if head and re.search(f"[{CJK}]", chunk[cut:]):
+            head = _LABEL_HEAD_RE.search(chunk[:cut])
+            if head and _CJK_RE.search(chunk[cut:]):
                 cut = head.start()
             return chunk[:cut]
         i += 1
@@ -146,7 +156,9 @@ _COPULA_HEAD_RE = re.compile(
 )
 
 
-_GOES_ON_RE = re.compile("用于|用来|能|可以|通过|旨在|主要|具有|由|包括|决定|负责|表示|即|也就是|常用|广泛|将|把|从|使|让")
+_KIND_RE = re.compile("(?:也|就|都)?(?:是|为|即)(?:一种|一个|一类|一款|一套)")
+
+_GOES_ON_RE = re.compile("用于|用来|能|可以|通过|旨在|主要|具有|由|包括|决定|负责|表示|即|也就是|常用|广泛|将|把|从|使|让|它(?!们)|其")
 
 # 是一个在设计上非常精巧的模型: praise of the thing, not what it is.
 _PRAISE_RE = re.compile(
@@ -163,20 +175,20 @@ def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
     first = re.split(r"[,;。!?]", plain_body, maxsplit=1)[0]
     rest = _COPULA_HEAD_RE.sub("", first).strip()
     plain = re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]", "", rest)
-    content = len(re.findall(f"[{CJK}]", plain)) + 2 * len(re.findall(r"[A-Za-z]+", plain))
+    content = len(_CJK_RE.findall(plain)) + 2 * len(_LATIN_WORD_RE.findall(plain))
     if "\\[" in body or "\\(" in body:
         content += 4  # a formula says something
     if content < 4 and len(body) < 12:
         return True
     if re.fullmatch(r"[A-Z][A-Za-z0-9]*(?: [A-Z0-9][A-Za-z0-9]*)*", rest) and re.match("(?:就|也)?是", first):
         return True  # 演员就是 Alpha Go: an instance, not a kind
-    bare = re.fullmatch(f"[{CJK}]{{1,4}}", rest) and len(first) < 16 or re.fullmatch(r"[A-Za-z][A-Za-z\-]*(?: [A-Za-z][A-Za-z\-]*){0,2}", rest)
+    bare = _SHORT_CJK_RE.fullmatch(rest) and len(first) < 16 or _SHORT_LATIN_RE.fullmatch(rest)
     if kind and bare and rest != first.strip():
         # 为一个循环单元 / 就是一个neural network: a kind and nothing else — unless the next clause
         # goes on about the same thing (是一种统计方法,用于计算…).
         more = plain_body[len(first) + 1 :].lstrip()
-        if not _GOES_ON_RE.match(more):
-            return True
+        if not _GOES_ON_RE.match(more) or not _KIND_RE.match(first):
+            return True  # …就是玩星海,它们…: a short predicate goes on about something else
     if norm(rest) == norm(term):
         return True
     if re.fullmatch(r"(?:\\\(.*?\\\)|\s)+", rest) and re.match(r"(?:就|也)?是", first):

@@ -107,10 +107,15 @@ def _subject(region: str, glossed: bool) -> tuple[str, list[str]] | None:
     return subject_term(region, glossed=glossed)
 
 
+@functools.lru_cache(maxsize=8192)
+def _label(region: str, glossed: bool) -> tuple[str, list[str]] | None:
+    return subject_term(region, glossed=glossed, label=True)
+
+
 # ---------------------------------------------------------------- the copula
 
 _COPULA_RE = re.compile(
-    r"(?P<v>是指|指的是|就是说|就是|即是|即为|被定义为|定义为|意味着|可以(?:被)?(?:看做|看作|视为|理解为)(?:是)?"
+    r"(?=[是指就即被定意可的不为])(?P<v>是指|指的是|就是说|就是|即是|即为|被定义为|定义为|意味着|可以(?:被)?(?:看做|看作|视为|理解为)(?:是)?"
     r"|可(?:看做|看作|视为)(?:是)?|是(?![否不的]|为了|因为|由于|怎么|如何|什么|谁|哪|吗|对|在于|会|能|可以|要|应该|用了|采用了)"
     r"|指(?![出导定向示标针令数南引挥明望])|的定义(?:为|是)|不是(?=[^。;!?]{1,40}?,\s*而是)"
     r"|(?<![化换解称视作成变义设认分记写示改置归名并定])为(?=一种|一类|一个|更广义))"
@@ -121,6 +126,8 @@ def copulas(s: Sentences) -> list[Definition]:
     out = []
     text = s.text
     for m in _COPULA_RE.finditer(text):
+        if text[m.start() - 1 : m.start()] in _NO_SUBJECT_BEFORE:
+            continue  # 这是, 不是, 还是, 于是 …: a pronoun or a connective, no term (cheaper than cutting it)
         subj = subject_at(s, m.start())
         if subj is None:
             continue
@@ -132,8 +139,8 @@ def copulas(s: Sentences) -> list[Definition]:
             continue
         if not aliases and not named(term) and len(re.sub(r"\\\(.*?\\\)", "", body)) < 10:
             continue  # 环境就是对手: a short plain word and a short predicate is an example, not a definition
-        if not aliases and re.fullmatch(r"[a-z][a-z\-]*", term) and not _STRONG_RE.match(m.group()) and \
-                len(re.findall(rf"(?<![A-Za-z]){term}(?![A-Za-z])", text, re.I)) < 3:
+        if not aliases and _LOWER_WORD_RE.fullmatch(term) and not _STRONG_RE.match(m.group()) and \
+                _mentions(text, term) < 3:
             continue  # apple就是…: an English word of the explanation, not a term the text is about
         out.append(Definition(term, body, aliases, "copula", m.start()))
     return out
@@ -141,12 +148,38 @@ def copulas(s: Sentences) -> list[Definition]:
 
 _STRONG_RE = re.compile("是指|指的是|定义为|被定义为|意味着")
 
+_NO_SUBJECT_BEFORE = set("这那它其不还或但于总要若凡只即便却而则且并可更最") | {",", ";", "。", ":", "!", "?", "、", "(", "\n"}
+
+_LOWER_WORD_RE = re.compile(r"[a-z][a-z\-]*")
+
+_CJK_RE = re.compile(f"[{CJK}]")
+
+_NAMES_LIST_RE = re.compile(f"[{CJK}]{{2,10}}\\s*\\(")
+
+_EITHER_RE = re.compile(f"\\)\\s*(?:或|与|和)[{CJK}]{{1,4}}\\s*$")
+
+
+def _mentions(text: str, word: str) -> int:
+    """How often a Latin word occurs in text as a whole word, in any case."""
+    folded, n, i = text.casefold(), 0, -1
+    word = word.casefold()
+    while (i := folded.find(word, i + 1)) >= 0:
+        before, after = folded[i - 1 : i], folded[i + len(word) : i + len(word) + 1]
+        n += not (before.isascii() and before.isalpha()) and not (after.isascii() and after.isalpha())
+    return n
+
 
 def _asks(text: str, start: int, end: int) -> bool:
     """A question (什么是X? / X是什么?), not a statement."""
     return text[max(0, start - 3) : start].endswith(("什么是", "何为", "什么叫")) or bool(
         re.match(r"\s*(?:什么|啥|怎样|如何)", text[end : end + 4])
     )
+
+
+_DISPLAY_FIRST_RE = re.compile(r"\s*\\\[(?:(?!\\\]).)*\\\]", re.S)
+
+# After a definition's colon, text that goes on explaining it — not a list, a formula or another label.
+_GOES_ON_AFTER_COLON_RE = re.compile(r"(?!\s*(?:[\d(•\-]|\\\[))\s*[^:;。]{4,80}(?:[;。]|$)")
 
 
 def _body(text: str, start: int, after: int, *, para: bool = False, list_item: bool = False) -> str | None:
@@ -157,6 +190,13 @@ def _body(text: str, start: int, after: int, *, para: bool = False, list_item: b
         begin = after + raw.index(":") + 1
         raw = bodies.until_sentence_end(text, begin, para=para)
         lead += ":"
+    display = _DISPLAY_FIRST_RE.match(raw)
+    if display and lead.rstrip().endswith(("定义为", "为", "是")):
+        raw = display.group()  # …的定义为 \[…\]: a formula definition ends with its formula
+    elif not list_item and text[begin + len(raw) : begin + len(raw) + 1] == ":" and _GOES_ON_AFTER_COLON_RE.match(
+            text, begin + len(raw) + 1):
+        # 正向加噪是离散时间马尔可夫链:从 \(x_0\) 逐步加噪; — the colon spells out what comes before it
+        raw += ":" + bodies.until_sentence_end(text, begin + len(raw) + 1, para=para, colon=False)
     body = bodies.clean(lead + bodies.with_formula(text, begin, raw))
     if bodies.PLACEHOLDER_RE.search(body) and len(bodies.PLACEHOLDER_RE.sub("", body)) < 16:
         return None
@@ -166,7 +206,7 @@ def _body(text: str, start: int, after: int, *, para: bool = False, list_item: b
 # ---------------------------------------------------------------- what a named thing does
 
 _FUNCTION_RE = re.compile(
-    r"(?P<v>的(?:作用|做法|意思|含义|核心思想|基本思想|主要思想|思想|思路|解决方案|核心|关键创新|核心创新)(?:就)?(?:是|为|在于)"
+    r"(?=[的要做旨通主一用同使利则])(?P<v>的(?:作用|做法|意思|含义|核心思想|基本思想|主要思想|思想|思路|解决方案|核心|关键创新|核心创新)(?:就)?(?:是|为|在于)"
     r"|的(?:做法|思路|想法)(?:很|非常)简单\s*:|(?:要)?做的(?:事情)?(?:就)?是|旨在|(?:通常|主要|一般)?用(?:来|于)(?=描述|表示|衡量|度量|解决|计算|估计|建模)"
     r"|通过(?=[^。;!?]{2,40}?(?:来|从而|以|实现|进行))|(?:同时)?(?:使用|利用)(?=[^。;!?]{2,30}?来)"
     r"|(?<=[A-Za-z0-9" + CJK + r"])则(?!不|是|会|可|能|要|在))"
@@ -189,17 +229,23 @@ def functions(s: Sentences) -> list[Definition]:
             continue  # …,VAE通过约束…: a step of an argument, unless the sentence is about the term
         if m.group() == "则" and not text[max(0, at - 2) : at].rstrip().endswith("而"):
             continue  # 而门限RNN则泛化了…: only the contrast says what the term does
-        body = _body(text, m.start(), m.end(), para=True)
+        lead = m.group()
+        skip = len(lead) if lead.endswith(":") else 1 if lead.startswith(("的", "则")) else 0
+        # MAE的做法很简单:随机mask掉… → the gist itself; tanh 函数的作用就是… → 作用就是…; 而X则泛化了… → 泛化了…
+        body = _body(text, m.start() + skip, m.end(), para=True)
         if body is None:
             continue
-        said = "是" + body[len(m.group()):] if re.search("(?:是|为|在于)$", m.group()) else body
+        said = "是" + body[len(lead) - skip:] if re.search("(?:是|为|在于)$", lead) else body
         if bodies.says_nothing(said, term, kind=False):
             continue
         out.append(Definition(term, body, aliases, "function", m.start()))
     return out
 
 
-_DISCOURSE_RE = re.compile(r"(?:另一方面|此外|其中|同时|而|然而|相比之下|与此不同)\s*,?\s*$")
+_DISCOURSE_RE = re.compile(
+    r"(?:另一方面|此外|其中|同时|而|然而|相比之下|与此不同|所谓的?|那么|所以|因此|其实|总之|首先|接着|最后|另外|当然|总的来看)"
+    r"\s*,?\s*$"
+)
 
 
 def _opens_sentence(s: Sentences, at: int) -> bool:
@@ -215,12 +261,12 @@ def _is_heading_gap(lead: str) -> bool:
 
 # ---------------------------------------------------------------- glosses and appositives
 
-_GLOSS_RE = re.compile(r"\)")
+_GLOSS_RE = re.compile(r"(?<!\\)\)")  # a closing parenthesis, not a formula's \)
 
 _CONNECTOR_RE = re.compile(f"\\s*(?:[的和与及或、等)\\]]|中|里|之|时|上|下|这|那|,?\\s*(?:和|与))")
 
 _ALIAS_COMMA_RE = re.compile(
-    r",\s*(?=即|也就是说?|又|也称|也叫|也被|简称|全称|中文|英文|译为|翻译为|通常被?翻译|\(|[\"“]|[A-Za-z][A-Za-z0-9\-]*(?: [A-Za-z][A-Za-z0-9\-]*)*\s*,)"
+    r",\s*(?=即|也就是说?|就是|又|也称|也叫|也被|简称|全称|中文|英文|译为|翻译为|通常被?翻译|\(|[\"“]|[A-Za-z][A-Za-z0-9\-]*(?: [A-Za-z][A-Za-z0-9\-]*)*\s*,)"
 )
 
 
@@ -244,7 +290,7 @@ def glosses(s: Sentences) -> list[Definition]:
         if gap and text.startswith("\\", end + gap):
             continue  # 隐向量(latent vector) \(z_t\): the symbol follows, not a definition
         if gap and not _heading_item(text, end + gap, term) and (
-                _NEW_CLAUSE_RE.match(text, end + gap) or re.match(f"[{CJK}]{{2,10}}\\s*\\(", text[end + gap : end + gap + 14])):
+                _NEW_CLAUSE_RE.match(text, end + gap) or _NAMES_LIST_RE.match(text, end + gap, end + gap + 14)):
             continue  # 动作 (action) 在…, X (…) Y (…): the sentence goes on about something else, or lists names
         if _COPULA_RE.match(text, end + gap):
             continue  # the copula frame has it
@@ -268,6 +314,9 @@ def _heading_item(text: str, at: int, term: str) -> bool:
     return term in first
 
 
+_EXPLAINS_RE = re.compile(r",\s*(?:即|也就是说|也就是|就是)\s*")
+
+
 def appositives(s: Sentences) -> list[Definition]:
     """X,即Y,… / X,又称为Y(Z),是… / X,全称为"Y",是… / BatchNorm,(Batch Normalization),批归一化,旨在…:
     the term, its other names, then the clause that defines it."""
@@ -281,16 +330,17 @@ def appositives(s: Sentences) -> list[Definition]:
         if not _opens_sentence(s, at) and text[s.clause_start(at) - 1 : s.clause_start(at)] != ":":
             continue
         names, end = alias_chain(text, m.start(), term)
-        lead = re.match(r",\s*(?:即|也就是说|也就是)\s*", text[m.start() : m.start() + 8])
+        lead = _EXPLAINS_RE.match(text, m.start(), m.start() + 8)
         if names and text[end : end + 1] == ",":
             rest = text[end + 1 :].lstrip()
             start = len(text) - len(rest)
-            if not (_COPULA_RE.match(text, start) or _FUNCTION_RE.match(text, start) or re.match(f"[{CJK}]", rest[:1])):
+            if not (_COPULA_RE.match(text, start) or _FUNCTION_RE.match(text, start) or _CJK_RE.match(rest[:1])):
                 continue
             body = _body(text, start, start, para=True)
             pattern = "appositive"
         elif lead and not names and (aliases or named(term)):
-            body = _body(text, m.start() + lead.end(), m.start() + lead.end(), para=True)  # X(Y),即…: what it is
+            at = lead.end()  # X(Y),即…, 所谓X,就是…: what it is
+            body = _body(text, at if lead.group().strip(", ") != "就是" else at - 2, at, para=True)
             pattern = "appositive"
         else:
             continue
@@ -333,7 +383,7 @@ def list_items(s: Sentences) -> list[Definition]:
         if body is None or bodies.says_nothing(body, term) or _NOT_ITEM_BODY_RE.match(body):
             continue
         first = re.split(r"[,;。]|\. ", body, maxsplit=1)[0]
-        if not re.search(f"[{CJK}]", first) and "\\" not in first:
+        if not _CJK_RE.search(first) and "\\" not in first:
             continue  # EfficientNet: Rethinking Model Scaling…: a title, not a definition
         if not aliases and re.match("(?:分为|包括|包含|主要有|可以分为|有以下)", body):
             continue  # 视觉表征:分为两个部分问题…: what it is made of, not what it is
@@ -347,7 +397,7 @@ def list_items(s: Sentences) -> list[Definition]:
 def _item_subject(s: Sentences, c: int) -> tuple[str, list[str]] | None:
     text = s.text
     end = c
-    either = re.search(f"\\)\\s*(?:或|与|和)[{CJK}]{{1,4}}\\s*$", text[max(0, c - 8) : c])
+    either = _EITHER_RE.search(text[max(0, c - 8) : c])
     if either:  # 视觉与自然语言的对齐(Visul Language Alignment)或融合: — the term is the glossed half
         end = c - len(either.group()) + 1
     g = gloss_before(text, end)
@@ -366,7 +416,7 @@ def _item_subject(s: Sentences, c: int) -> tuple[str, list[str]] | None:
         return None  # …,X: — inside a sentence
     if not label:
         return None
-    found = subject_term(label, glossed=bool(names), label=True)
+    found = _label(label, bool(names))
     if found is None or not label_term(found[0]):
         return None
     term, beside = found

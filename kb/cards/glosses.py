@@ -22,6 +22,13 @@ ALIAS_LEAD_RE = re.compile(
 )
 
 
+def is_name(name: str) -> bool:
+    """A name, not a clause (是一种…的方法 is none): what the term layer accepts as a term."""
+    from kb.cards.terms import cjk_term, latin_term
+
+    return (cjk_term(name) if script(name) == "cjk" else latin_term(name)) is not None
+
+
 def script(name: str) -> str:
     return "cjk" if _HAS_CJK.search(name) else "latin"
 
@@ -123,11 +130,11 @@ def alias_chain(text: str, pos: int, term: str) -> tuple[list[str], int]:
         after = text[end : end + 1]
         if after and after not in ",(。;:":
             break  # the name runs on into a clause: no name
-        if not lead or lead.end() == at:  # a bare name: only one in the other script
-            if script(name) == script(term) or len(name) > 30:
+        if not lead or lead.end() == at:  # a bare name: only one in the other script, and more follows
+            if script(name) == script(term) or len(name) > 30 or after not in ",(" or not is_name(name):
                 break
-        elif script(name) == script(term) and not abbreviation(name) and lead.group().strip() in ("即",):
-            break  # X,即…: an explanation in the same language, not a name
+        elif script(name) == script(term) and lead.group().strip() in ("即",) and real_aliases(term, [name]) is None:
+            break  # X,即…: an explanation in the same language, not a name (GPT,即 Generative … is one)
         names.append(name)
         pos = end
         g = gloss_at(text, pos)

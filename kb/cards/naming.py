@@ -13,19 +13,21 @@ from kb.cards.terms import Definition, GENERIC, POINTING, is_cjk_term, name_term
 from kb.text import CJK
 
 _NAMING_RE = re.compile(
-    r"(?:(?:也|又)叫(?![做作])|(?:我们)?(?:被|也|又|通常|一般|常|亦)?(?:被|将其|把它|把其)?"
+    r"(?=[也又我被通一常亦将把称叫记命])(?:(?:也|又)叫(?![做作])|(?:我们)?(?:被|也|又|通常|一般|常|亦)?(?:被|将其|把它|把其)?"
     r"(?:称为|称作|称之为|叫做|叫作|记作|记为|命名为))\s*:?\s*"
 )
 
 # The sentence so far describes X, named at its end: …,这就是X。 / …的方法,就是X。 / \(…\) 就是…的X(Y) /
 # …获得的奖励,即X \(Q(s,a)\)。 / …结合起来就有了X(Y)。 / …,它就成了X。
 _THIS_IS_RE = re.compile(
-    r"(?:(?<=[,;:。!?\s])|^)(?:这|此)(?:就|便|也|正|其实)?(?:是|即是)\s*|(?<=,)\s*(?:也)?(?:就|便)是\s*"
-    r"|(?<=\\\))\s*(?:就|便)?是\s*|(?<=,)\s*即(?:为)?\s*|(?:就|便)(?:有|得到|成)了\s*"
+    r"(?=[这此也就便是即\s])(?:(?:(?<=[,;:。!?\s])|^)(?:这|此)(?:就|便|也|正|其实)?(?:是|即是)\s*|(?<=,)\s*(?:也)?(?:就|便)是\s*"
+    r"|(?<=\\\))\s*(?:就|便)?是\s*|(?<=,)\s*即(?:为)?\s*|(?:就|便)(?:有|得到|成)了\s*)"
 )
 
 # …从而出现“神经元死亡”的问题。: a quoted name for what the sentence describes.
 _QUOTED_RE = re.compile(r"[“\"「](?P<n>[^”\"」]{2,12})[”\"」]\s*(?:的)?(?:问题|现象)(?=\s*(?:[。;!?\n]|$))")
+
+_GLUED_RE = re.compile(f"([{CJK}][{CJK}\\-]*)([A-Za-z][A-Za-z0-9\\- ]+)")
 
 _SYMBOL_AFTER_RE = re.compile(r"\s*\\\((?:(?!\\\)).){0,30}\\\)")
 
@@ -41,6 +43,10 @@ _POINTER_RE = re.compile(
 )
 
 _LOCAL_RE = re.compile(r"\s*(?:在)?(?:文中|本文|该文|这篇文章|这篇论文|论文中|原文|作者|文章中)")
+
+_SELF_POINTER_RE = re.compile("(?:我们|作者|人们)?(?:将|把)(?:这|此|那|该)")
+
+_POINTER_HEAD_RE = re.compile("^(?:这|此|那|该)(?:个|种|些|一)?")
 
 _CLOSES_NAME_RE = re.compile(f"\\s*(?:[。;!?\\n,:\\])]|$)|\\s+(?=[{CJK}])")
 
@@ -74,9 +80,17 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
             continue  # 文中把大的lstm称作Encoder: one paper's own name for something, not a term
         what = re.sub(r"(?:我们|人们)?(?:将其|把它|把其|将|把)?$", "", what) if what.endswith(("将其", "把它", "把其")) else what
         subj = subject_at(s, m.start()) if what else None
+        if not what and text[start - 1 : start] == "," and not closing:
+            subj = subject_at(s, start - 1)  # X,又称为Y: the term is the whole clause before
+            if subj and not text[s.clause_start(start - 1) : subj[2]].strip():
+                what = text[subj[2] : start - 1].strip()
+            else:
+                subj = None
         if subj is not None and what and not _POINTER_RE.match(what):
             aliases.append((subj[0], [*subj[1], name, *names]))  # X又称为Y: another name, no card
             continue
+        if _SELF_POINTER_RE.match(what):
+            continue  # 我们将这种方法称为X: what X names is in another sentence
         if what and re.match("(?:这|此|那|该)", what) and _glossed_before(text, start, what):
             continue  # 动作(action),这个动作也称为决策: another name of a term named just before
         first = s.sentence_start(m.start())
@@ -86,6 +100,8 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
             begin = s.sentence_start(first - 1) if first == start and first > 0 else first
         else:
             begin = _description_start(s, start, what)
+            if begin == first and first > 0 and _POINTER_HEAD_RE.match(what) and first - s.sentence_start(first - 1) <= 60:
+                begin = s.sentence_start(first - 1)  # 这些可学习的向量被称为软提示: what they are is said before
         rest = bodies.until_sentence_end(text, end, para=True)
         tail = end + len(rest) if len(rest) <= 30 and rest.lstrip().startswith(",") else end
         body = _back_to(text, begin, tail)  # …称为单词 \(w_i\) 的上下文,用 \(c_i\) 表示。: the sentence's short rest too
@@ -111,7 +127,7 @@ def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
     if symbol and symbol.start() > 0:  # 状态-动作值函数 \(Q(s,a)\): the name, then its symbol
         raw = raw[: symbol.start()]
         end = at + m.group(0).index(raw) + len(raw)
-    glued = re.fullmatch(f"([{CJK}][{CJK}\\-]*)([A-Za-z][A-Za-z0-9\\- ]+)", raw)
+    glued = _GLUED_RE.fullmatch(raw)
     names: list[str] = []
     if glued and len(glued.group(2).split()) >= 2:  # 批归一化Batch Normalization
         raw, names = glued.group(1), [glued.group(2).strip()]
@@ -133,8 +149,14 @@ def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
 
 
 def _glossed_before(text: str, start: int, what: str) -> bool:
-    noun = re.sub("^(?:这|此|那|该)(?:个|种|些|一)?", "", what)
-    return bool(noun) and bool(re.search(re.escape(noun) + r"\s*\(", text[max(0, start - 80) : start]))
+    noun = _POINTER_HEAD_RE.sub("", what)
+    window = text[max(0, start - 80) : start]
+    i = window.find(noun) if noun else -1
+    while i >= 0:
+        if window[i + len(noun) :].lstrip().startswith("("):
+            return True
+        i = window.find(noun, i + 1)
+    return False
 
 
 def _description_start(s: Sentences, start: int, what: str) -> int:
@@ -251,8 +273,8 @@ def refer_backs(s: Sentences) -> list[Definition]:
 # ---------------------------------------------------------------- other names only
 
 _TRANSLATED_RE = re.compile(
-    r"(?:(?:在)?中文(?:中|里)?)?(?:通常|一般|常)?(?:被)?(?:翻译|译)(?:为|成|作)(?:中文)?(?:意思是|的意思是)?"
-    r"|字面意思是|中文(?:意思)?是|中文名(?:为|是)?"
+    r"(?=[在中通一常被翻译字])(?:(?:(?:在)?中文(?:中|里)?)?(?:通常|一般|常)?(?:被)?(?:翻译|译)(?:为|成|作)(?:中文)?(?:意思是|的意思是)?"
+    r"|字面意思是|中文(?:意思)?是|中文名(?:为|是)?)"
 )
 
 

@@ -1,83 +1,115 @@
-"""The cards table as a derived part: each post's definitions become cards (definition, reverse,
-alias, choice), re-derived when the post's text changes; reviews and schedules are never touched.
+"""The cards as a derived part: each post's definitions are kept per post (card_sources), and each
+term's occurrences make one card of each kind (cards), re-derived when a post's text changes;
+reviews and schedules are never touched, and a reviewed card no longer found is kept, inactive.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 
-from kb.cards.extract import extract
-from kb.cards.terms import Definition, norm_term
-from kb.text import META_CARDS_REBUILT_AT, stamp
+from kb.cards.concepts import KINDS, Occurrence, card_id, concept
+from kb.cards.terms import norm_term
 from kb.store.meta import set_meta
+from kb.text import META_CARDS_REBUILT_AT, stamp
 
-KINDS = ("definition", "reverse", "alias", "choice")
-
-
-def card_id(slug: str, term: str, kind: str) -> str:
-    """Stable across re-imports and rebuilds: the post's slug, the normalized term, the kind."""
-    key = f"{slug}\x1f{norm_term(term)}\x1f{kind}".encode()
-    return hashlib.sha1(key).hexdigest()[:16]
-
-
-def kinds_for(d: Definition) -> list[str]:
-    return [k for k in KINDS if k != "alias" or d.aliases]
-
-
-TABLES = ("cards",)
+TABLES = ("cards", "card_sources")
 
 
 def prepare(ahead, text: str) -> None:
     """What import workers compute for a post's text: its definitions."""
+    from kb.cards.extract import extract  # here: reading cards (kb quiz, kb cards) never needs the frames
+
     ahead(extract, text)
 
 
 def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
-    """Re-derive the cards of these posts (inside the caller's transaction: the file's)."""
+    """Re-derive these posts' definitions and the cards of every term they had or have (inside the
+    caller's transaction: the file's)."""
+    touched: set[str] = set()
     for post_id in post_ids:
-        _derive_post(conn, post_id, ahead)
+        touched |= _derive_post(conn, post_id, ahead)
+    _refresh(conn, touched)
 
 
 def rebuild(conn: sqlite3.Connection, ahead) -> None:
-    """Re-derive every post's cards (inside the caller's transaction); reviews and schedules are
-    never touched, and cards whose post is gone are retired like any card no longer found."""
-    ids = [r[0] for r in conn.execute("SELECT id FROM posts ORDER BY id")]
-    for post_id in ids:
+    """Re-derive every post's definitions and every card (inside the caller's transaction); reviews
+    and schedules are never touched, and cards no term's occurrence supports any more are retired."""
+    conn.execute("DELETE FROM card_sources")
+    for (post_id,) in conn.execute("SELECT id FROM posts ORDER BY id").fetchall():
         _derive_post(conn, post_id, ahead)
-    orphans = [r[0] for r in conn.execute("SELECT id FROM cards WHERE post_id NOT IN (SELECT id FROM posts)")]
-    _retire(conn, orphans)
+    terms = {r[0] for r in conn.execute("SELECT norm_term FROM card_sources")}
+    terms |= {r[0] for r in conn.execute("SELECT DISTINCT norm_term FROM cards")}
+    _refresh(conn, terms)
     set_meta(conn, META_CARDS_REBUILT_AT, stamp())
 
 
-def _derive_post(conn: sqlite3.Connection, post_id: int, ahead) -> None:
-    row = conn.execute("SELECT slug, text FROM posts WHERE id = ?", (post_id,)).fetchone()
+def _derive_post(conn: sqlite3.Connection, post_id: int, ahead) -> set[str]:
+    """Replace one post's occurrences; returns the terms whose cards must be refreshed."""
+    before = {r[0] for r in conn.execute("SELECT norm_term FROM card_sources WHERE post_id = ?", (post_id,))}
+    conn.execute("DELETE FROM card_sources WHERE post_id = ?", (post_id,))
+    row = conn.execute("SELECT text FROM posts WHERE id = ?", (post_id,)).fetchone()
     if row is None:
-        return
-    slug, text = row[0], row[1]
-    now = stamp()
-    keep: set[str] = set()
+        return before
+    from kb.cards.extract import extract
+
     rows = []
-    for d in ahead(extract, text):
-        aliases = json.dumps(d.aliases, ensure_ascii=False)
-        for kind in kinds_for(d):
-            cid = card_id(slug, d.term, kind)
-            keep.add(cid)
-            rows.append((cid, post_id, slug, d.term, norm_term(d.term), aliases,
-                         d.definition, kind, d.pattern, d.position, now, now))
-    if rows:
-        conn.executemany(
-            "INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern,"
-            " position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET post_id = excluded.post_id, term = excluded.term,"
-            " aliases = excluded.aliases, definition = excluded.definition, pattern = excluded.pattern,"
-            " position = excluded.position, active = 1,"
-            " updated_at = CASE WHEN cards.definition IS NOT excluded.definition"
-            " OR cards.aliases IS NOT excluded.aliases OR cards.active = 0"
-            " THEN excluded.updated_at ELSE cards.updated_at END",
-            rows,
-        )
-    gone = [r[0] for r in conn.execute("SELECT id FROM cards WHERE post_id = ?", (post_id,)) if r[0] not in keep]
+    for d in ahead(extract, row[0]):
+        rows.append((norm_term(d.term), post_id, d.term, json.dumps(d.aliases, ensure_ascii=False),
+                     d.definition, d.pattern, d.position))
+    conn.executemany(
+        "INSERT OR REPLACE INTO card_sources (norm_term, post_id, term, aliases, definition, pattern, position)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return before | {r[0] for r in rows}
+
+
+def occurrences(conn: sqlite3.Connection, norms: list[str]) -> dict[str, list[Occurrence]]:
+    """norm_term → its occurrences, for these terms (asked 500 at a time)."""
+    out: dict[str, list[Occurrence]] = {}
+    for i in range(0, len(norms), 500):
+        chunk = norms[i : i + 500]
+        rows = conn.execute(
+            "SELECT s.norm_term, s.post_id, p.slug, s.term, s.aliases, s.definition, s.pattern, s.position"
+            " FROM card_sources s JOIN posts p ON p.id = s.post_id"
+            f" WHERE s.norm_term IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        for r in rows:
+            out.setdefault(r[0], []).append(
+                Occurrence(r[1], r[2], r[3], json.loads(r[4] or "[]"), r[5], r[6] or "", r[7] or 0))
+    return out
+
+
+def _refresh(conn: sqlite3.Connection, terms: set[str]) -> None:
+    """Make each term's cards match its occurrences: one card per kind, or retired when none is left."""
+    norms = sorted(terms)
+    found = occurrences(conn, norms)
+    now = stamp()
+    rows, keep = [], set()
+    for norm, occ in found.items():
+        c = concept(norm, occ)
+        aliases = json.dumps(c.aliases, ensure_ascii=False)
+        for kind in c.kinds:
+            keep.add(card_id(norm, kind))
+            rows.append((card_id(norm, kind), c.post_id, c.slug, c.term, norm, aliases, c.definition, kind,
+                         c.pattern, c.position, now, now))
+    conn.executemany(
+        "INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern,"
+        " position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+        " ON CONFLICT(id) DO UPDATE SET post_id = excluded.post_id, slug = excluded.slug, term = excluded.term,"
+        " aliases = excluded.aliases, definition = excluded.definition, pattern = excluded.pattern,"
+        " position = excluded.position, active = 1,"
+        " updated_at = CASE WHEN cards.definition IS NOT excluded.definition"
+        " OR cards.aliases IS NOT excluded.aliases OR cards.active = 0"
+        " THEN excluded.updated_at ELSE cards.updated_at END",
+        rows,
+    )
+    gone = []
+    for i in range(0, len(norms), 500):
+        chunk = norms[i : i + 500]
+        gone += [r[0] for r in conn.execute(
+            f"SELECT id FROM cards WHERE norm_term IN ({','.join('?' * len(chunk))})", chunk) if r[0] not in keep]
     _retire(conn, gone)
 
 
@@ -91,7 +123,13 @@ def _retire(conn: sqlite3.Connection, ids: list[str]) -> None:
             conn.execute("DELETE FROM cards WHERE id = ?", (cid,))
 
 
-def card_dict(row: sqlite3.Row) -> dict:
+# ---------------------------------------------------------------- reading cards
+
+
+def card_dict(row: sqlite3.Row, sources: dict[str, list[dict]] | None = None) -> dict:
+    """A card as `kb cards --json` shows it: slug is the post its definition is taken from, sources the
+    slugs of every post the term is defined in, others those posts' definitions (best first)."""
+    found = (sources or {}).get(row["norm_term"], [])
     return {
         "id": row["id"],
         "slug": row["slug"],
@@ -99,20 +137,45 @@ def card_dict(row: sqlite3.Row) -> dict:
         "aliases": json.loads(row["aliases"] or "[]"),
         "definition": row["definition"],
         "kind": row["kind"],
+        "sources": [row["slug"], *(o["slug"] for o in found if o["slug"] != row["slug"])] if found else [row["slug"]],
+        "others": [o for o in found if o["slug"] != row["slug"] and o["definition"] != row["definition"]],
     }
 
 
+def sources_of(conn: sqlite3.Connection, norms: set[str] | None = None) -> dict[str, list[dict]]:
+    """norm_term → its occurrences [{slug, definition}], best-worded first."""
+    try:
+        rows = conn.execute(
+            "SELECT s.norm_term, s.post_id, p.slug, s.term, s.aliases, s.definition, s.pattern, s.position"
+            " FROM card_sources s JOIN posts p ON p.id = s.post_id"
+        ).fetchall()
+    except sqlite3.OperationalError:  # a database from before card_sources (read-only, not migrated)
+        return {}
+    grouped: dict[str, list[Occurrence]] = {}
+    for r in rows:
+        if norms is None or r[0] in norms:
+            grouped.setdefault(r[0], []).append(Occurrence(r[1], r[2], r[3], [], r[5], r[6] or "", r[7] or 0))
+    out = {}
+    for norm, found in grouped.items():
+        c = concept(norm, found)
+        best = {"slug": c.slug, "definition": c.definition}
+        out[norm] = [best, *({"slug": o.slug, "definition": o.definition} for o in c.others)]
+    return out
+
+
 def list_cards(conn: sqlite3.Connection, *, ids: set[str] | None = None, kinds: tuple[str, ...] = KINDS) -> list[dict]:
-    """Active cards, in reading order (post rank, then position in the post)."""
+    """Active cards, in reading order (the shown definition's post rank, then its position there)."""
     marks = ",".join("?" * len(kinds))
     rows = conn.execute(
         f"SELECT c.* FROM cards c JOIN posts p ON p.id = c.post_id WHERE c.active = 1 AND c.kind IN ({marks})"
         " ORDER BY p.rank, p.id, c.position, c.kind",
         kinds,
     ).fetchall()
-    return [card_dict(r) for r in rows if ids is None or r["id"] in ids]
+    rows = [r for r in rows if ids is None or r["id"] in ids]
+    sources = sources_of(conn, {r["norm_term"] for r in rows})
+    return [card_dict(r, sources) for r in rows]
 
 
 def notes(conn: sqlite3.Connection, ids: set[str] | None = None) -> list[dict]:
-    """One note per definition (its term→definition card): what an export writes."""
+    """One note per concept (its term→definition card): what an export writes."""
     return list_cards(conn, ids=ids, kinds=("definition",))

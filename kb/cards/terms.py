@@ -3,6 +3,7 @@ boundaries), and which phrases are no term at all (pronouns, fillers, generic wo
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -11,6 +12,17 @@ from kb.search import segment
 from kb.text import CJK
 
 HAS_CJK_RE = re.compile(f"[{CJK}]")
+
+_CJK_RUN_RE = re.compile(f"[{CJK}]+")
+
+# Characters only clause words hold (它, 你, 们, 了, 吗 …): a phrase with one is no name, no need to cut it.
+_CLAUSE_CHARS_RE = re.compile("[它你们了吗呢吧]|怎么|什么|如果|因为|所以|但是|可以|需要|进行|使用|通过")
+
+_NAME_START_RE = re.compile(f"[A-Z{CJK}]")
+
+_ENDS_CJK_RE = re.compile(f"[{CJK}]$")
+
+_TAIL_RUN_RE = re.compile(f"[{CJK}A-Za-z0-9\\-]+$")
 
 MAX_CJK = 12  # a CJK term longer than this is a description, not a name
 
@@ -40,6 +52,7 @@ def named(term: str) -> bool:
     return bool(re.search(r"[A-Za-z]{2}", term)) or len(HAS_CJK_RE.findall(term)) >= 3
 
 
+@functools.lru_cache(maxsize=16384)
 def word_spans(run: str) -> list[tuple[int, int]]:
     """(start, end) of each word of run as the search index cuts it (rjieba and the domain dictionary);
     white space is no word, and what falls between the index's spans (a hyphen) is a word of its own."""
@@ -146,7 +159,7 @@ ABOUT_HEADS = ("的基本思想", "的核心思想", "的主要思想", "基本�
 
 # Heads that end a phrase about something, never a term (大概原因, 经典工作, 重要里程碑).
 NEVER_HEADS = (
-    "原因", "优点", "缺点", "好处", "坏处", "区别", "作用", "目的", "意义", "例子", "步骤", "结论", "流程", "示例",
+    "原因", "优点", "缺点", "好处", "坏处", "区别", "作用", "目的", "意义", "例子", "步骤", "结论", "示例",
     "时间", "举例", "意思", "缩写", "简称", "含义", "方面", "角度", "效果", "结果", "里程碑", "工作", "形式", "一下",
     "方式如下", "过程如下", "工作原理",
 )
@@ -181,15 +194,20 @@ def latin_term(phrase: str) -> str | None:
         return None
     if len(words) == 1 and (phrase.casefold() in ENGLISH_GENERIC or re.fullmatch(r"[a-z]+\d+", phrase)):
         return None  # input, class2: a word or a label of the explanation
+    if "_" in phrase:
+        return None  # x_i, decay_rate: a symbol or a variable, not a name
     letters = re.findall(r"[A-Za-z]", phrase)
     if len(letters) < 2 or re.fullmatch(r"[A-Za-z]\d*", phrase) or re.fullmatch(r"[\d\W_]+", phrase):
         return None
     return phrase
 
 
+@functools.lru_cache(maxsize=16384)
 def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     """The term a CJK phrase (Latin letters glued to it allowed: ReLU函数, Q学习) names, trimmed to
     its words: leading fillers dropped; pointing words, clause words and generic words reject it."""
+    if len(phrase) > MAX_CJK + 10 or phrase.count("的") > 2 or _CLAUSE_CHARS_RE.search(phrase):
+        return None  # too long for a name and its fillers, or a clause (它/你/们/了): not worth cutting
     spans = word_spans(phrase)
     words = [phrase[a:b] for a, b in spans]
     first, last = 0, len(words)
@@ -294,7 +312,7 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
         if term is None:
             return None
         before = chunks[-2] if len(chunks) >= 2 else ""
-        if re.fullmatch(f"[{CJK}]+", before) and (" " in term or term[0].isupper()):
+        if _CJK_RUN_RE.fullmatch(before) and (" " in term or term[0].isupper()):
             cjk = cjk_term(before, glossed=True)
             if cjk:  # 朴素模型并行 Naive Model Parallelism: the Chinese name, then its English one
                 return cjk, [term]
@@ -305,12 +323,12 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
         # the longest space-separated end of the chunk that is a name.
         for i in (i for i, ch in enumerate(last) if ch == " "):
             end = last[i + 1 :]
-            term = cjk_term(end, glossed=glossed) if re.match(f"[A-Z{CJK}]", end) and "的" not in end else None
+            term = cjk_term(end, glossed=glossed) if _NAME_START_RE.match(end) and "的" not in end else None
             if term:
                 return term, []
     if term is None:
         tail = _TRAILING_LATIN_RE.search(last) if label else None
-        if tail and re.search(f"[{CJK}]$", last[: tail.start()]):  # 所以我们需要word Embedding:…
+        if tail and _ENDS_CJK_RE.search(last[: tail.start()]):  # 所以我们需要word Embedding:…
             term = latin_term(tail.group())
         return (term, []) if term else None
     aliases = []
@@ -338,7 +356,9 @@ def name_term(phrase: str) -> str | None:
     """The term a naming verb gives (…称为X, 这就是X): one name, in either script, X的Y → Y."""
     phrase = phrase.strip().strip("“”\"「」'")
     if "的" in phrase:  # 样本的似然函数, 单词 \(w_i\) 的上下文: the name is what follows the last 的
-        phrase = phrase.rsplit("的", 1)[1].strip()
+        whose, phrase = (p.strip() for p in phrase.rsplit("的", 1))
+        if any(w in whose for w in ("它", "这", "那", "其", "我们", "你")):
+            return None  # 称为它的变体: a name relative to something else
     if not phrase or "\\(" in phrase or "\\[" in phrase:
         return None
     if not is_cjk_term(phrase):
@@ -353,12 +373,12 @@ def tail_term(clause: str) -> str | None:
     longest run of its last words that holds no clause word, filler or pointing word."""
     clause = clause.rstrip()
     m = re.search(r"[A-Za-z0-9][\w\-+./' ]*$", clause, re.ASCII)
-    if m and not re.search(f"[{CJK}]$", clause):
+    if m and not _ENDS_CJK_RE.search(clause):
         words = m.group().split()
         while words and not latin_term(" ".join(words)):
             words.pop(0)
         return latin_term(" ".join(words)) if words else None
-    run = re.search(f"[{CJK}A-Za-z0-9\\-]+$", clause)
+    run = _TAIL_RUN_RE.search(clause)
     if not run:
         return None
     words = word_pieces(run.group())
