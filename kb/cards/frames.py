@@ -93,11 +93,8 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
         return None
     term, beside = found
     aliases: list[str] = []
-    if names:
-        real = real_aliases(term, names)
-        if real is None:
-            return None  # a same-language aside in parentheses: not a name
-        aliases = real
+    if names:  # a same-language aside in parentheses (长期依赖(时间序列上…)) is no other name
+        aliases = real_aliases(term, names) or []
     at = region.rfind(term)
     return term, [*aliases, *beside], start + (at if at >= 0 else len(region) - len(region.lstrip()))
 
@@ -176,10 +173,12 @@ def _asks(text: str, start: int, end: int) -> bool:
     )
 
 
+_LEADS_IN_RE = re.compile(r"(?:例如|比如|如下|以下|举例|包括|分为|有)\s*$")
+
 _DISPLAY_FIRST_RE = re.compile(r"\s*\\\[(?:(?!\\\]).)*\\\]", re.S)
 
 # After a definition's colon, text that goes on explaining it — not a list, a formula or another label.
-_GOES_ON_AFTER_COLON_RE = re.compile(r"(?!\s*(?:[\d(•\-]|\\\[))\s*[^:;。]{4,80}(?:[;。]|$)")
+_GOES_ON_AFTER_COLON_RE = re.compile(r"(?!\s*(?:[\d(•\-\[]|\\\[))\s*[^:;。\[]{4,80}(?:[;。]|$)")
 
 
 def _body(text: str, start: int, after: int, *, para: bool = False, list_item: bool = False) -> str | None:
@@ -193,7 +192,8 @@ def _body(text: str, start: int, after: int, *, para: bool = False, list_item: b
     display = _DISPLAY_FIRST_RE.match(raw)
     if display and lead.rstrip().endswith(("定义为", "为", "是")):
         raw = display.group()  # …的定义为 \[…\]: a formula definition ends with its formula
-    elif not list_item and text[begin + len(raw) : begin + len(raw) + 1] == ":" and _GOES_ON_AFTER_COLON_RE.match(
+    elif not list_item and text[begin + len(raw) : begin + len(raw) + 1] == ":" and not _LEADS_IN_RE.search(raw) and \
+            _GOES_ON_AFTER_COLON_RE.match(
             text, begin + len(raw) + 1):
         # 正向加噪是离散时间马尔可夫链:从 \(x_0\) 逐步加噪; — the colon spells out what comes before it
         raw += ":" + bodies.until_sentence_end(text, begin + len(raw) + 1, para=para, colon=False)

@@ -138,8 +138,13 @@ def card_dict(row: sqlite3.Row, sources: dict[str, list[dict]] | None = None) ->
         "definition": row["definition"],
         "kind": row["kind"],
         "sources": [row["slug"], *(o["slug"] for o in found if o["slug"] != row["slug"])] if found else [row["slug"]],
-        "others": [o for o in found if o["slug"] != row["slug"] and o["definition"] != row["definition"]],
+        "others": [o for o in found if o["slug"] != row["slug"] and _plain(o["definition"]) != _plain(row["definition"])],
     }
+
+
+def _plain(definition: str) -> str:
+    """A definition without formula delimiters, spaces and punctuation: two posts' near-identical wordings compare equal."""
+    return "".join(ch for ch in definition.replace("\\(", "").replace("\\)", "") if ch.isalnum()).casefold()
 
 
 def sources_of(conn: sqlite3.Connection, norms: set[str] | None = None) -> dict[str, list[dict]]:

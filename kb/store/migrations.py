@@ -206,8 +206,8 @@ def m009_cards_by_term(db) -> None:
         not_null={"norm_term", "post_id", "term", "definition"},
         defaults={"aliases": "[]"},
     )
-    db["card_sources"].create_index(["post_id"])
-    db["cards"].create_index(["norm_term"])
+    db["card_sources"].create_index(["post_id"], if_not_exists=True)
+    db["cards"].create_index(["norm_term"], if_not_exists=True)
 
     def new_id(norm: str, kind: str) -> str:  # kb.cards.concepts.card_id
         return hashlib.sha1(f"{norm}\x1f{kind}".encode()).hexdigest()[:16]
