@@ -15,10 +15,16 @@ from kb.text import META_CARDS_REBUILT_AT, stamp
 TABLES = ("cards", "card_sources")
 
 
+def extract(text: str) -> list:
+    """A post's definitions (kb.cards.extract.extract), loaded on first use: reading cards (kb quiz,
+    kb cards, kb topics) never compiles the frames' expressions."""
+    from kb.cards import extract as frames
+
+    return frames.extract(text)
+
+
 def prepare(ahead, text: str) -> None:
     """What import workers compute for a post's text: its definitions."""
-    from kb.cards.extract import extract  # here: reading cards (kb quiz, kb cards) never needs the frames
-
     ahead(extract, text)
 
 
@@ -50,8 +56,6 @@ def _derive_post(conn: sqlite3.Connection, post_id: int, ahead) -> set[str]:
     row = conn.execute("SELECT text FROM posts WHERE id = ?", (post_id,)).fetchone()
     if row is None:
         return before
-    from kb.cards.extract import extract
-
     rows = []
     for d in ahead(extract, row[0]):
         rows.append((norm_term(d.term), post_id, d.term, json.dumps(d.aliases, ensure_ascii=False),
