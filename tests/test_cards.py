@@ -11,9 +11,6 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-import pytest
-import yaml
-
 from kb import derived
 from kb.cards import concepts
 from kb.quiz import schedule
@@ -160,7 +157,7 @@ def test_a_term_defined_in_several_posts_is_one_card_listing_its_sources(kb, tmp
 
 
 def test_reviews_stay_with_a_card_when_another_post_defines_its_term(kb, tmp_path):
-    one, two = TWO_POSTS.split("\n", 3)[:3], TWO_POSTS.split("\n")[3:]
+    one = TWO_POSTS.split("\n")[:3]
     src = tmp_path / "cap.txt"
     src.write_text("\n".join(one) + "\n", encoding="utf-8")
     assert kb("import", src).code == 0

@@ -50,7 +50,7 @@ JUDGEMENT_RE = re.compile(
 # A definition that ends by announcing what follows (…如下:, 它的公式为:) takes that formula or list.
 _LEAD_IN_RE = re.compile(r"(?:如下|以下|公式为|定义为|表示为|计算公式为|更新规则为|公式如下|形式为|为)\s*:?\s*$")
 
-_DISPLAY_RE = re.compile(r"\s*(\\\[(?:(?!\\\]).)*\\\])", re.S)
+_DISPLAY_RE = re.compile(r"\s*(\\\[(?:(?!\\\]).)*\\\])", re.DOTALL)
 
 
 def until_sentence_end(text: str, start: int, *, list_item: bool = False, para: bool = False,
@@ -112,9 +112,9 @@ def until_sentence_end(text: str, start: int, *, list_item: bool = False, para: 
 def with_formula(text: str, start: int, body: str) -> str:
     """body, and the display formula it announces right after it (…的公式为: \\[…\\]), if any."""
     end = start + len(body)
-    if not _LEAD_IN_RE.search(body.rstrip("。 ")) and not body.rstrip().endswith(":"):
-        if not (end < len(text) and text[end] == ":"):
-            return body
+    announces = _LEAD_IN_RE.search(body.rstrip("。 ")) or body.rstrip().endswith(":") or text[end : end + 1] == ":"
+    if not announces:
+        return body
     m = _DISPLAY_RE.match(text, end + (1 if end < len(text) and text[end] == ":" else 0))
     if m and len(m.group(1)) <= MAX_FORMULA:
         sep = "" if body.rstrip().endswith(":") else ":"

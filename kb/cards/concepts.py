@@ -62,18 +62,23 @@ class Concept:
         return [k for k in KINDS if k != "alias" or self.aliases]
 
 
-def wording_score(o: Occurrence) -> tuple:
-    """How well a definition reads on a card (higher first): a plain frame, an opening that says what
-    kind of thing the term is, a length a learner takes in at once; ties go to the slug, so the choice
-    never depends on the order posts were imported in."""
-    n = len(o.definition)
+# A card lists at most this many of a term's posts' definitions (the best-worded ones); its aliases
+# come from them too. A synthetic corpus may define one term in thousands of posts.
+MAX_SHOWN = 12
+
+
+def wording_rank(pattern: str, definition: str, slug: str) -> str:
+    """How well a definition reads on a card, as a key that sorts best first (card_sources.rank): a
+    plain frame, an opening that says what kind of thing the term is, a length a learner takes in at
+    once; ties go to the slug, so the choice never depends on the order posts were imported in."""
+    n = len(definition)
     fits = 0 if 12 <= n <= 110 else (1 if n < 12 else 2 if n <= 160 else 3)
-    return (-_FRAME_RANK.get(o.pattern, 2), -bool(_KIND_OPENING_RE.match(o.definition)), fits, o.slug, o.position)
+    return f"{3 - _FRAME_RANK.get(pattern, 2)}{0 if _KIND_OPENING_RE.match(definition) else 1}{fits}\x1f{slug}"
 
 
 def concept(norm: str, occurrences: list[Occurrence]) -> Concept:
     """The card a term's occurrences make: the best-worded one shown, the others on the answer side."""
-    ranked = sorted(occurrences, key=wording_score)
+    ranked = sorted(occurrences, key=lambda o: (wording_rank(o.pattern, o.definition, o.slug), o.position))[:MAX_SHOWN]
     best = ranked[0]
     aliases: list[str] = []
     seen = {norm}

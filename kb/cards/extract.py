@@ -5,7 +5,14 @@ Pure functions of the text; precision before recall (a wrong card costs a learne
 """
 from __future__ import annotations
 
-from kb.cards.frames import Sentences, appositives, copulas, functions, glosses, list_items
+from kb.cards.frames import (
+    Sentences,
+    appositives,
+    copulas,
+    functions,
+    glosses,
+    list_items,
+)
 from kb.cards.naming import explained, named_after, refer_backs, translations
 from kb.cards.terms import Definition, nfkc, norm_term
 from kb.cards.wordings import other_wordings

@@ -13,7 +13,14 @@ import re
 
 from kb.cards import bodies
 from kb.cards.glosses import alias_chain, gloss_before, real_aliases
-from kb.cards.terms import ABOUT_HEADS, Definition, is_cjk_term, label_term, named, subject_term
+from kb.cards.terms import (
+    ABOUT_HEADS,
+    Definition,
+    is_cjk_term,
+    label_term,
+    named,
+    subject_term,
+)
 from kb.text import CJK
 
 MAX_REGION = 80  # a subject runs back at most this far to its clause's start (or its last space)
@@ -26,7 +33,7 @@ _ADVERBS_RE = re.compile("(?:实际上|本质上|其实|本身|通常|一般|主
 
 _SENTENCE_END_RE = re.compile(f"[。!?;\\n]|(?<=[{CJK}]) (?=[{CJK}])")
 
-_MATH_RE = re.compile(r"\\\((?:(?!\\\)).)*\\\)|\\\[(?:(?!\\\]).)*\\\]", re.S)
+_MATH_RE = re.compile(r"\\\((?:(?!\\\)).)*\\\)|\\\[(?:(?!\\\]).)*\\\]", re.DOTALL)
 
 
 def _outside(spans: list[tuple[int, int]], positions: list[int]) -> list[int]:
@@ -175,7 +182,7 @@ def _asks(text: str, start: int, end: int) -> bool:
 
 _LEADS_IN_RE = re.compile(r"(?:例如|比如|如下|以下|举例|包括|分为|有)\s*$")
 
-_DISPLAY_FIRST_RE = re.compile(r"\s*\\\[(?:(?!\\\]).)*\\\]", re.S)
+_DISPLAY_FIRST_RE = re.compile(r"\s*\\\[(?:(?!\\\]).)*\\\]", re.DOTALL)
 
 # After a definition's colon, text that goes on explaining it — not a list, a formula or another label.
 _GOES_ON_AFTER_COLON_RE = re.compile(r"(?!\s*(?:[\d(•\-\[]|\\\[))\s*[^:;。\[]{4,80}(?:[;。]|$)")
@@ -263,7 +270,7 @@ def _is_heading_gap(lead: str) -> bool:
 
 _GLOSS_RE = re.compile(r"(?<!\\)\)")  # a closing parenthesis, not a formula's \)
 
-_CONNECTOR_RE = re.compile(f"\\s*(?:[的和与及或、等)\\]]|中|里|之|时|上|下|这|那|,?\\s*(?:和|与))")
+_CONNECTOR_RE = re.compile("\\s*(?:[的和与及或、等)\\]]|中|里|之|时|上|下|这|那|,?\\s*(?:和|与))")
 
 _ALIAS_COMMA_RE = re.compile(
     r",\s*(?=即|也就是说?|就是|又|也称|也叫|也被|简称|全称|中文|英文|译为|翻译为|通常被?翻译|\(|[\"“]|[A-Za-z][A-Za-z0-9\-]*(?: [A-Za-z][A-Za-z0-9\-]*)*\s*,)"

@@ -8,8 +8,22 @@ import re
 
 from kb.cards import bodies
 from kb.cards.frames import Sentences, subject_at
-from kb.cards.glosses import alias_chain, gloss_at, gloss_before, real_aliases, split_gloss
-from kb.cards.terms import Definition, GENERIC, POINTING, is_cjk_term, name_term, named, subject_term, tail_term
+from kb.cards.glosses import (
+    alias_chain,
+    gloss_at,
+    gloss_before,
+    real_aliases,
+    split_gloss,
+)
+from kb.cards.terms import (
+    GENERIC,
+    Definition,
+    is_cjk_term,
+    name_term,
+    named,
+    subject_term,
+    tail_term,
+)
 from kb.text import CJK
 
 _NAMING_RE = re.compile(
@@ -144,7 +158,7 @@ def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
     symbol = _SYMBOL_AFTER_RE.match(text, end)
     if not _CLOSES_NAME_RE.match(text, symbol.end() if symbol else end):
         return None  # 叫做Softmax的方程: the name sits inside a longer phrase
-    more, end2 = alias_chain(text, end, name)
+    more, _ = alias_chain(text, end, name)
     return name, names + [x for x in more if x not in names], end
 
 
@@ -303,6 +317,3 @@ def translations(s: Sentences) -> list[tuple[str, list[str]]]:
             out.append((term, names))
     return out
 
-
-def pointed(word: str) -> bool:
-    return word in POINTING

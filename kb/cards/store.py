@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from kb.cards.concepts import KINDS, Occurrence, card_id, concept
+from kb.cards.concepts import KINDS, MAX_SHOWN, Occurrence, card_id, concept, wording_rank
 from kb.cards.terms import norm_term
 from kb.store.meta import set_meta
 from kb.text import META_CARDS_REBUILT_AT, stamp
@@ -53,35 +53,33 @@ def _derive_post(conn: sqlite3.Connection, post_id: int, ahead) -> set[str]:
     """Replace one post's occurrences; returns the terms whose cards must be refreshed."""
     before = {r[0] for r in conn.execute("SELECT norm_term FROM card_sources WHERE post_id = ?", (post_id,))}
     conn.execute("DELETE FROM card_sources WHERE post_id = ?", (post_id,))
-    row = conn.execute("SELECT text FROM posts WHERE id = ?", (post_id,)).fetchone()
+    row = conn.execute("SELECT slug, text FROM posts WHERE id = ?", (post_id,)).fetchone()
     if row is None:
         return before
     rows = []
-    for d in ahead(extract, row[0]):
+    for d in ahead(extract, row[1]):
         rows.append((norm_term(d.term), post_id, d.term, json.dumps(d.aliases, ensure_ascii=False),
-                     d.definition, d.pattern, d.position))
+                     d.definition, d.pattern, d.position, wording_rank(d.pattern, d.definition, row[0])))
     conn.executemany(
-        "INSERT OR REPLACE INTO card_sources (norm_term, post_id, term, aliases, definition, pattern, position)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO card_sources (norm_term, post_id, term, aliases, definition, pattern, position, rank)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     return before | {r[0] for r in rows}
 
 
 def occurrences(conn: sqlite3.Connection, norms: list[str]) -> dict[str, list[Occurrence]]:
-    """norm_term → its occurrences, for these terms (asked 500 at a time)."""
+    """norm_term → its best-worded occurrences (at most MAX_SHOWN: one indexed read each)."""
     out: dict[str, list[Occurrence]] = {}
-    for i in range(0, len(norms), 500):
-        chunk = norms[i : i + 500]
+    for norm in norms:
         rows = conn.execute(
-            "SELECT s.norm_term, s.post_id, p.slug, s.term, s.aliases, s.definition, s.pattern, s.position"
-            " FROM card_sources s JOIN posts p ON p.id = s.post_id"
-            f" WHERE s.norm_term IN ({','.join('?' * len(chunk))})",
-            chunk,
+            "SELECT s.post_id, p.slug, s.term, s.aliases, s.definition, s.pattern, s.position"
+            " FROM card_sources s JOIN posts p ON p.id = s.post_id WHERE s.norm_term = ?"
+            " ORDER BY s.rank, s.position LIMIT ?",
+            (norm, MAX_SHOWN),
         ).fetchall()
-        for r in rows:
-            out.setdefault(r[0], []).append(
-                Occurrence(r[1], r[2], r[3], json.loads(r[4] or "[]"), r[5], r[6] or "", r[7] or 0))
+        if rows:
+            out[norm] = [Occurrence(r[0], r[1], r[2], json.loads(r[3] or "[]"), r[4], r[5] or "", r[6] or 0) for r in rows]
     return out
 
 
@@ -130,10 +128,12 @@ def _retire(conn: sqlite3.Connection, ids: list[str]) -> None:
 # ---------------------------------------------------------------- reading cards
 
 
-def card_dict(row: sqlite3.Row, sources: dict[str, list[dict]] | None = None) -> dict:
+def card_dict(row: sqlite3.Row, sources: dict[str, dict] | None = None) -> dict:
     """A card as `kb cards --json` shows it: slug is the post its definition is taken from, sources the
-    slugs of every post the term is defined in, others those posts' definitions (best first)."""
-    found = (sources or {}).get(row["norm_term"], [])
+    slugs of every post the term is defined in (that one first), others those posts' definitions
+    (best-worded first, at most MAX_SHOWN - 1; one that says the same as the shown one left out)."""
+    found = (sources or {}).get(row["norm_term"], {"slugs": [], "shown": []})
+    plain = _plain(row["definition"])
     return {
         "id": row["id"],
         "slug": row["slug"],
@@ -141,34 +141,35 @@ def card_dict(row: sqlite3.Row, sources: dict[str, list[dict]] | None = None) ->
         "aliases": json.loads(row["aliases"] or "[]"),
         "definition": row["definition"],
         "kind": row["kind"],
-        "sources": [row["slug"], *(o["slug"] for o in found if o["slug"] != row["slug"])] if found else [row["slug"]],
-        "others": [o for o in found if o["slug"] != row["slug"] and _plain(o["definition"]) != _plain(row["definition"])],
+        "sources": [row["slug"], *(s for s in found["slugs"] if s != row["slug"])],
+        "others": [o for o in found["shown"] if o["slug"] != row["slug"] and _plain(o["definition"]) != plain],
     }
 
 
 def _plain(definition: str) -> str:
-    """A definition without formula delimiters, spaces and punctuation: two posts' near-identical wordings compare equal."""
+    """A definition without formula delimiters, spaces and punctuation: near-identical wordings compare equal."""
     return "".join(ch for ch in definition.replace("\\(", "").replace("\\)", "") if ch.isalnum()).casefold()
 
 
-def sources_of(conn: sqlite3.Connection, norms: set[str] | None = None) -> dict[str, list[dict]]:
-    """norm_term → its occurrences [{slug, definition}], best-worded first."""
+def sources_of(conn: sqlite3.Connection, norms: set[str]) -> dict[str, dict]:
+    """norm_term → {"slugs": every post defining it, "shown": its best-worded [{slug, definition}]}."""
+    out: dict[str, dict] = {}
+    wanted = sorted(norms)
     try:
-        rows = conn.execute(
-            "SELECT s.norm_term, s.post_id, p.slug, s.term, s.aliases, s.definition, s.pattern, s.position"
-            " FROM card_sources s JOIN posts p ON p.id = s.post_id"
-        ).fetchall()
-    except sqlite3.OperationalError:  # a database from before card_sources (read-only, not migrated)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            rows = conn.execute(
+                "SELECT s.norm_term, p.slug, s.definition FROM card_sources s JOIN posts p ON p.id = s.post_id"
+                f" WHERE s.norm_term IN ({','.join('?' * len(chunk))}) ORDER BY s.norm_term, s.rank, s.position",
+                chunk,
+            ).fetchall()
+            for norm, slug, definition in rows:
+                found = out.setdefault(norm, {"slugs": [], "shown": []})
+                found["slugs"].append(slug)
+                if len(found["shown"]) < MAX_SHOWN:
+                    found["shown"].append({"slug": slug, "definition": definition})
+    except sqlite3.OperationalError:  # a read-only database from before card_sources
         return {}
-    grouped: dict[str, list[Occurrence]] = {}
-    for r in rows:
-        if norms is None or r[0] in norms:
-            grouped.setdefault(r[0], []).append(Occurrence(r[1], r[2], r[3], [], r[5], r[6] or "", r[7] or 0))
-    out = {}
-    for norm, found in grouped.items():
-        c = concept(norm, found)
-        best = {"slug": c.slug, "definition": c.definition}
-        out[norm] = [best, *({"slug": o.slug, "definition": o.definition} for o in c.others)]
     return out
 
 

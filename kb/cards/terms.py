@@ -363,7 +363,7 @@ def name_term(phrase: str) -> str | None:
         return None
     if not is_cjk_term(phrase):
         return latin_term(phrase)
-    if re.fullmatch(r"[A-Za-z0-9][\w\-+.]* [{0}][{0}\w\-]*".format(CJK), phrase):
+    if re.fullmatch(rf"[A-Za-z0-9][\w\-+.]* [{CJK}][{CJK}\w\-]*", phrase):
         return phrase if cjk_term(phrase.replace(" ", "")) else None  # Q 网络
     return cjk_term(phrase)
 

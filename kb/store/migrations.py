@@ -201,12 +201,14 @@ def m009_cards_by_term(db) -> None:
             "definition": str,
             "pattern": str,  # the frame that found it
             "position": int,  # where in the post's NFKC text the definition is
+            "rank": str,  # how well it reads on a card, as a key sorting best first (kb.cards.concepts)
         },
         pk=("norm_term", "post_id"),
         not_null={"norm_term", "post_id", "term", "definition"},
         defaults={"aliases": "[]"},
     )
     db["card_sources"].create_index(["post_id"], if_not_exists=True)
+    db["card_sources"].create_index(["norm_term", "rank"], if_not_exists=True)
     db["cards"].create_index(["norm_term"], if_not_exists=True)
 
     def new_id(norm: str, kind: str) -> str:  # kb.cards.concepts.card_id
