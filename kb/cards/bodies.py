@@ -23,7 +23,7 @@ _STOP = "。!?;\n"
 _SCAN_RE = re.compile(r"\\[(\[]|[()\[\]。!?;\n:]")
 
 _SCAN_PARA_RE = re.compile(
-    f"\\\\[(\\[]|[()\\[\\]。!?;\\n:]|(?<=[{CJK}]) (?=[{CJK}])|(?<=[{CJK}]) (?=[A-Za-z][A-Za-z0-9\\-]+[{CJK}])"
+    f"\\\\[(\\[]|[()\\[\\]。!?;\\n:]| (?<=[{CJK}] )(?=[{CJK}]|[A-Za-z][A-Za-z0-9\\-]+[{CJK}])"
 )
 
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -156,6 +156,26 @@ _COPULA_HEAD_RE = re.compile(
 )
 
 
+_ASIDE_RE = re.compile(r"\([^()]*\)")
+
+_CLAUSE_END_RE = re.compile(r"[,;。!?]")
+
+_FORMULA_RE = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]")
+
+_IS_RE = re.compile("(?:就|也)?是")
+
+_PROPER_NAME_RE = re.compile(r"[A-Z][A-Za-z0-9]*(?: [A-Z0-9][A-Za-z0-9]*)*")
+
+_ONLY_FORMULAS_RE = re.compile(r"(?:\\\(.*?\\\)|\s)+")
+
+_PROPERTY_RE = re.compile(r"(?:就|也|都)?是(?!一种|一个|一类|指|首个|第一个)")
+
+_HISTORY_RE = re.compile("(?:提出|发明|发表|推出|提出来)的$|的(?:缩写|简称|英文缩写|全称)$")
+
+_POINTS_ELSEWHERE_RE = re.compile(r"(?:如下|以下|见|参见|如图)")
+
+_NORM_RE = re.compile(r"[\s\-_]+")
+
 _KIND_RE = re.compile("(?:也|就|都)?(?:是|为|即)(?:一种|一个|一类|一款|一套)")
 
 _GOES_ON_RE = re.compile("用于|用来|能|可以|通过|旨在|主要|具有|由|包括|决定|负责|表示|即|也就是|常用|广泛|将|把|从|使|让|它(?!们)|其")
@@ -171,16 +191,17 @@ def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
     """True when the definition only restates its term, is a bare kind (为一个循环单元, 就是一个neural
     network), a property (是…的), a history (是在2016年由…提出的), an abbreviation's expansion (…的缩写),
     points elsewhere (如下, 见下图), is an evaluation, or is too short to teach anything."""
-    plain_body = re.sub(r"\([^()]*\)", "", body)  # asides in parentheses say nothing about the kind
-    first = re.split(r"[,;。!?]", plain_body, maxsplit=1)[0]
+    plain_body = _ASIDE_RE.sub("", body)  # asides in parentheses say nothing about the kind
+    first = _CLAUSE_END_RE.split(plain_body, maxsplit=1)[0]
     rest = _COPULA_HEAD_RE.sub("", first).strip()
-    plain = re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]", "", rest)
+    plain = _FORMULA_RE.sub("", rest)
     content = len(_CJK_RE.findall(plain)) + 2 * len(_LATIN_WORD_RE.findall(plain))
     if "\\[" in body or "\\(" in body:
         content += 4  # a formula says something
     if content < 4 and len(body) < 12:
         return True
-    if re.fullmatch(r"[A-Z][A-Za-z0-9]*(?: [A-Z0-9][A-Za-z0-9]*)*", rest) and re.match("(?:就|也)?是", first):
+    is_copula = _IS_RE.match(first)
+    if is_copula and _PROPER_NAME_RE.fullmatch(rest):
         return True  # 演员就是 Alpha Go: an instance, not a kind
     bare = _SHORT_CJK_RE.fullmatch(rest) and len(first) < 16 or _SHORT_LATIN_RE.fullmatch(rest)
     if kind and bare and rest != first.strip():
@@ -191,23 +212,23 @@ def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
             return True  # …就是玩星海,它们…: a short predicate goes on about something else
     if norm(rest) == norm(term):
         return True
-    if re.fullmatch(r"(?:\\\(.*?\\\)|\s)+", rest) and re.match(r"(?:就|也)?是", first):
+    if is_copula and _ONLY_FORMULAS_RE.fullmatch(rest):
         return True  # 橙色线是 \(sin(x)\): a symbol, not a definition
-    if re.match(r"(?:就|也|都)?是(?!一种|一个|一类|指|首个|第一个)", first) and first.endswith("的"):
+    if first.endswith("的") and _PROPERTY_RE.match(first):
         return True  # 是满足…的要求的, 是从…推算出来的: a property, not what it is
-    if re.search("(?:提出|发明|发表|推出|提出来)的$|的(?:缩写|简称|英文缩写|全称)$", first):
+    if _HISTORY_RE.search(first):
         return True
     if EVALUATIVE_RE.search(first) or _PRAISE_RE.search(first):
         return True
     if JUDGEMENT_RE.search(first):
         return True
-    if re.match(r"(?:如下|以下|见|参见|如图)", rest):
+    if _POINTS_ELSEWHERE_RE.match(rest):
         return True
     return bool(PLACEHOLDER_RE.search(body)) and len(PLACEHOLDER_RE.sub("", body)) < 12
 
 
 def norm(text: str) -> str:
-    return re.sub(r"[\s\-_]+", "", text).casefold()
+    return _NORM_RE.sub("", text).casefold()
 
 
 def clean(body: str) -> str:

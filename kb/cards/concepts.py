@@ -64,21 +64,23 @@ class Concept:
 
 # A card lists at most this many of a term's posts' definitions (the best-worded ones); its aliases
 # come from them too. A synthetic corpus may define one term in thousands of posts.
-MAX_SHOWN = 12
+MAX_SHOWN = 6
 
 
-def wording_rank(pattern: str, definition: str, slug: str) -> str:
+def wording_rank(pattern: str, definition: str, post_id: int) -> str:
     """How well a definition reads on a card, as a key that sorts best first (card_sources.rank): a
     plain frame, an opening that says what kind of thing the term is, a length a learner takes in at
-    once; ties go to the slug, so the choice never depends on the order posts were imported in."""
+    once; ties go to the post imported first (a post's id never changes, so a rebuild agrees with
+    the imports that came before it, and a later post's equal wording never moves the card)."""
     n = len(definition)
     fits = 0 if 12 <= n <= 110 else (1 if n < 12 else 2 if n <= 160 else 3)
-    return f"{3 - _FRAME_RANK.get(pattern, 2)}{0 if _KIND_OPENING_RE.match(definition) else 1}{fits}\x1f{slug}"
+    return f"{3 - _FRAME_RANK.get(pattern, 2)}{0 if _KIND_OPENING_RE.match(definition) else 1}{fits}{post_id:012d}"
 
 
 def concept(norm: str, occurrences: list[Occurrence]) -> Concept:
     """The card a term's occurrences make: the best-worded one shown, the others on the answer side."""
-    ranked = sorted(occurrences, key=lambda o: (wording_rank(o.pattern, o.definition, o.slug), o.position))[:MAX_SHOWN]
+    ranked = sorted(occurrences, key=lambda o: (wording_rank(o.pattern, o.definition, o.post_id), o.position))
+    ranked = ranked[:MAX_SHOWN]
     best = ranked[0]
     aliases: list[str] = []
     seen = {norm}

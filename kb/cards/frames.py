@@ -25,13 +25,15 @@ from kb.text import CJK
 
 MAX_REGION = 80  # a subject runs back at most this far to its clause's start (or its last space)
 
-_BOUNDARY_RE = re.compile(r"[,;:。!?\n、]|(?<!\\)[()\[\]]")
+_LONGEST_CHUNK = 26  # a Chinese run longer than this before its verb is a clause (a term and its fillers are shorter)
+
+_BOUNDARY_RE = re.compile(r"[,;:。!?\n、]|[()\[\]](?<!\\.)")  # the character first, then not after a backslash: fast
 
 # Adverbs between a subject and its verb that do not change what is defined (感知器本身就是…).
 _ADVERBS_RE = re.compile("(?:实际上|本质上|其实|本身|通常|一般|主要|也|就|则|都|便|只|正|还|又|即)+$")
 
 
-_SENTENCE_END_RE = re.compile(f"[。!?;\\n]|(?<=[{CJK}]) (?=[{CJK}])")
+_SENTENCE_END_RE = re.compile(f"[。!?;\\n]| (?<=[{CJK}] )(?=[{CJK}])")
 
 _MATH_RE = re.compile(r"\\\((?:(?!\\\)).)*\\\)|\\\[(?:(?!\\\]).)*\\\]", re.DOTALL)
 
@@ -53,9 +55,11 @@ class Sentences:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        math = [m.span() for m in _MATH_RE.finditer(text)]
-        self.bounds = _outside(math, [m.end() for m in _BOUNDARY_RE.finditer(text)])
-        self.ends = _outside(math, [m.end() for m in _SENTENCE_END_RE.finditer(text)])
+        self.bounds = [m.end() for m in _BOUNDARY_RE.finditer(text)]
+        self.ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
+        if "\\(" in text or "\\[" in text:
+            math = [m.span() for m in _MATH_RE.finditer(text)]
+            self.bounds, self.ends = _outside(math, self.bounds), _outside(math, self.ends)
 
     def clause_start(self, pos: int) -> int:
         """After the last clause boundary before pos (a comma, colon, bracket or sentence end)."""
@@ -93,9 +97,10 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     if got is None:
         return None
     start, region = got
-    if not region.strip():
-        return None
-    found = _subject(region.rstrip(), bool(names))
+    region = region.rstrip()
+    if not region or end - start - region.rfind(" ") > _LONGEST_CHUNK and not _LATIN_IN_RE.search(region):
+        return None  # no room for a name, or a whole Chinese clause: nothing to cut
+    found = _subject(region, bool(names))
     if found is None:
         return None
     term, beside = found
@@ -226,14 +231,17 @@ def functions(s: Sentences) -> list[Definition]:
     out = []
     text = s.text
     for m in _FUNCTION_RE.finditer(text):
+        how = m.group().startswith(("通过", "使用", "利用", "同时"))
+        if how and not _clause_opens_sentence(s, m.start()):
+            continue  # …,VAE通过约束…: a step of an argument, unless the sentence is about the term
         subj = subject_at(s, m.start())
         if subj is None:
             continue
         term, aliases, at = subj
         if not aliases and not named(term):
             continue
-        if m.group().startswith(("通过", "使用", "利用", "同时")) and not _opens_sentence(s, at):
-            continue  # …,VAE通过约束…: a step of an argument, unless the sentence is about the term
+        if how and not _opens_sentence(s, at):
+            continue
         if m.group() == "则" and not text[max(0, at - 2) : at].rstrip().endswith("而"):
             continue  # 而门限RNN则泛化了…: only the contrast says what the term does
         lead = m.group()
@@ -242,7 +250,7 @@ def functions(s: Sentences) -> list[Definition]:
         body = _body(text, m.start() + skip, m.end(), para=True)
         if body is None:
             continue
-        said = "是" + body[len(lead) - skip:] if re.search("(?:是|为|在于)$", lead) else body
+        said = "是" + body[len(lead) - skip:] if lead.endswith(("是", "为", "在于")) else body
         if bodies.says_nothing(said, term, kind=False):
             continue
         out.append(Definition(term, body, aliases, "function", m.start()))
@@ -259,6 +267,13 @@ def _opens_sentence(s: Sentences, at: int) -> bool:
     start = s.sentence_start(at)
     lead = s.text[start:at]
     return not lead.strip() or bool(_DISCOURSE_RE.fullmatch(lead.strip())) or _is_heading_gap(lead)
+
+
+def _clause_opens_sentence(s: Sentences, pos: int) -> bool:
+    """Whether the clause holding pos opens its sentence (after a discourse word at most): cheap to ask
+    before the subject is known."""
+    start, clause = s.sentence_start(pos), s.clause_start(pos)
+    return clause <= start or bool(_DISCOURSE_RE.fullmatch(s.text[start:clause].strip(" ,")))
 
 
 def _is_heading_gap(lead: str) -> bool:
@@ -284,9 +299,11 @@ def glosses(s: Sentences) -> list[Definition]:
     text = s.text
     for m in _GLOSS_RE.finditer(text):
         end = m.end()
-        if end >= len(text) or text[end] in ",.;:。!?)\\" or _CONNECTOR_RE.match(text, end) or \
-                re.match(r"[A-Za-z0-9]", text[end]):
+        if end >= len(text) or text[end] in _NOT_AFTER_GLOSS or _CONNECTOR_RE.match(text, end):
             continue  # a name in passing (X(Y)和…, X(Y)的…) or another frame's (X(Y):, X(Y),即…)
+        open_ = text.rfind("(", max(0, end - 64), end)
+        if open_ <= 0 or not _other_script(text[open_ - 1], text[open_ + 1 : end - 1]):
+            continue  # (2015), (例如…), 中文(中文): no other-language name, no gloss (cheap to tell)
         subj = subject_at(s, end)
         if subj is None or not subj[1]:
             continue
@@ -294,8 +311,8 @@ def glosses(s: Sentences) -> list[Definition]:
         if not (_opens_sentence(s, at) or text[s.clause_start(at) - 1 : s.clause_start(at)] in ",:"):
             continue
         gap = len(text[end:]) - len(text[end:].lstrip())
-        if gap and text.startswith("\\", end + gap):
-            continue  # 隐向量(latent vector) \(z_t\): the symbol follows, not a definition
+        if gap and (end + gap >= len(text) or text[end + gap] in _NOT_AFTER_GLOSS):
+            continue  # 隐向量(latent vector) \(z_t\), 对比损失(contrastive loss) :…: a symbol, or another frame's
         if gap and not _heading_item(text, end + gap, term) and (
                 _NEW_CLAUSE_RE.match(text, end + gap) or _NAMES_LIST_RE.match(text, end + gap, end + gap + 14)):
             continue  # 动作 (action) 在…, X (…) Y (…): the sentence goes on about something else, or lists names
@@ -309,6 +326,18 @@ def glosses(s: Sentences) -> list[Definition]:
         out.append(Definition(term, body, aliases, "gloss", end))
     return out
 
+
+_NOT_AFTER_GLOSS = set(",.;:。!?)\\ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _other_script(before: str, inside: str) -> bool:
+    """Whether a parenthesis after before holds a name in the other script (or an abbreviation)."""
+    if _CJK_RE.match(before):
+        return _LATIN_IN_RE.search(inside) is not None
+    return _CJK_RE.search(inside) is not None or (before.isascii() and before.isalnum() and inside.isascii())
+
+
+_LATIN_IN_RE = re.compile("[A-Za-z]{2}")
 
 _EFFECT_RE = re.compile("有效|实现|提高|减少|降低|提升|改善|加快|加速|带来|导致|使得|让|被|已|还|都|也|会|成为")
 

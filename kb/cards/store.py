@@ -29,12 +29,38 @@ def prepare(ahead, text: str) -> None:
 
 
 def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
-    """Re-derive these posts' definitions and the cards of every term they had or have (inside the
-    caller's transaction: the file's)."""
-    touched: set[str] = set()
+    """Re-derive these posts' definitions and the cards of every term they had or have whose card they
+    may change (inside the caller's transaction: the file's)."""
+    touched: dict[str, list[tuple[str, list[str]]]] = {}
     for post_id in post_ids:
-        touched |= _derive_post(conn, post_id, ahead)
-    _refresh(conn, touched)
+        for norm, found in _derive_post(conn, post_id, ahead).items():
+            touched.setdefault(norm, []).extend(found)
+    _refresh(conn, _changing(conn, touched, set(post_ids)))
+
+
+def _changing(conn: sqlite3.Connection, touched: dict[str, list[tuple[str, list[str]]]], posts: set[int]) -> set[str]:
+    """The touched terms whose card changes: it has none yet, its shown definition is one of these posts'
+    (or gone), or a new occurrence reads better or brings another name. A term that a thousand posts
+    define costs an import one indexed read, not a re-reading of its thousand occurrences."""
+    norms = sorted(touched)
+    shown: dict[str, tuple] = {}
+    for i in range(0, len(norms), 500):
+        chunk = norms[i : i + 500]
+        for norm, post_id, aliases, active, rank in conn.execute(
+                "SELECT c.norm_term, c.post_id, c.aliases, c.active, s.rank FROM cards c LEFT JOIN card_sources s"
+                " ON s.norm_term = c.norm_term AND s.post_id = c.post_id"
+                f" WHERE c.kind = 'definition' AND c.norm_term IN ({','.join('?' * len(chunk))})", chunk):
+            shown[norm] = (post_id, aliases, active, rank)
+    out = set()
+    for norm, found in touched.items():
+        card = shown.get(norm)
+        if not found or card is None or card[0] in posts or not card[2] or card[3] is None:
+            out.add(norm)
+            continue
+        known = {norm_term(a) for a in json.loads(card[1] or "[]")} | {norm}
+        if any(rank < card[3] or any(norm_term(a) not in known for a in aliases) for rank, aliases in found):
+            out.add(norm)
+    return out
 
 
 def rebuild(conn: sqlite3.Connection, ahead) -> None:
@@ -49,23 +75,27 @@ def rebuild(conn: sqlite3.Connection, ahead) -> None:
     set_meta(conn, META_CARDS_REBUILT_AT, stamp())
 
 
-def _derive_post(conn: sqlite3.Connection, post_id: int, ahead) -> set[str]:
-    """Replace one post's occurrences; returns the terms whose cards must be refreshed."""
-    before = {r[0] for r in conn.execute("SELECT norm_term FROM card_sources WHERE post_id = ?", (post_id,))}
+def _derive_post(conn: sqlite3.Connection, post_id: int, ahead) -> dict[str, list[tuple[str, list[str]]]]:
+    """Replace one post's occurrences; returns the terms it had or has, each with its new occurrence
+    (rank, aliases), if any."""
+    touched: dict[str, list[tuple[str, list[str]]]] = {
+        r[0]: [] for r in conn.execute("SELECT norm_term FROM card_sources WHERE post_id = ?", (post_id,))}
     conn.execute("DELETE FROM card_sources WHERE post_id = ?", (post_id,))
-    row = conn.execute("SELECT slug, text FROM posts WHERE id = ?", (post_id,)).fetchone()
+    row = conn.execute("SELECT text FROM posts WHERE id = ?", (post_id,)).fetchone()
     if row is None:
-        return before
+        return touched
     rows = []
-    for d in ahead(extract, row[1]):
+    for d in ahead(extract, row[0]):
+        rank = wording_rank(d.pattern, d.definition, post_id)
         rows.append((norm_term(d.term), post_id, d.term, json.dumps(d.aliases, ensure_ascii=False),
-                     d.definition, d.pattern, d.position, wording_rank(d.pattern, d.definition, row[0])))
+                     d.definition, d.pattern, d.position, rank))
+        touched.setdefault(rows[-1][0], []).append((rank, d.aliases))
     conn.executemany(
         "INSERT OR REPLACE INTO card_sources (norm_term, post_id, term, aliases, definition, pattern, position, rank)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
-    return before | {r[0] for r in rows}
+    return touched
 
 
 def occurrences(conn: sqlite3.Connection, norms: list[str]) -> dict[str, list[Occurrence]]:

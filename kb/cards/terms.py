@@ -15,8 +15,22 @@ HAS_CJK_RE = re.compile(f"[{CJK}]")
 
 _CJK_RUN_RE = re.compile(f"[{CJK}]+")
 
+_NORM_RE = re.compile(r"[\s\-_]+")
+
+_LABEL_NUMBER_RE = re.compile(r"[a-z]+\d+")
+
+_LETTER_RE = re.compile(r"[A-Za-z]")
+
+_SYMBOL_RE = re.compile(r"[A-Za-z]\d*|[\d\W_]+")
+
+_DIGIT_RE = re.compile(r"\d")
+
+_ALL_LATIN_RE = re.compile(r"[A-Za-z0-9][\w\-+./' ]*", re.ASCII)
+
+_NOT_NAME_CHAR_RE = re.compile(r"[^\w\-+./'’ ]")
+
 # Characters only clause words hold (它, 你, 们, 了, 吗 …): a phrase with one is no name, no need to cut it.
-_CLAUSE_CHARS_RE = re.compile("[它你们了吗呢吧]|怎么|什么|如果|因为|所以|但是|可以|需要|进行|使用|通过")
+_CLAUSE_CHARS_RE = re.compile("[它你们了吗呢吧]|怎么|什么|如果|因为|可以|需要|进行|使用|通过")
 
 _NAME_START_RE = re.compile(f"[A-Z{CJK}]")
 
@@ -42,9 +56,10 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+@functools.lru_cache(maxsize=16384)
 def norm_term(term: str) -> str:
     """The identity form of a term: NFKC, case-folded, no white space, hyphens or underscores."""
-    return re.sub(r"[\s\-_]+", "", nfkc(term)).casefold()
+    return _NORM_RE.sub("", nfkc(term)).casefold()
 
 
 def named(term: str) -> bool:
@@ -192,12 +207,11 @@ def latin_term(phrase: str) -> str | None:
     words = phrase.split()
     if len(words) > MAX_LATIN_WORDS or words[0].casefold() in _ENGLISH_POINTING:
         return None
-    if len(words) == 1 and (phrase.casefold() in ENGLISH_GENERIC or re.fullmatch(r"[a-z]+\d+", phrase)):
+    if len(words) == 1 and (phrase.casefold() in ENGLISH_GENERIC or _LABEL_NUMBER_RE.fullmatch(phrase)):
         return None  # input, class2: a word or a label of the explanation
     if "_" in phrase:
         return None  # x_i, decay_rate: a symbol or a variable, not a name
-    letters = re.findall(r"[A-Za-z]", phrase)
-    if len(letters) < 2 or re.fullmatch(r"[A-Za-z]\d*", phrase) or re.fullmatch(r"[\d\W_]+", phrase):
+    if len(_LETTER_RE.findall(phrase)) < 2 or _SYMBOL_RE.fullmatch(phrase):
         return None
     return phrase
 
@@ -221,9 +235,9 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     term = phrase[spans[first][0] : spans[last - 1][1]]  # as written: tanh 函数 keeps its space
     if words[0] in _MEASURES:
         return None  # (n) 维二值向量: a measure word opens no name
-    if re.search(r"\d", term) and is_cjk_term(term) or term.startswith("第"):
+    if term.startswith("第") or _DIGIT_RE.search(term) and is_cjk_term(term):
         return None  # 小于0.5, 第m个: a number or a rank, not a name
-    if re.fullmatch(r"[A-Za-z0-9][\w\-+./' ]*", term, re.ASCII):
+    if _ALL_LATIN_RE.fullmatch(term):
         return latin_term(term)
     for head in ABOUT_HEADS:
         if term.endswith(head) and len(term) > len(head):
@@ -238,11 +252,11 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     n_cjk = len(HAS_CJK_RE.findall(term))
     if n_cjk > MAX_CJK or (term in GENERIC and not glossed) or term.endswith(NEVER_HEADS):
         return None  # 任务 alone says nothing; 任务 (Task): … is the text introducing it
-    if re.search("[一二三四五六七八九十]$", term) and term[:-1] in GENERIC:
+    if term[-1] in "一二三四五六七八九十" and term[:-1] in GENERIC:
         return None  # 公式一, 步骤二: a numbered label
-    if n_cjk == 1 and not re.search(r"[A-Za-z]", term) and not glossed:
+    if n_cjk == 1 and not _LETTER_RE.search(term) and not glossed:
         return None  # one character is a word, rarely a term the text introduces
-    if re.search(r"[^\w\-+./'’ ]", term):
+    if _NOT_NAME_CHAR_RE.search(term):
         return None  # punctuation inside: not one name
     return term
 
