@@ -97,6 +97,8 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     if got is None:
         return None
     start, region = got
+    if text[start - 1 : start] == ")" and not names:
+        return None  # Probing(探针)策略是…: the name runs on past its gloss
     region = region.rstrip()
     if not region or end - start - region.rfind(" ") > _LONGEST_CHUNK and not _LATIN_IN_RE.search(region):
         return None  # no room for a name, or a whole Chinese clause: nothing to cut
@@ -107,6 +109,8 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     aliases: list[str] = []
     if names:  # a same-language aside in parentheses (长期依赖(时间序列上…)) is no other name
         aliases = real_aliases(term, names) or []
+    if len(term) == 1 and not aliases:
+        return None  # one character, named no other way: a word, not a term
     at = region.rfind(term)
     return term, [*aliases, *beside], start + (at if at >= 0 else len(region) - len(region.lstrip()))
 
@@ -125,7 +129,7 @@ def _label(region: str, glossed: bool) -> tuple[str, list[str]] | None:
 
 _COPULA_RE = re.compile(
     r"(?=[是指就即被定意可的不为])(?P<v>是指|指的是|就是说|就是|即是|即为|被定义为|定义为|意味着|可以(?:被)?(?:看做|看作|视为|理解为)(?:是)?"
-    r"|可(?:看做|看作|视为)(?:是)?|是(?![否不的]|为了|因为|由于|怎么|如何|什么|谁|哪|吗|对|在于|会|能|可以|要|应该|用了|采用了)"
+    r"|可(?:看做|看作|视为)(?:是)?|是(?![否不的]|为了|因为|由于|怎么|如何|什么|谁|哪|吗|对|在于|会|能|可以|要|应该|用了|采用了|减少|增加|提高|降低|使|让)"
     r"|指(?![出导定向示标针令数南引挥明望])|的定义(?:为|是)|不是(?=[^。;!?]{1,40}?,\s*而是)"
     r"|(?<![化换解称视作成变义设认分记写示改置归名并定])为(?=一种|一类|一个|更广义))"
 )
@@ -144,7 +148,7 @@ def copulas(s: Sentences) -> list[Definition]:
         if _asks(text, at, m.end()):
             continue
         body = _body(text, m.start(), m.end(), para=True)
-        if body is None or bodies.says_nothing(body, term):
+        if body is None or bodies.says_nothing(body, term) or _POINTS_BACK_RE.match(body):
             continue
         if not aliases and not named(term) and len(re.sub(r"\\\(.*?\\\)", "", body)) < 10:
             continue  # 环境就是对手: a short plain word and a short predicate is an example, not a definition
@@ -156,6 +160,9 @@ def copulas(s: Sentences) -> list[Definition]:
 
 
 _STRONG_RE = re.compile("是指|指的是|定义为|被定义为|意味着")
+
+# 就是具备了这一特性, 是这么回事, 就是3: what it says is elsewhere, or a value, not a definition.
+_POINTS_BACK_RE = re.compile(r"(?:就|也|都)?(?:是|为)[^,。;]{0,8}(?:这一|这种|这些|这样|这么|上述|以上|如此)|(?:就|也)?是\s*\d")
 
 _NO_SUBJECT_BEFORE = set("这那它其不还或但于总要若凡只即便却而则且并可更最") | {",", ";", "。", ":", "!", "?", "、", "(", "\n"}
 
@@ -285,7 +292,10 @@ def _is_heading_gap(lead: str) -> bool:
 
 _GLOSS_RE = re.compile(r"(?<!\\)\)")  # a closing parenthesis, not a formula's \)
 
-_CONNECTOR_RE = re.compile("\\s*(?:[的和与及或、等)\\]]|中|里|之|时|上|下|这|那|,?\\s*(?:和|与))")
+_CONNECTOR_RE = re.compile(
+    "\\s*(?:[的和与及或、等成)\\]]|中|里|之|时|上|下|这|那|,?\\s*(?:和|与)"
+    "|(?:任务|模型|方法|系统|技术|问题|算法|网络|框架|函数|层|模块|策略|数据集|机制|结构|过程|方式|架构|系列|版本|格式|协议))"
+)
 
 _ALIAS_COMMA_RE = re.compile(
     r",\s*(?=即|也就是说?|就是|又|也称|也叫|也被|简称|全称|中文|英文|译为|翻译为|通常被?翻译|\(|[\"“]|[A-Za-z][A-Za-z0-9\-]*(?: [A-Za-z][A-Za-z0-9\-]*)*\s*,)"
@@ -339,7 +349,7 @@ def _other_script(before: str, inside: str) -> bool:
 
 _LATIN_IN_RE = re.compile("[A-Za-z]{2}")
 
-_EFFECT_RE = re.compile("有效|实现|提高|减少|降低|提升|改善|加快|加速|带来|导致|使得|让|被|已|还|都|也|会|成为")
+_EFFECT_RE = re.compile("有效|实现|提高|减少|降低|提升|改善|加快|加速|带来|导致|使得|让|被|已|还|都|也|会|成为|以(?![及下上外内前后])")
 
 _NEW_CLAUSE_RE = re.compile("在|当|如果|我们|这|那|它|对于|首先|其中|例如|比如|如图|[A-Za-z0-9]")
 
@@ -394,6 +404,16 @@ _STEPS_RE = re.compile(
     r"(?:如下|是|为|有|包括)?\s*$"
 )
 
+# Without another name beside it, a Chinese label's colon introduces a definition only when a
+# defining verb follows (扩散模型:通过加噪…, 密度估计:给定 x 计算…, 熵:度量…): otherwise the list is of
+# aspects, steps or examples.
+_DEFINING_START_RE = re.compile(
+    "(?:给定|从|通过|表示|属于|指|是|计算|用|将|把|直接|一种|一类|描述|衡量|度量|基于|利用|目的是|由|代表|即|"
+    "一个|一组|对[^,。;]{1,12}(?:进行|做|求)|这是|其含义|其目的|旨在)"
+)
+
+_QUESTION_START_RE = re.compile("(?:我们)?(?:如何|怎么|怎样|为什么|什么)")
+
 # Bodies that are no definition of the label: a heading (从表格到函数), an enumeration (分为…), a link.
 _NOT_ITEM_BODY_RE = re.compile(f"从.{{1,8}}到.{{1,8}}$|//|[{CJK}]{{2,10}}\\s*\\([^()]*\\)\\s")
 
@@ -423,6 +443,10 @@ def list_items(s: Sentences) -> list[Definition]:
             continue  # EfficientNet: Rethinking Model Scaling…: a title, not a definition
         if not aliases and re.match("(?:分为|包括|包含|主要有|可以分为|有以下)", body):
             continue  # 视觉表征:分为两个部分问题…: what it is made of, not what it is
+        if not aliases and is_cjk_term(term) and not _DEFINING_START_RE.match(body):
+            continue  # 格式的不同: 自然语言推理 / 性能提升: 与原始…相比: a list of aspects, not of terms
+        if body.rstrip().endswith("?") or _QUESTION_START_RE.match(body):
+            continue  # 适应: 我们如何…?
         if not aliases and re.fullmatch(r"[A-Za-z][\w\- ]*|[" + CJK + "]{2,8}", body.strip("。 ")) and \
                 is_cjk_term(body) != is_cjk_term(term):
             continue  # Self-Consistency: 自我一致性 — a translation, not a definition

@@ -13,6 +13,10 @@ _HAS_CJK = re.compile(f"[{CJK}]")
 # What opens an aside, not another name: (例如…), (如图), (见…), (即…的意思) …
 _ASIDE_RE = re.compile(r"^(?:例如|比如|如|即|包括|见|注|其中|下同|e\.g|i\.e|参见|图|表|式|第|也就是|这|那|它|单位)")
 
+_CITATION_RE = re.compile(r"et al\.?|\b(?:19|20)\d\d\b")
+
+_NAME_LEAD_RE = re.compile(r"^(?:简称|又称|也称|即|英文|全称|缩写|或)(?:为|是)?\s*")
+
 # The words that introduce another name of the term, after a comma.
 ALIAS_LEAD_RE = re.compile(
     r"\s*(?:(?:又|也|通常|一般|常|亦)?(?:被)?(?:称为|称作|称|叫做|叫作|叫)"
@@ -41,13 +45,13 @@ def abbreviation(name: str) -> bool:
 def split_gloss(inner: str) -> list[str] | None:
     """The names a parenthesized gloss gives (variational autoencoder,VAE → two), or None for an aside."""
     inner = inner.strip()
-    if not inner or _ASIDE_RE.match(inner) or len(inner) > 60:
-        return None
+    if not inner or _ASIDE_RE.match(inner) or len(inner) > 60 or _CITATION_RE.search(inner):
+        return None  # (例如…), (Devlin et al. 2018): an aside or a citation, no other name
     if re.search(r"[。;!?:\\]|\d+\s*[%％]", inner) or len(inner.split()) > 8:
         return None
     parts = []
     for p in re.split(r"\s*[,、;]\s*|\s+或\s*|\s*或\s+", inner):
-        p = re.sub(r"^(?:简称|又称|也称|即|英文|全称|缩写)(?:为|是)?\s*", "", p.strip()).strip(" \"“”")
+        p = _NAME_LEAD_RE.sub("", p.strip()).strip(" \"“”")
         if p:
             parts.append(p)
     return parts or None
@@ -66,6 +70,8 @@ def real_aliases(term: str, names: list[str]) -> list[str] | None:
             if script(name) == "cjk" and len(name) > 16:
                 continue
             kept.append(name)
+    if len(term) == 1 and not any(n[:1].isupper() or " " in n for n in kept):
+        return None  # 能(neng): a reading, not a name; 域(Domain) is glossed by one
     return kept or None
 
 

@@ -84,8 +84,10 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
             if subject_at(s, m.start()) is not None:
                 continue  # X就是Y。: the copula's, not a naming
             lead = m.group().strip()
-            if (lead.startswith("即") and not named(name)) or (text[m.start() - 2 : m.start()] == "\\)" and not names):
-                continue  # …,即也向前 / \(\hat{y}\)是class label: a plain word or a symbol's value, not a name
+            if lead.startswith("即") and not (names or symbol or not is_cjk_term(name)):
+                continue  # …第一个关键点,即计算背景变量 / …,即也向前: a step or a plain phrase, unless glossed or a symbol's name
+            if text[m.start() - 2 : m.start()] == "\\)" and not names:
+                continue  # \(\hat{y}\)是class label: a symbol's value, not a name
         if text[m.end() : m.end() + 1] == "是" or bodies.PLACEHOLDER_RE.search(text[s.clause_start(m.start()) : m.start()]):
             continue  # [Math] 称作是状态 s 的特征向量: a symbol's reading
         start = s.clause_start(m.start())
@@ -94,6 +96,11 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
             continue  # 文中把大的lstm称作Encoder: one paper's own name for something, not a term
         what = re.sub(r"(?:我们|人们)?(?:将其|把它|把其|将|把)?$", "", what) if what.endswith(("将其", "把它", "把其")) else what
         subj = subject_at(s, m.start()) if what else None
+        if not what and text[start - 1 : start] == "(" and not closing:
+            before = tail_term(text[s.clause_start(start - 1) : start - 1])
+            if before:  # 全面微调(也称为“模型调整”): another name, in the term's own parenthesis
+                aliases.append((before, [name, *names]))
+            continue
         if not what and text[start - 1 : start] == "," and not closing:
             subj = subject_at(s, start - 1)  # X,又称为Y: the term is the whole clause before
             if subj and not text[s.clause_start(start - 1) : subj[2]].strip():

@@ -17,6 +17,12 @@ _CJK_RUN_RE = re.compile(f"[{CJK}]+")
 
 _NORM_RE = re.compile(r"[\s\-_]+")
 
+_SHORT_LATIN_NAME_RE = re.compile(r"[A-Za-z][\w\-.]{0,11}(?: [A-Za-z][\w\-.]{0,11})?", re.ASCII)
+
+# Words that say what kind of thing a Latin name written before them is (Claude 系列模型, GPT 架构).
+_KIND_WORDS = ("系列", "模型", "算法", "方法", "网络", "架构", "函数", "框架", "库", "工具", "数据集", "协议", "格式",
+               "系统", "平台", "版本", "损失", "分布", "层", "机制", "编码")
+
 _LABEL_NUMBER_RE = re.compile(r"[a-z]+\d+")
 
 _LETTER_RE = re.compile(r"[A-Za-z]")
@@ -124,13 +130,16 @@ CLAUSE = {
     "或", "以及", "无论", "不论", "不管", "最终", "最后", "怎样", "得", "则", "均", "叫", "称", "称作", "记做", "记为",
     "假设", "假如", "比如", "例如", "譬如", "接下来", "分别", "其中", "然后", "之后", "以后", "现在", "今天",
     "依然", "仍然", "仍", "一直", "总", "也会", "地", "只不过", "不过", "尽可能", "大概", "大约", "解释", "写成",
+    "原先", "原来", "同样", "一般来讲", "一般来说", "不仅", "不仅仅", "仅仅", "右边", "左边", "上面", "下面", "下表",
+    "上表", "下图", "上图", "图中", "表中", "文中", "其次", "再次", "第一个", "第二个", "总的来说",
     "写作", "用了", "已", "已成为", "成为", "不得不说", "可见", "显然", "往", "朝", "沿", "沿着", "按", "按照", "根据",
 }
 
 
 # Words standing between a subject and its verb that do not change what is defined (感知器本身就是…).
 ADVERBS = {"实际上", "本质上", "其实", "本身", "通常", "一般", "主要", "也", "就", "则", "都", "便", "只", "正", "还",
-           "又", "即", "均", "也就", "往往", "一般来说", "通常来说", "简单来说", "依然", "仍然", "一直", "总是"}
+           "又", "即", "均", "也就", "往往", "一般来说", "通常来说", "简单来说", "依然", "仍然", "一直", "总是", "基本上",
+           "基本", "大体上", "大多"}
 
 
 _MEASURES = {"维", "个", "层", "种", "次", "步", "阶", "类", "位", "倍", "条", "项", "份", "张", "笔", "组"}
@@ -164,7 +173,8 @@ GENERIC = {
     "误差", "概率", "分布", "空间", "维度", "长度", "大小", "数量", "个数", "次数", "速度", "时刻", "阶段", "状态",
     "动作", "奖励", "词", "句子", "文本", "图像", "图片", "像素", "视频", "语言", "知识", "经验", "示例", "样例",
     "注意事项", "主要思想", "基本思想", "核心思想", "工作原理", "基本原理", "算法流程", "计算公式", "定义如下",
-    "采样", "核心概念", "基本单位", "组成部分", "原则", "准则",
+    "采样", "核心概念", "基本单位", "组成部分", "原则", "准则", "数据集", "大模型", "关键问题", "主要问题", "相同点",
+    "不同点", "共同点", "贡献", "主要贡献",
 }
 
 
@@ -222,6 +232,8 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     its words: leading fillers dropped; pointing words, clause words and generic words reject it."""
     if len(phrase) > MAX_CJK + 10 or phrase.count("的") > 2 or _CLAUSE_CHARS_RE.search(phrase):
         return None  # too long for a name and its fillers, or a clause (它/你/们/了): not worth cutting
+    if phrase[0] in "而但且并即" and len(phrase) > 2:
+        phrase = phrase[1:]  # 而全连接层: the cut may glue a connective to the name's first character
     spans = word_spans(phrase)
     words = [phrase[a:b] for a, b in spans]
     first, last = 0, len(words)
@@ -255,7 +267,7 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     if term[-1] in "一二三四五六七八九十" and term[:-1] in GENERIC:
         return None  # 公式一, 步骤二: a numbered label
     if n_cjk == 1 and not _LETTER_RE.search(term) and not glossed:
-        return None  # one character is a word, rarely a term the text introduces
+        return None  # one character is a word, rarely a term the text introduces (域(Domain) is one)
     if _NOT_NAME_CHAR_RE.search(term):
         return None  # punctuation inside: not one name
     return term
@@ -315,8 +327,9 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
     chunks = [c for c in _CHUNKS_RE.split(region) if c]
     chunks[-1] = re.sub(r"^(?:[\d.,/%+\-]+ )+", "", chunks[-1])  # 20/210 unigram模型: a number ends the text before
     last = _dedupe(chunks[-1])
-    if len(chunks) >= 2 and last in GENERIC and len(last) <= 2 and re.fullmatch(r"[A-Za-z][\w\-]{0,9}", chunks[-2], re.ASCII):
-        last = chunks[-2] + " " + last  # tanh 函数, Q 网络, M 模型: a letter name and its kind
+    if len(chunks) >= 2 and _SHORT_LATIN_NAME_RE.fullmatch(chunks[-2]) and (
+            last in GENERIC and len(last) <= 2 or last.startswith(_KIND_WORDS)):
+        last = chunks[-2] + " " + last  # tanh 函数, Q 网络, Claude 系列模型: a Latin name and its kind
     if len(chunks) >= 2 and re.search(r"(?:\d|\b[A-Za-z])$", chunks[-2]) and re.match("[维个层种次步阶类位]", last):
         return None  # 一个 8 层模型, n 维二值向量: a measure, not a name
     if len(chunks) >= 2 and re.search(r"\d$", chunks[-2]) and is_cjk_term(last):

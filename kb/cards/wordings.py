@@ -113,7 +113,10 @@ def other_wordings(text: str) -> list[Definition]:
         if term and term == raw and body and len(body) >= 8:
             out.append(Definition(term, body, [], "wording", m.start("term")))
     for m in scan(_DOES_RE, text, "方法", "模型", "算法", "网络", "机制", "框架"):
-        term = tail_term(text[max(0, m.start() - 40) : m.start()])
+        window = text[max(0, m.start() - 40) : m.start()]
+        term = tail_term(window)
+        if term and window[: len(window) - len(term)].rstrip().endswith(("这种", "这个", "该", "此", "这类", "其")):
+            continue  # 这种适配方法将…: a method named only by pointing at it
         start = m.end() if m.group() == "则" else m.start()
         body = clause_body(text, start, para=True)
         if term and len(HAS_CJK_RE.findall(term)) >= 4 and body and len(body) >= 8:
