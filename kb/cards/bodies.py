@@ -238,3 +238,36 @@ def clean(body: str) -> str:
     body = drop_lead_in(body.strip())
     body = re.sub(r"[,\s]+$", "", body)
     return body if "\\[" in body and len(body) <= MAX_FORMULA + MAX_DEFINITION else shorten(body)
+
+
+# ---------------------------------------------------------------- a frame's definition
+
+_LEADS_IN_RE = re.compile(r"(?:例如|比如|如下|以下|举例|包括|分为|有)\s*$")
+
+_DISPLAY_FIRST_RE = re.compile(r"\s*\\\[(?:(?!\\\]).)*\\\]", re.DOTALL)
+
+# After a definition's colon, text that goes on explaining it — not a list, a formula or another label.
+_GOES_ON_AFTER_COLON_RE = re.compile(r"(?!\s*(?:[\d(•\-\[]|\\\[))\s*[^:;。\[]{4,80}(?:[;。]|$)")
+
+
+def definition_from(text: str, start: int, after: int, *, para: bool = False, list_item: bool = False) -> str | None:
+    """The definition from start (its verb; after: where the text after the verb begins) to its
+    sentence's end, with a formula or an explanation it announces; None when nothing is left."""
+    raw = until_sentence_end(text, after, list_item=list_item, para=para)
+    lead, begin = text[start:after], after
+    if re.match(r"\s*:", raw) and not list_item:  # 做的事情就是:input一个vector — the colon opens it
+        begin = after + raw.index(":") + 1
+        raw = until_sentence_end(text, begin, para=para)
+        lead += ":"
+    display = _DISPLAY_FIRST_RE.match(raw)
+    if display and lead.rstrip().endswith(("定义为", "为", "是")):
+        raw = display.group()  # …的定义为 \[…\]: a formula definition ends with its formula
+    elif not list_item and text[begin + len(raw) : begin + len(raw) + 1] == ":" and not _LEADS_IN_RE.search(raw) and \
+            _GOES_ON_AFTER_COLON_RE.match(
+            text, begin + len(raw) + 1):
+        # 正向加噪是离散时间马尔可夫链:从 \(x_0\) 逐步加噪; — the colon spells out what comes before it
+        raw += ":" + until_sentence_end(text, begin + len(raw) + 1, para=para, colon=False)
+    body = clean(lead + with_formula(text, begin, raw))
+    if PLACEHOLDER_RE.search(body) and len(PLACEHOLDER_RE.sub("", body)) < 16:
+        return None
+    return body if len(body) > len(lead.strip()) + 1 else None

@@ -1,18 +1,13 @@
 """Flashcard definitions found in a post's text, by the general frames of Chinese technical writing
-(frames.py, naming.py), plus a few wordings those do not cover (wordings.py); one per term.
+(frames.py, lists.py, naming.py), plus a few wordings those do not cover (wordings.py); one per term.
 
 Pure functions of the text; precision before recall (a wrong card costs a learner more than a missing one).
 """
 from __future__ import annotations
 
-from kb.cards.frames import (
-    Sentences,
-    appositives,
-    copulas,
-    functions,
-    glosses,
-    list_items,
-)
+from kb.cards.clauses import Sentences
+from kb.cards.frames import appositives, copulas, functions, glosses
+from kb.cards.lists import list_items
 from kb.cards.naming import explained, named_after, refer_backs, translations
 from kb.cards.terms import Definition, nfkc, norm_term
 from kb.cards.wordings import other_wordings

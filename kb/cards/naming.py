@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from kb.cards import bodies
-from kb.cards.frames import Sentences, subject_at
+from kb.cards.clauses import Sentences, subject_at
 from kb.cards.glosses import (
     alias_chain,
     gloss_at,

@@ -7,7 +7,14 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from kb.cards.concepts import KINDS, MAX_SHOWN, Occurrence, card_id, concept, wording_rank
+from kb.cards.concepts import (
+    KINDS,
+    MAX_SHOWN,
+    Occurrence,
+    card_id,
+    concept,
+    wording_rank,
+)
 from kb.cards.terms import norm_term
 from kb.store.meta import set_meta
 from kb.text import META_CARDS_REBUILT_AT, stamp
