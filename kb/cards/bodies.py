@@ -146,7 +146,10 @@ def shorten(body: str) -> str:
 
 def drop_lead_in(body: str) -> str:
     """Without a trailing lead-in to what follows (…,例如 / …,比如), which the card does not show."""
-    return re.sub(r"[,\s]*(?:例如|比如|举例来说|举个例子)\s*:?\s*$", "", body)
+    return _LEAD_IN_END_RE.sub("", body) if ("如" in body or "举" in body) else body
+
+
+_LEAD_IN_END_RE = re.compile(r"[,\s]*(?:例如|比如|举例来说|举个例子)\s*:?\s*$")
 
 
 _COPULA_HEAD_RE = re.compile(
@@ -193,10 +196,10 @@ def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
     """True when the definition only restates its term, is a bare kind (为一个循环单元, 就是一个neural
     network), a property (是…的), a history (是在2016年由…提出的), an abbreviation's expansion (…的缩写),
     points elsewhere (如下, 见下图), is an evaluation, or is too short to teach anything."""
-    plain_body = _ASIDE_RE.sub("", body)  # asides in parentheses say nothing about the kind
+    plain_body = _ASIDE_RE.sub("", body) if "(" in body else body  # asides in parentheses say nothing of the kind
     first = _CLAUSE_END_RE.split(plain_body, maxsplit=1)[0]
     rest = _COPULA_HEAD_RE.sub("", first).strip()
-    plain = _FORMULA_RE.sub("", rest)
+    plain = _FORMULA_RE.sub("", rest) if "\\" in rest else rest
     content = len(_CJK_RE.findall(plain)) + 2 * len(_LATIN_WORD_RE.findall(plain))
     if "\\[" in body or "\\(" in body:
         content += 4  # a formula says something
@@ -235,8 +238,7 @@ def norm(text: str) -> str:
 
 def clean(body: str) -> str:
     """The stored form of a definition: trimmed, a trailing lead-in dropped, shortened."""
-    body = drop_lead_in(body.strip())
-    body = re.sub(r"[,\s]+$", "", body)
+    body = drop_lead_in(body.strip()).rstrip(", \t\n")
     return body if "\\[" in body and len(body) <= MAX_FORMULA + MAX_DEFINITION else shorten(body)
 
 
@@ -255,7 +257,7 @@ def definition_from(text: str, start: int, after: int, *, para: bool = False, li
     sentence's end, with a formula or an explanation it announces; None when nothing is left."""
     raw = until_sentence_end(text, after, list_item=list_item, para=para)
     lead, begin = text[start:after], after
-    if re.match(r"\s*:", raw) and not list_item:  # 做的事情就是:input一个vector — the colon opens it
+    if raw.lstrip()[:1] == ":" and not list_item:  # 做的事情就是:input一个vector — the colon opens it
         begin = after + raw.index(":") + 1
         raw = until_sentence_end(text, begin, para=para)
         lead += ":"

@@ -30,14 +30,11 @@ _MATH_RE = re.compile(r"\\\((?:(?!\\\)).)*\\\)|\\\[(?:(?!\\\]).)*\\\]", re.DOTAL
 
 def _outside(spans: list[tuple[int, int]], positions: list[int]) -> list[int]:
     """The positions that fall in none of the (sorted, disjoint) spans: punctuation inside a formula ends nothing."""
-    out, i = [], 0
-    for p in positions:
-        while i < len(spans) and spans[i][1] < p:
-            i += 1
-        if i < len(spans) and spans[i][0] < p <= spans[i][1]:
-            continue
-        out.append(p)
-    return out
+    for start, end in reversed(spans):
+        lo, hi = bisect.bisect_right(positions, start), bisect.bisect_right(positions, end)
+        if lo < hi:
+            del positions[lo:hi]
+    return positions
 
 
 class Sentences:
@@ -75,14 +72,18 @@ class Sentences:
 def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     """The term (with its aliases) whose clause has its verb at pos, and where the term starts."""
     text = s.text
-    adverbs = _ADVERBS_RE.search(text, max(0, pos - 8), pos)
     end = pos
-    if adverbs and text[adverbs.start() - 1 : adverbs.start()] == ")":
-        end = adverbs.start()  # 随机森林(Random Forest)就是…: the gloss, an adverb, the verb
     names = None
-    g = gloss_before(text, end)
-    if g:
-        names, end = g
+    if ")" in text[max(0, pos - 9) : pos]:  # a gloss may stand before the verb (most subjects have none)
+        adverbs = _ADVERBS_RE.search(text, max(0, pos - 8), pos)
+        if adverbs and text[adverbs.start() - 1 : adverbs.start()] == ")":
+            end = adverbs.start()  # 随机森林(Random Forest)就是…: the gloss, an adverb, the verb
+        g = gloss_before(text, end)
+        if g:
+            names, end = g
+    elif end - s.clause_start(end) > _LONGEST_CHUNK and text.rfind(" ", end - _LONGEST_CHUNK, end) < 0 \
+            and not _LATIN_IN_RE.search(text, end - _LONGEST_CHUNK, end):
+        return None  # a whole Chinese clause before the verb: no name to cut (most copulas end here)
     got = s.region(end)
     if got is None:
         return None

@@ -5,6 +5,8 @@ Pure functions of the text; precision before recall (a wrong card costs a learne
 """
 from __future__ import annotations
 
+import re
+
 from kb.cards.clauses import Sentences
 from kb.cards.frames import appositives, copulas, functions, glosses
 from kb.cards.lists import list_items
@@ -25,11 +27,31 @@ def extract(text: str) -> list[Definition]:
     """The definitions in one post's text, one per term (the strongest wording wins, aliases merged)."""
     text = nfkc(text)
     s = Sentences(text)
-    named, also = named_after(s)
-    found = copulas(s) + glosses(s) + appositives(s) + explained(s) + list_items(s) + functions(s) + named
-    found += refer_backs(s)
+    # Each frame runs only when the words it needs are there (a cheap test; most posts lack several).
+    named, also = named_after(s) if _NAMING_CHARS_RE.search(text) else ([], [])
+    found = copulas(s) + functions(s) + named
+    if ")" in text:
+        found += glosses(s)
+    if "," in text:
+        found += appositives(s)
+        found += explained(s) if "也就是" in text or "亦即" in text else []
+    if ":" in text:
+        found += list_items(s)
+    if "它" in text or "这是" in text:
+        found += refer_backs(s)
     found += other_wordings(text)
-    return _merge(s, found, also + translations(s))
+    if "译" in text or "字面" in text or "中文" in text:
+        also += translations(s)
+    if len(found) == 1 and not also:
+        return [_copy(found[0])]
+    return _merge(s, found, also)
+
+
+_NAMING_CHARS_RE = re.compile("[称叫记命这此就即了“「\"]")
+
+
+def _copy(d: Definition) -> Definition:
+    return Definition(d.term, d.definition, list(d.aliases), d.pattern, d.position)
 
 
 def _covers(r: Definition, d: Definition) -> bool:
@@ -61,7 +83,7 @@ def _merge(s: Sentences, found: list[Definition], also: list[tuple[str, list[str
         key = norm_term(d.term)
         known = by_term.get(key)
         if known is None:
-            by_term[key] = Definition(d.term, d.definition, list(d.aliases), d.pattern, d.position)
+            by_term[key] = _copy(d)
         else:
             _add_aliases(known, d.aliases)
     for term, names in also:

@@ -45,7 +45,7 @@ def copulas(s: Sentences) -> list[Definition]:
         body = bodies.definition_from(text, m.start(), m.end(), para=True)
         if body is None or bodies.says_nothing(body, term) or _POINTS_BACK_RE.match(body):
             continue
-        if not aliases and not named(term) and len(re.sub(r"\\\(.*?\\\)", "", body)) < 10:
+        if not aliases and not named(term) and len(_INLINE_MATH_RE.sub("", body) if "\\" in body else body) < 10:
             continue  # 环境就是对手: a short plain word and a short predicate is an example, not a definition
         if not aliases and _LOWER_WORD_RE.fullmatch(term) and not _STRONG_RE.match(m.group()) and \
                 _mentions(text, term) < 3:
@@ -55,6 +55,8 @@ def copulas(s: Sentences) -> list[Definition]:
 
 
 _STRONG_RE = re.compile("是指|指的是|定义为|被定义为|意味着")
+
+_INLINE_MATH_RE = re.compile(r"\\\(.*?\\\)")
 
 # 就是具备了这一特性, 是这么回事, 就是3: what it says is elsewhere, or a value, not a definition.
 _POINTS_BACK_RE = re.compile(r"(?:就|也|都)?(?:是|为)[^,。;]{0,8}(?:这一|这种|这些|这样|这么|上述|以上|如此)|(?:就|也)?是\s*\d")

@@ -68,6 +68,7 @@ def norm_term(term: str) -> str:
     return _NORM_RE.sub("", nfkc(term)).casefold()
 
 
+@functools.lru_cache(maxsize=16384)
 def named(term: str) -> bool:
     """A name rather than a plain word: Latin script, or at least three CJK characters."""
     return bool(re.search(r"[A-Za-z]{2}", term)) or len(HAS_CJK_RE.findall(term)) >= 3

@@ -15,7 +15,10 @@ LOOKBACK = 160  # how far before 这是…对X的定义 its quotation may start
 
 def scan(pattern: re.Pattern, text: str, *needles: str):
     """pattern's matches in text, skipping the scan when none of the words it needs is there."""
-    return pattern.finditer(text) if any(n in text for n in needles) else ()
+    for n in needles:
+        if n in text:
+            return pattern.finditer(text)
+    return ()
 
 
 def clause_body(text: str, start: int, *, para: bool = False, colon: bool = True) -> str | None:
