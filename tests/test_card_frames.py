@@ -98,6 +98,8 @@ def test_an_appositive_chain_gives_every_name_then_the_copula():
          "同构迁移学习", ["Homogeneous TL"], "源域和目标域的特征空间相同,\\(D_s=D_t\\)"),
         ("ESNs特点： 1. 它的核心结构为一个储备池。 ESNs基本思想： 使用大规模随机连接的循环网络取代中间层。", "ESNs", [],
          "使用大规模随机连接的循环网络取代中间层。"),
+        ("2.17.5 熵的概念以及理解 熵：度量随机变量的不确定性。 定义：假设随机变量X的可能取值有限。", "熵", [],
+         "度量随机变量的不确定性。"),
         # what a named thing does
         ("要输出连续动作，可以在输出层加一层 tanh 函数。tanh 函数的作用就是把输出限制到 [-1,1] 。", "tanh 函数", [],
          "作用就是把输出限制到 [-1,1] 。"),
@@ -190,6 +192,10 @@ def test_pronoun_filler_and_evaluative_subjects_give_no_card(text):
         "我们之前说过:在做transductive的时候,你的unlabel data就是你的testing data。",
         "比如我们输入一个 8 层模型: 我们将其垂直切成两半。",
         "后训练(post-training)已成为完整训练流程中的重要组成部分。",
+        "下游任务的不同之处: 1. 格式的不同: 自然语言推理 2. 主题转变: 特定领域的需求",  # aspects, not terms
+        "图：训练过程中损失的变化。 注：学习率取0.1。",
+        "Probing（探针）策略是大规模预训练阶段就已经广泛使用的一种微调策略。",  # the name runs past its gloss
+        "我们先描述第一个关键点，即计算背景变量。",  # a step, not a name
         "传统实现需要大量中间结果,这导致: 内存瓶颈:中间矩阵占用大量显存 I/O开销:频繁的全局内存访问降低效率",
     ],
 )

@@ -96,6 +96,8 @@ def _item_subject(s: Sentences, c: int) -> tuple[str, list[str]] | None:
     if not label:
         return None
     found = label_subject(label, bool(names))
+    if found is None and not names:
+        found = _one_character(label)
     if found is None or not label_term(found[0]):
         return None
     term, beside = found
@@ -110,3 +112,15 @@ def _item_subject(s: Sentences, c: int) -> tuple[str, list[str]] | None:
 
 def _after_item_number(text: str, start: int) -> bool:
     return bool(re.search(r"(?:^|\s)(?:\d+[.、)]|\(\d+\))\s*$", text[max(0, start - 6) : start]))
+
+
+# Single characters that label a list item without being a term (图: …, 注: …, 解: …).
+_NOT_TERMS = set("图表例注答解问式题如即故则令设因所和或及中上下前后左右第其此该本它这那")
+
+
+def _one_character(label: str) -> tuple[str, list[str]] | None:
+    """熵:度量随机变量的不确定性 — a one-character term may label an item (its body still needs a
+    defining verb, as every unglossed Chinese label does)."""
+    word = label.split()[-1] if label.split() else ""
+    return (word, []) if len(word) == 1 and _CJK_RE.match(word) and word not in _NOT_TERMS else None
+
