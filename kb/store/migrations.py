@@ -280,6 +280,26 @@ def m009_cards_by_term(db) -> None:
         mark_stale(conn, "cards", "m009_cards_by_term")
 
 
+
+@migration
+def m012_card_decisions(db) -> None:
+    # What the user decided about a card, keyed by its id (which depends on the term and kind alone):
+    # suspended, deleted (never derived again) or edited (the user's term and definition shown instead
+    # of the posts'). No derived part, no kb doctor --fix and no kb forget writes this table.
+    db["card_decisions"].create(
+        {
+            "card_id": str,
+            "norm_term": str,  # the concept, for saying which one a decision is about
+            "suspended_at": str,
+            "deleted_at": str,
+            "term": str,  # the user's own wording, NULL where the posts' stands
+            "definition": str,
+            "edited_at": str,
+        },
+        pk="card_id",
+    )
+    db["card_decisions"].create_index(["norm_term"])
+
 def _has_posts(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
 
