@@ -52,10 +52,12 @@ def delete(conn: sqlite3.Connection, ids: list[str], on: bool = True) -> list[di
                                                 " ORDER BY kind", (norm,))]
             changed = decisions.set_deleted(conn, norm, on)
             store.refresh_terms(conn, {norm})
-            if not on:
-                kinds = [r[0] for r in conn.execute("SELECT kind FROM cards WHERE norm_term = ? AND active = 1"
-                                                    " ORDER BY kind", (norm,))]
-            out.append({"id": c["id"], "term": c["term"], "kinds": kinds, "changed": bool(changed)})
+            term = c["term"]
+            if not on:  # derived again: its kinds and its term as the posts write it
+                rows = conn.execute("SELECT kind, term FROM cards WHERE norm_term = ? AND active = 1 ORDER BY kind",
+                                    (norm,)).fetchall()
+                kinds, term = [r[0] for r in rows], (rows[0][1] if rows else term)
+            out.append({"id": c["id"], "term": term, "kinds": kinds, "changed": bool(changed)})
     return out
 
 

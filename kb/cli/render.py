@@ -257,18 +257,24 @@ def doctor_table(findings: list[dict]):
 
 
 def cards_table(cards: list[dict]):
-    """`kb cards`: per definition, the term and its post's slug, then the definition on one line.
+    """`kb cards`: per concept, its id (the definition card's, as kb cards suspend/edit/delete take it),
+    the term and its post's slug, what the user decided, then the definition on one line.
 
     Not a table: a term, a slug and a long definition do not share one line of a terminal.
     """
     from rich.console import Group
     from rich.text import Text
 
+    suspended: dict[tuple, list[str]] = {}
+    for c in cards:
+        if c.get("suspended"):
+            suspended.setdefault((c["term"], c["slug"]), []).append(c["kind"])
     parts = []
     for c in cards:
         if c["kind"] != "definition":
             continue
-        head = Text(sanitize(c["term"]), style="bold")
+        head = Text(c["id"][:ID_SHOWN] + "  ", style="dim")
+        head.append(sanitize(c["term"]), style="bold")
         if c["aliases"]:
             head.append(f" ({sanitize(', '.join(c['aliases']))})")
         head.append("  ")
@@ -276,9 +282,18 @@ def cards_table(cards: list[dict]):
         more = len(c.get("sources", [])) - 1
         if more > 0:  # one card per concept: the other posts that define it too
             head.append(f"  +{more} post{'s' if more > 1 else ''}", style="dim")
+        if c.get("edited"):
+            head.append("  edited", style="yellow")
+        kinds = suspended.get((c["term"], c["slug"]))
+        if kinds:
+            head.append(f"  suspended: {', '.join(kinds)}", style="yellow")
         parts.append(head)
         parts.append(Text("  " + sanitize(c["definition"]), no_wrap=True, overflow="ellipsis"))
     return Group(*parts)
+
+
+# kb cards shows ids as git shows commits: the first digits, any unique prefix being a name.
+ID_SHOWN = 8
 
 
 def topics_table(rows: list[dict]):

@@ -18,6 +18,8 @@ from kb.cards.terms import norm_term
 TYPO_RATIO = 88.0
 TYPO_EDITS = 2
 NEAR_RATIO = 60.0
+# How much being of the card's own topics weighs against the other signs of a sibling (_sibling_score).
+TOPIC_WEIGHT = 5.0
 
 
 def _titles(conn: sqlite3.Connection, slugs: list[str]) -> dict[str, str]:
@@ -127,10 +129,11 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
                 n: int = 3) -> list[tuple[str, list[str]]]:
     """Up to three definitions of sibling concepts (with their terms), the most alike first.
 
-    Siblings are of the topic being drilled (pool), else preferably of the card's own topics; alike is
-    _sibling_score. Never a definition of the answer's own term or one of its aliases, nor one that
-    names it; never a concept the user deleted or suspended. Only when the topic has no other definition
-    at all do the nearest others stand in: a question with one choice would ask nothing.
+    Siblings are of the topic being drilled (pool), else preferably of the card's own topics
+    (TOPIC_WEIGHT); alike is _sibling_score. Never a definition of the answer's own term or one of
+    its aliases, nor one that names it; never a concept the user deleted or suspended. Only when the
+    topic drilled has no other definition at all do the nearest others stand in: a question with one
+    choice would ask nothing.
     """
     own_names = [card["term"], *card["aliases"]]
     own = {norm_term(x) for x in own_names}
@@ -166,14 +169,13 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
             continue
         seen_defs.add(r["definition"])
         topical = in_topic is None or r["norm_term"] in in_topic
-        candidates.append((not topical, -_sibling_score(card, r), r["id"], r["definition"], [r["term"], *aliases]))
-    candidates.sort()
-    if candidates and not candidates[0][0] and explicit:
+        # Of the card's own topics a sibling counts for more, yet a formula answer is better met by
+        # formulas from elsewhere than by prose of its topic.
+        score = _sibling_score(card, r) + (TOPIC_WEIGHT if topical else 0)
+        candidates.append((not topical, -score, r["id"], r["definition"], [r["term"], *aliases]))
+    if explicit and any(not c[0] for c in candidates):
         candidates = [c for c in candidates if not c[0]]  # a topic drilled: nothing from elsewhere
-    elif candidates and not candidates[0][0]:
-        # The card's own topics first; another topic's sibling may fill a place they leave.
-        topical = [c for c in candidates if not c[0]]
-        candidates = topical + [c for c in candidates if c[0]][: max(0, n - len(topical))]
+    candidates.sort(key=lambda c: c[1:3])
     return [(d, names) for *_, d, names in candidates[:n]]
 
 
