@@ -93,7 +93,21 @@ def resolve_category(conn: sqlite3.Connection, wanted: str) -> str:
 
 
 def latest(conn: sqlite3.Connection, *, limit: int = 20, category: str | None = None, since: str | None = None) -> list[dict]:
-    sql = f"SELECT {POST_FIELDS} FROM posts"
+    sql, args = _latest_where(conn, f"SELECT {POST_FIELDS} FROM posts", category, since)
+    sql += " ORDER BY rank, id"
+    if limit and limit > 0:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [_post_summary(r) for r in conn.execute(sql, args)]
+
+
+def count_latest(conn: sqlite3.Connection, *, category: str | None = None, since: str | None = None) -> int:
+    """How many posts latest() would list without a limit."""
+    sql, args = _latest_where(conn, "SELECT COUNT(*) FROM posts", category, since)
+    return conn.execute(sql, args).fetchone()[0]
+
+
+def _latest_where(conn: sqlite3.Connection, sql: str, category: str | None, since: str | None) -> tuple[str, list]:
     where, args = [], []
     if category:
         where.append("category = ?")
@@ -104,11 +118,7 @@ def latest(conn: sqlite3.Connection, *, limit: int = 20, category: str | None = 
         args += [since, since]
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY rank, id"
-    if limit and limit > 0:
-        sql += " LIMIT ?"
-        args.append(limit)
-    return [_post_summary(r) for r in conn.execute(sql, args)]
+    return sql, args
 
 
 def get_post(conn: sqlite3.Connection, slug: str) -> dict:

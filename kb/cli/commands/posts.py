@@ -75,7 +75,18 @@ def latest_cmd(
     if not posts:
         sys.stderr.write("kb: no posts match\n")
         return
-    pager.show(out(), render.latest_table(posts), use_pager=not no_pager)
+    table = render.latest_table(posts)
+    total = len(posts)
+    if limit and len(posts) == limit:
+        total = reads.count_latest(conn, category=category, since=since)
+    if total > len(posts):
+        more = f"{len(posts)} of {total} posts — `-n 0` for all"
+        if pager.stdout_is_terminal():
+            table = render.with_footer(table, more)
+        else:
+            # A pipe wants the rows alone (kb latest | wc -l, | cut): the note is for whoever watches.
+            sys.stderr.write(f"kb: {more}\n")
+    pager.show(out(), table, use_pager=not no_pager)
 
 
 def _check_date(value: str) -> None:
@@ -111,6 +122,7 @@ def show_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     raw: Annotated[bool, typer.Option("--raw", help="Show the captured text as it is.")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
+    width: Annotated[Optional[int], typer.Option("--width", "-w", min=0, max=MAX_COUNT, help="Wrap prose at this many columns on a wider terminal (default: the config's width, else 100; 0: the terminal's).", show_default=False)] = None,
 ) -> None:
     """Show one post: sections, formulas in Unicode, key terms, related posts."""
     from kb.cli import pager, render
@@ -124,7 +136,7 @@ def show_cmd(
         keys = ("slug", "title", "category", "date", "text", "truncated", "sources", "related")
         render.print_json({k: view[k] for k in keys})
         return
-    pager.show(out(), article.render(view, raw=raw), use_pager=not no_pager)
+    pager.show(out(), render.reading_width(article.render(view, raw=raw), width), use_pager=not no_pager)
 
 
 @command("stats")
