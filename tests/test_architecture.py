@@ -22,6 +22,7 @@ LAYERS = [
     ("kb.cards",),
     ("kb.show",),
     ("kb.quiz",),
+    ("kb.browse",),
     ("kb.derived",),
     ("kb.ingest", "kb.doctor"),
     ("kb.cli",),

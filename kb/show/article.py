@@ -260,13 +260,13 @@ def view(conn: sqlite3.Connection, post: dict) -> dict:
 # ---------------------------------------------------------------- rendering
 
 
-def render(data: dict, *, raw: bool = False):
-    """A Rich renderable for a post view (see view()); raw shows the captured text as it is."""
+def render(data: dict, *, raw: bool = False, header: bool = True):
+    """A Rich renderable for a post view (see view()); raw shows the captured text as it is; without
+    header, the text alone (kb browse's preview says less above it)."""
     from rich.console import Group
     from rich.text import Text
 
-    parts: list = list(_header(data))
-    parts.append(Text(""))
+    parts: list = [*_header(data), Text("")] if header else []
     if raw:
         parts.append(Wrapped(Text(clean(data["text"]) + (" …" if data.get("truncated") else ""))))
         return Group(*parts)

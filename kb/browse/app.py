@@ -1,0 +1,319 @@
+"""The kb browse app: the list of posts (newest first, or the search box's matches) with a preview of
+the highlighted one; Enter reads it, `r` reviews, `c` picks a category, `?` lists the keys.
+
+Post text reaches Textual only as rich Text (never markup) and sanitized (kb.text.sanitize).
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from kb.browse import data
+from kb.browse.dialogs import CategoryScreen, HelpScreen
+from kb.browse.reading import ReadScreen, preview, start_review
+
+CSS = """
+#query { dock: top; height: 1; border: none; padding: 0 1; }
+#body { height: 1fr; }
+#posts { width: 82; height: 100%; }
+#preview { width: 1fr; height: 100%; border-left: solid $primary-muted; padding: 0 1; }
+/* a terminal narrower than 120 columns stacks the preview under the list */
+Screen.-narrow #body { layout: vertical; }
+Screen.-narrow #posts { width: 100%; height: 3fr; }
+Screen.-narrow #preview { width: 100%; height: 2fr; border-left: none; border-top: solid $primary-muted; }
+#status { height: 1; padding: 0 1; background: $panel; }
+#article { height: 1fr; padding: 0 1; }
+#related-head { margin-top: 1; }
+#related { height: auto; border: none; margin-bottom: 1; }
+#card { height: 1fr; padding: 1 2; }
+#typed { dock: bottom; margin: 0 1 2 1; }
+HelpScreen, CategoryScreen { align: center middle; }
+#help { width: 80; max-width: 100%; height: auto; max-height: 100%; border: round $primary; padding: 0 1; background: $surface; }
+#categories { width: 50; max-width: 90%; height: auto; max-height: 80%; border: round $primary; padding: 0 1; background: $surface; }
+#category-list { height: auto; max-height: 20; border: none; }
+"""
+
+# From this width on the preview stands beside the list (whose columns take LIST_WIDTH), else under it.
+WIDE = 120
+LIST_WIDTH = 82
+# The columns beside the title: category, date, cards; each column has a cell of padding either side.
+COLUMNS = (("category", 14), ("date", 13), ("cards", 5))
+TITLE_MAX = 40
+
+# The list is filled a page at a time as the cursor nears its end: 10,000 rows at once cost half a second.
+PAGE = 200
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app needs from the config and the database's state."""
+
+    width: int = 100  # the reading width (0: the terminal's)
+    mode: str = "flashcard"
+    count: int = 10
+    new_per_day: int = 20
+    retention: float = 0.9
+    readonly: bool = False
+
+
+class QueryInput(Input):
+    """The search box; ↑/↓ move the list's cursor while typing, as in fzf."""
+
+    BINDINGS = [
+        Binding("down", "screen.cursor(1)", "Next", show=False),
+        Binding("up", "screen.cursor(-1)", "Previous", show=False),
+        Binding("escape", "screen.leave_query", "List", show=False),
+    ]
+
+
+class ListScreen(Screen):
+    """The posts, newest first or the matches of the search box, and the highlighted one's preview."""
+
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("c", "category", "Category"),
+        Binding("r", "review", "Review"),
+        Binding("R", "review(True)", "Practise", show=False),
+        Binding("escape", "clear", "Clear", show=False),
+        Binding("question_mark", "help", "Keys"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, category: str | None = None):
+        super().__init__()
+        self.category = category
+        self.listing: data.Listing | None = None
+        self.shown = 0  # how many of the listing's rows the table holds
+        self.asked = 0  # the number of the newest query sent to the searcher
+        self.open_when_found = False  # Enter came before the last query's matches
+
+    def compose(self) -> ComposeResult:
+        yield QueryInput(placeholder="/ search (as kb search: words, \"a phrase\", -exclude, OR)", id="query")
+        with Horizontal(id="body"):
+            table = DataTable(id="posts", cursor_type="row", zebra_stripes=True)
+            yield table
+            with VerticalScroll(id="preview"):
+                yield Static(id="preview-text")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title_width = 0
+        self._columns(self.app.size.width)
+        self.show_listing(data.newest(self.app.conn, self.app.counts, self.category))
+        self.query_one("#posts", DataTable).focus()
+
+    def on_resize(self, event) -> None:
+        if self._title_width(event.size.width) != self.title_width and self.listing is not None:
+            cursor = self.query_one("#posts", DataTable).cursor_row
+            self._columns(event.size.width)
+            self.show_listing(self.listing)
+            self.query_one("#posts", DataTable).move_cursor(row=cursor)
+
+    @staticmethod
+    def _title_width(screen_width: int) -> int:
+        table = LIST_WIDTH if screen_width >= WIDE else screen_width
+        rest = sum(w + 2 for _, w in COLUMNS) + 2 + 2  # padded columns, the title's padding, the scroll bar
+        return max(12, min(TITLE_MAX, table - rest))
+
+    def _columns(self, screen_width: int) -> None:
+        table = self.query_one("#posts", DataTable)
+        table.clear(columns=True)
+        self.title_width = self._title_width(screen_width)
+        table.add_column("title", key="title", width=self.title_width)
+        for key, width in COLUMNS:
+            table.add_column(Text(key, justify="right") if key == "cards" else key, key=key, width=width)
+
+    # ---------------------------------------------------------------- the list
+
+    def show_listing(self, listing: data.Listing) -> None:
+        self.listing = listing
+        table = self.query_one("#posts", DataTable)
+        table.clear()
+        self.shown = 0
+        self._fill(PAGE)
+        status = listing.status + "".join(f" · {note}" for note in listing.notes)
+        self.set_status(status)
+        if not listing.rows:
+            self.query_one("#preview-text", Static).update(Text(""))
+
+    def _fill(self, n: int) -> None:
+        table = self.query_one("#posts", DataTable)
+        rows = self.listing.rows[self.shown:self.shown + n]
+        for row in rows:
+            table.add_row(
+                Text(row.title, no_wrap=True, overflow="ellipsis"),
+                Text(row.category or "—", no_wrap=True, overflow="ellipsis", style="" if row.category else "dim"),
+                Text(row.date, no_wrap=True, style="" if row.dated else "dim"),
+                Text(str(row.cards) if row.cards else "·", justify="right", style="" if row.cards else "dim"),
+                key=row.slug,
+            )
+        self.shown += len(rows)
+
+    def set_status(self, line: str) -> None:
+        self.query_one("#status", Static).update(Text(line, no_wrap=True, overflow="ellipsis"))
+
+    def current(self) -> data.Row | None:
+        table = self.query_one("#posts", DataTable)
+        if not self.listing or not self.listing.rows or table.row_count == 0:
+            return None
+        return self.listing.rows[min(table.cursor_row, self.shown - 1)]
+
+    @on(DataTable.RowHighlighted, "#posts")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.shown - PAGE // 4 and self.shown < len(self.listing.rows):
+            self._fill(PAGE)
+        row = self.current()
+        if row is not None:
+            self.query_one("#preview-text", Static).update(preview(self.app.conn, row, self.app.settings.width))
+            self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
+
+    @on(DataTable.RowSelected, "#posts")
+    def selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one("#posts", DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
+
+    def action_open(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.app.push_screen(ReadScreen(row.slug))
+
+    # ---------------------------------------------------------------- the search box
+
+    def action_search(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_leave_query(self) -> None:
+        self.query_one("#posts", DataTable).focus()
+
+    def action_clear(self) -> None:
+        """Esc in the list: the search box emptied, else the category filter dropped."""
+        box = self.query_one("#query", Input)
+        if box.value:
+            box.value = ""  # Input.Changed brings the newest posts back
+        elif self.category:
+            self.category = None
+            self.show_listing(data.newest(self.app.conn, self.app.counts))
+
+    @on(Input.Changed, "#query")
+    def query_changed(self, event: Input.Changed) -> None:
+        self.asked += 1
+        if not event.value.strip():
+            self.workers.cancel_group(self, "search")
+            self.show_listing(data.newest(self.app.conn, self.app.counts, self.category))
+            return
+        self.find(event.value, self.asked)
+
+    @on(Input.Submitted, "#query")
+    def query_submitted(self, event: Input.Submitted) -> None:
+        if self.listing is not None and self.listing.query == event.value.strip() or not event.value.strip():
+            self.action_open()
+        else:
+            self.open_when_found = True  # the matches of what was typed are on their way
+
+    @work(thread=True, exclusive=True, group="search")
+    def find(self, query: str, number: int) -> None:
+        """One keystroke's query, off the UI thread; a newer keystroke's makes this one's result moot."""
+        listing = self.app.searcher.search(query.strip(), self.category)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.found, listing, number)
+
+    def found(self, listing: data.Listing, number: int) -> None:
+        if number != self.asked:
+            return  # typed on since: a newer query's matches are coming
+        self.show_listing(listing)
+        if self.open_when_found:
+            self.open_when_found = False
+            self.action_open()
+
+    # ---------------------------------------------------------------- category, review, help
+
+    def action_category(self) -> None:
+        def chosen(category: str | None | bool) -> None:
+            if category is False:  # Esc: nothing changes
+                return
+            self.category = category or None
+            box = self.query_one("#query", Input)
+            if box.value.strip():
+                self.asked += 1
+                self.find(box.value, self.asked)
+            else:
+                self.show_listing(data.newest(self.app.conn, self.app.counts, self.category))
+
+        self.app.push_screen(CategoryScreen(data.categories(self.app.conn), self.category), chosen)
+
+    def action_review(self, cram: bool = False) -> None:
+        from kb.browse import review
+
+        query = self.query_one("#query", Input).value.strip()
+        listed = [r.slug for r in (self.listing.rows if self.listing else [])]
+        try:
+            pool = review.topic_pool(self.app.conn, query, self.category, listed)
+        except Exception as exc:  # noqa: BLE001 - a KbError (an unreadable topics file): said, not raised
+            from kb.errors import KbError
+
+            if not isinstance(exc, KbError):
+                raise
+            self.set_status(str(exc))
+            return
+        message = start_review(self.app, pool, cram=cram)
+        if message:
+            self.set_status(message)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+
+class BrowseApp(App):
+    """kb browse. conn: the UI thread's connection; the Searcher opens its own for the worker threads."""
+
+    CSS = CSS
+    TITLE = "kb browse"
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, settings: Settings, *, category: str | None = None):
+        super().__init__()
+        from kb.quiz import schedule
+
+        self.conn = conn
+        self.settings = settings
+        self.counts = data.card_counts(conn, schedule.kinds_for_mode(settings.mode))
+        self.searcher = data.Searcher(path, readonly=settings.readonly, counts=self.counts)
+        self.category = category
+        self.stopped_by = 0  # the signal that ended the app, if one did
+
+    def on_mount(self) -> None:
+        import asyncio
+        import signal
+
+        # SIGTERM or SIGHUP (kill, a closed terminal): leave as q does, the terminal restored; kb then
+        # says so and exits 128 + the signal, as its other commands do.
+        loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signum = getattr(signal, name)
+                loop.add_signal_handler(signum, self.stop_by, signum)
+        self.push_screen(ListScreen(self.category))
+
+    def stop_by(self, signum: int) -> None:
+        self.stopped_by = signum
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.searcher.close()

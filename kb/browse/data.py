@@ -1,0 +1,130 @@
+"""What kb browse shows, as plain data: the newest posts with their card counts, search results, the
+categories, a post's reading view; and the Searcher that answers the search box off the UI thread.
+
+Nothing here imports Textual: the screens (kb.browse.screens) lay this out.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import KbError
+from kb.posts import reads
+from kb.text import sanitize
+
+# The search box shows this many best matches (ranked: the first screenful is what a reader uses).
+SEARCH_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the list: a post's title, category, date (or its bound) and card count."""
+
+    slug: str
+    title: str
+    category: str
+    date: str
+    dated: bool
+    cards: int
+    snippet: str = ""  # a search result's text around the matched words
+    highlights: tuple[tuple[int, int], ...] = ()  # the matched words' offsets in snippet
+
+
+@dataclass
+class Listing:
+    """The list as shown: its rows and a line saying what they are."""
+
+    rows: list[Row]
+    status: str
+    query: str = ""
+    category: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def one_line(text: str | None) -> str:
+    """Post text for one line of a list: sanitized, its white space runs made single spaces."""
+    return " ".join(sanitize(text).split())
+
+
+def card_counts(conn: sqlite3.Connection, kinds: tuple[str, ...]) -> dict[str, int]:
+    """slug → how many active cards of these kinds (those `r` would review) the post has."""
+    marks = ",".join("?" * len(kinds))
+    try:
+        rows = conn.execute(
+            f"SELECT slug, COUNT(*) FROM cards WHERE active = 1 AND kind IN ({marks}) GROUP BY slug", kinds
+        ).fetchall()
+    except sqlite3.OperationalError:  # a database from before the cards table
+        return {}
+    return {r[0]: r[1] for r in rows}
+
+
+def _row(post: dict, counts: dict[str, int]) -> Row:
+    return Row(
+        slug=post["slug"],
+        title=one_line(post["title"]),
+        category=one_line(post.get("category")),
+        date=reads.date_label(post),
+        dated=bool(post.get("date")),
+        cards=counts.get(post["slug"], 0),
+        snippet=sanitize(post.get("snippet", "")),  # sanitize keeps the length: the offsets still hold
+        highlights=tuple(tuple(h) for h in post.get("highlights", ())),
+    )
+
+
+def newest(conn: sqlite3.Connection, counts: dict[str, int], category: str | None = None) -> Listing:
+    """Every post, newest first (kb latest's order), of one category or all."""
+    posts = reads.latest(conn, limit=0, category=category)
+    what = f"in {category}" if category else "newest first"
+    return Listing([_row(p, counts) for p in posts], f"{len(posts):,} posts {what}", category=category)
+
+
+def categories(conn: sqlite3.Connection) -> list[dict]:
+    """[{category, posts}], the largest first (kb categories)."""
+    return reads.categories(conn)
+
+
+def reading_view(conn: sqlite3.Connection, slug: str) -> dict:
+    """Everything kb show shows of a post (kb.show.article.view): sections, key terms, related posts."""
+    from kb.show import article
+
+    return article.view(conn, reads.get_post(conn, slug))
+
+
+class Searcher:
+    """The search box's queries, answered with kb search's ranking on a connection of their own.
+
+    Each keystroke's query runs in a worker thread (Textual's @work), one at a time: the lock
+    serializes them on this connection, and the UI thread's connection is never shared.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool, counts: dict[str, int]):
+        from kb.store.connect import open_db
+
+        self.conn = open_db(path, readonly=readonly, threads=True)
+        self.counts = counts
+        self.lock = threading.Lock()
+
+    def search(self, query: str, category: str | None = None, limit: int = SEARCH_LIMIT) -> Listing:
+        from kb.search import ranking
+
+        with self.lock:
+            try:
+                res = ranking.search(self.conn, query, category=category, limit=limit)
+            except KbError as exc:  # nothing searchable typed yet (only punctuation): say so, keep going
+                return Listing([], str(exc), query=query, category=category)
+            rows = [_row(r, self.counts) for r in res.results]
+        if not rows:
+            status = "no post matches" + (f"; did you mean: {', '.join(res.suggestions)}" if res.suggestions else "")
+        elif len(rows) == limit:
+            status = f"the best {limit} matches"
+        else:
+            status = f"{len(rows)} match" + ("es" if len(rows) != 1 else "")
+        if category:
+            status += f" in {category}"
+        return Listing(rows, status, query=query, category=category, notes=list(res.notes))
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
