@@ -190,6 +190,8 @@ class ListScreen(Screen):
     def action_open(self) -> None:
         row = self.current()
         if row is not None:
+            # Back from reading, the list has the focus (q quits, / refines the query), as in less or fzf.
+            self.query_one("#posts", DataTable).focus()
             self.app.push_screen(ReadScreen(row.slug))
 
     # ---------------------------------------------------------------- the search box
