@@ -1,13 +1,17 @@
 """Helpers for the kb browse tests: run the app headless on a database (Textual's pilot), wait for the
-search worker, read what a widget shows as plain text.
+search worker, read what a widget shows as plain text; a kb process in a pseudo-terminal whose screen
+a terminal emulator (pyte) draws.
 """
 from __future__ import annotations
 
 import asyncio
 import io
+import time
 from pathlib import Path
 
 from rich.console import Console
+
+from tests.conftest import ROOT
 
 from kb.browse.app import BrowseApp, Settings
 from kb.store.connect import open_db
@@ -68,7 +72,91 @@ def screenshot_text(app) -> str:
 
 def slugs(app) -> list[str]:
     """The list's rows, by slug, as the table holds them."""
-    from textual.widgets import DataTable
+    from kb.browse.postlist import PostList
 
-    table = app.screen.query_one("#posts", DataTable)
-    return [key.value for key in table.rows]
+    return [row.slug for row in app.screen.query_one("#posts", PostList).rows]
+
+
+class Terminal:
+    """A kb process in a pseudo-terminal, and the screen its output draws."""
+
+    def __init__(self, command: str, env: dict, cols: int = 120, rows: int = 40):
+        import pexpect
+        import pyte
+
+        self.cols, self.rows = cols, rows
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.raw = b""
+        self.since = 0  # where the output after the last send starts
+        self.child = pexpect.spawn("/bin/sh", ["-c", command], env=env, cwd=str(ROOT),
+                                   dimensions=(rows, cols), timeout=30)
+        self.child.delaybeforesend = None  # pexpect waits 50 ms before each send unless told not to
+
+    def pump(self) -> None:
+        import pexpect
+
+        try:
+            data = self.child.read_nonblocking(65536, timeout=0.05)
+        except pexpect.TIMEOUT:
+            return
+        except pexpect.EOF:
+            return
+        self.raw += data
+        self.stream.feed(data)
+
+    def text(self) -> str:
+        """The screen's lines (pyte's own display trips over a wide character half overwritten)."""
+        from wcwidth import wcwidth
+
+        lines = []
+        for y in range(self.rows):
+            row, x, out = self.screen.buffer[y], 0, []
+            while x < self.cols:
+                ch = row[x].data
+                out.append(ch)
+                x += 2 if ch and wcwidth(ch[0]) == 2 else 1
+            lines.append("".join(out).rstrip())
+        return "\n".join(lines)
+
+    def wait_for(self, *wanted: str, absent: tuple[str, ...] = ()) -> str:
+        """The screen once it shows every wanted text and none of absent (30 s at most: a failure, not a
+        measure; how soon does not matter)."""
+        deadline = time.monotonic() + 30
+        while True:
+            self.pump()
+            shown = self.text()
+            if all(w in shown for w in wanted) and not any(a in shown for a in absent):
+                return shown
+            if time.monotonic() > deadline or not self.child.isalive() and not self.child_output_left():
+                raise AssertionError(f"the screen never showed {wanted} without {absent}:\n{shown}")
+
+    def child_output_left(self) -> bool:
+        import pexpect
+
+        try:
+            data = self.child.read_nonblocking(65536, timeout=0.05)
+        except (pexpect.TIMEOUT, pexpect.EOF):
+            return False
+        self.raw += data
+        self.stream.feed(data)
+        return True
+
+    def send(self, keys: str) -> None:
+        self.child.send(keys)
+        self.since = len(self.raw)
+
+    def wait_for_bytes(self, text: str) -> None:
+        """Until the program has written text since the last send (as it writes it, before a terminal
+        emulator has drawn it: the emulator's own time is not the program's)."""
+        import pexpect
+
+        wanted = text.encode()
+        deadline = time.monotonic() + 30
+        while wanted not in self.raw[self.since:]:
+            try:
+                self.raw += self.child.read_nonblocking(65536, timeout=0.05)
+            except pexpect.TIMEOUT:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} was never written")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from kb.browse.app import ListScreen, Settings
 from kb.browse.dialogs import CategoryScreen, HelpScreen
+from kb.browse.postlist import PostList
 from kb.browse.reading import ReadScreen
 from tests.browsing import plain, run, screenshot_text, settle, shown, slugs, type_text
 from tests.test_show import HOSTILE, import_dated
@@ -23,13 +24,14 @@ def test_it_opens_on_the_newest_posts_with_a_preview(kb, imported):
 
     async def scenario(app, pilot):
         assert isinstance(app.screen, ListScreen)
-        table = app.screen.query_one("#posts", DataTable)
-        assert table.has_focus
+        posts = app.screen.query_one("#posts", PostList)
+        assert posts.has_focus and posts.cursor == 0
         assert slugs(app) == [p["slug"] for p in newest]  # kb latest's order, all 43
-        first = table.get_row_at(0)
-        assert first[0].plain == newest[0]["title"] and first[1].plain == "—"
-        assert [table.get_row_at(i)[3].plain for i in range(3)] == [
-            str(cards.get(p["slug"], "·")) for p in newest[:3]]
+        first = posts.rows[0]
+        assert first.title == newest[0]["title"] and first.category == "" and first.date == "≥ 2026-01-23"
+        assert [r.cards for r in posts.rows[:3]] == [cards.get(p["slug"], 0) for p in newest[:3]]
+        header = shown(app.screen.query_one("#header", Static)).split()
+        assert header == ["title", "category", "date", "cards"]
         assert "43 posts newest first" in shown(app.screen.query_one("#status", Static))
         preview = shown(app.screen.query_one("#preview-text", Static))
         assert newest[0]["slug"] in preview and "表示学习" in preview
@@ -59,7 +61,7 @@ def test_slash_then_typing_narrows_the_list_to_the_gumbel_post_and_enter_reads_i
         await pilot.press("escape")
         assert isinstance(app.screen, ListScreen) and slugs(app) == ["gumbel-softmax-c31d"]
         # Back in the list, the query kept: / would refine it, q quit, Esc clears it.
-        assert app.screen.query_one("#posts", DataTable).has_focus and box.value == "gumbel"
+        assert app.screen.query_one("#posts", PostList).has_focus and box.value == "gumbel"
         await pilot.press("escape")
         await settle(pilot)
         assert len(slugs(app)) == 43 and box.value == ""
@@ -193,14 +195,19 @@ def test_q_quits_but_types_a_q_in_the_search_box(imported):
 
 def test_at_80_columns_the_preview_goes_under_the_list_and_nothing_scrolls_sideways(imported):
     async def scenario(app, pilot):
-        table = app.screen.query_one("#posts", DataTable)
+        from rich.cells import cell_len
+
+        posts = app.screen.query_one("#posts", PostList)
         preview = app.screen.query_one("#preview")
-        assert preview.region.y > table.region.y and preview.region.width == table.region.width == 80
-        assert table.virtual_size.width <= table.scrollable_content_region.width
-        await pilot.resize_terminal(140, 40)
-        await pilot.pause()
-        assert preview.region.x > table.region.x and preview.region.y == table.region.y
-        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert preview.region.y > posts.region.y and preview.region.width == posts.region.width == 80
+        for width in (80, 140):
+            await pilot.resize_terminal(width, 40)
+            await pilot.pause()
+            room = posts.scrollable_content_region.width
+            lines = [posts.render_line(y).text for y in range(posts.size.height)]
+            assert all(cell_len(line) == room for line in lines)  # every row fits: nothing scrolls sideways
+            assert all(line.rstrip()[-1] in "0123456789·" for line in lines)  # the card count shows
+        assert preview.region.x >= posts.region.right and preview.region.y == posts.region.y - 1  # beside it
 
     run(imported, scenario, size=(80, 24))
 
@@ -223,7 +230,7 @@ def test_post_text_is_never_markup_and_its_control_characters_never_reach_the_sc
     async def scenario(app, pilot):
         assert slugs(app)[0] == hostile  # the newest
         preview = shown(app.screen.query_one("#preview-text", Static))
-        title = app.screen.query_one("#posts", DataTable).get_row_at(0)[0].plain
+        title = app.screen.query_one("#posts", PostList).render_line(0).text
         await pilot.press("enter")
         article = shown(app.screen.query_one("#article-text", Static))
         screenshot = screenshot_text(app)
@@ -255,9 +262,26 @@ def test_a_database_without_cards_still_browses(kb, imported):
     conn.close()
 
     async def scenario(app, pilot):
-        table = app.screen.query_one("#posts", DataTable)
+        posts = app.screen.query_one("#posts", PostList)
         await pilot.press("r")
-        return table.get_row_at(0)[3].plain, shown(app.screen.query_one("#status", Static))
+        return posts.render_line(0).text.rstrip()[-1], shown(app.screen.query_one("#status", Static))
 
     count, status = run(imported, scenario)
     assert count == "·" and "nothing to review now" in status
+
+
+@pytest.mark.parametrize("args", [["latest"], ["show", "gumbel-softmax-c31d", "--no-pager"], ["search", "flow"],
+                                  ["cards", "--json"], ["quiz", "--json"], ["--help"]])
+def test_only_kb_browse_imports_textual(imported, args):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "kb", *args], capture_output=True, text=True,
+                       env=dict(os.environ, KB_DB=str(imported)), cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-500:]
+    modules = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    assert "kb.cli.commands.browse" in modules  # registered, so kb --help lists it
+    assert not any(m.split(".")[0] == "textual" or m.startswith("kb.browse") for m in modules)

@@ -13,23 +13,27 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from kb.browse import data
+from kb.browse import data, postlist
 from kb.browse.dialogs import CategoryScreen, HelpScreen
+from kb.browse.postlist import PostList
 from kb.browse.reading import ReadScreen, preview, start_review
 
 CSS = """
 #query { dock: top; height: 1; border: none; padding: 0 1; }
 #body { height: 1fr; }
-#posts { width: 82; height: 100%; }
-#preview { width: 1fr; height: 100%; border-left: solid $primary-muted; padding: 0 1; }
+#listing { width: 82; height: 100%; }
+#header { height: 1; }
+#posts { height: 1fr; }
+#preview { width: 1fr; height: 100%; border-left: solid $primary-muted; padding: 0 1; overflow: hidden; }
+#preview-text { height: 100%; }
 /* a terminal narrower than 120 columns stacks the preview under the list */
 Screen.-narrow #body { layout: vertical; }
-Screen.-narrow #posts { width: 100%; height: 3fr; }
+Screen.-narrow #listing { width: 100%; height: 3fr; }
 Screen.-narrow #preview { width: 100%; height: 2fr; border-left: none; border-top: solid $primary-muted; }
 #status { height: 1; padding: 0 1; background: $panel; }
 #article { height: 1fr; padding: 0 1; }
@@ -43,15 +47,11 @@ HelpScreen, CategoryScreen { align: center middle; }
 #category-list { height: auto; max-height: 20; border: none; }
 """
 
-# From this width on the preview stands beside the list (whose columns take LIST_WIDTH), else under it.
-WIDE = 120
-LIST_WIDTH = 82
-# The columns beside the title: category, date, cards; each column has a cell of padding either side.
-COLUMNS = (("category", 14), ("date", 13), ("cards", 5))
-TITLE_MAX = 40
+# The list's own keys (its bindings below): every other character typed in the list goes to the search box.
+RESERVED = "/crR?q "
 
-# The list is filled a page at a time as the cursor nears its end: 10,000 rows at once cost half a second.
-PAGE = 200
+# From this width on the preview stands beside the list, else under it.
+WIDE = 120
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,18 @@ class Settings:
     readonly: bool = False
 
 
+PLACEHOLDER = "/ search (as kb search: words, \"a phrase\", -exclude, OR)"
+PLACEHOLDER_FOCUSED = "type to search · ↑ ↓ choose · Enter: read · Esc: the list"
+
+
 class QueryInput(Input):
     """The search box; ↑/↓ move the list's cursor while typing, as in fzf."""
+
+    def on_focus(self) -> None:
+        self.placeholder = PLACEHOLDER_FOCUSED
+
+    def on_blur(self) -> None:
+        self.placeholder = PLACEHOLDER
 
     BINDINGS = [
         Binding("down", "screen.cursor(1)", "Next", show=False),
@@ -79,6 +89,7 @@ class QueryInput(Input):
 class ListScreen(Screen):
     """The posts, newest first or the matches of the search box, and the highlighted one's preview."""
 
+    AUTO_FOCUS = "#posts"
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("c", "category", "Category"),
@@ -93,114 +104,96 @@ class ListScreen(Screen):
         super().__init__()
         self.category = category
         self.listing: data.Listing | None = None
-        self.shown = 0  # how many of the listing's rows the table holds
         self.asked = 0  # the number of the newest query sent to the searcher
         self.open_when_found = False  # Enter came before the last query's matches
+        self.newest_cache: dict[str | None, data.Listing] = {}
 
     def compose(self) -> ComposeResult:
-        yield QueryInput(placeholder="/ search (as kb search: words, \"a phrase\", -exclude, OR)", id="query")
+        yield QueryInput(placeholder=PLACEHOLDER, id="query")
         with Horizontal(id="body"):
-            table = DataTable(id="posts", cursor_type="row", zebra_stripes=True)
-            yield table
-            with VerticalScroll(id="preview"):
+            with Vertical(id="listing"):
+                yield Static(id="header")
+                yield PostList(id="posts", reserved=RESERVED)
+            # A glance, not a reader: no scrolling, so that a new preview costs no layout (Enter reads it all).
+            with Vertical(id="preview"):
                 yield Static(id="preview-text")
         yield Static(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title_width = 0
-        self._columns(self.app.size.width)
-        self.show_listing(data.newest(self.app.conn, self.app.counts, self.category))
-        self.query_one("#posts", DataTable).focus()
+        self.show_listing(self.newest())
 
-    def on_resize(self, event) -> None:
-        if self._title_width(event.size.width) != self.title_width and self.listing is not None:
-            cursor = self.query_one("#posts", DataTable).cursor_row
-            self._columns(event.size.width)
-            self.show_listing(self.listing)
-            self.query_one("#posts", DataTable).move_cursor(row=cursor)
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._header)
 
-    @staticmethod
-    def _title_width(screen_width: int) -> int:
-        table = LIST_WIDTH if screen_width >= WIDE else screen_width
-        rest = sum(w + 2 for _, w in COLUMNS) + 2 + 2  # padded columns, the title's padding, the scroll bar
-        return max(12, min(TITLE_MAX, table - rest))
+    def _header(self) -> None:
+        posts = self.query_one("#posts", PostList)
+        self.query_one("#header", Static).update(postlist.header(posts.scrollable_content_region.width), layout=False)
 
-    def _columns(self, screen_width: int) -> None:
-        table = self.query_one("#posts", DataTable)
-        table.clear(columns=True)
-        self.title_width = self._title_width(screen_width)
-        table.add_column("title", key="title", width=self.title_width)
-        for key, width in COLUMNS:
-            table.add_column(Text(key, justify="right") if key == "cards" else key, key=key, width=width)
+    @on(PostList.Typed, "#posts")
+    def typed_in_list(self, event: PostList.Typed) -> None:
+        """A character typed in the list starts a search with it, as in fzf (and what a fast typist
+        sent right after the /, before the box had the focus, is not lost)."""
+        box = self.query_one("#query", Input)
+        self.set_focus(box)
+        box.insert_text_at_cursor(event.character)
 
     # ---------------------------------------------------------------- the list
 
+    def newest(self) -> data.Listing:
+        """The newest posts (of the category in force), read once: an emptied search box brings
+        10,000 of them back at once."""
+        if self.category not in self.newest_cache:
+            self.newest_cache[self.category] = data.newest(self.app.conn, self.app.counts, self.category)
+        return self.newest_cache[self.category]
+
     def show_listing(self, listing: data.Listing) -> None:
         self.listing = listing
-        table = self.query_one("#posts", DataTable)
-        table.clear()
-        self.shown = 0
-        self._fill(PAGE)
-        status = listing.status + "".join(f" · {note}" for note in listing.notes)
-        self.set_status(status)
-        if not listing.rows:
-            self.query_one("#preview-text", Static).update(Text(""))
-
-    def _fill(self, n: int) -> None:
-        table = self.query_one("#posts", DataTable)
-        rows = self.listing.rows[self.shown:self.shown + n]
-        for row in rows:
-            table.add_row(
-                Text(row.title, no_wrap=True, overflow="ellipsis"),
-                Text(row.category or "—", no_wrap=True, overflow="ellipsis", style="" if row.category else "dim"),
-                Text(row.date, no_wrap=True, style="" if row.dated else "dim"),
-                Text(str(row.cards) if row.cards else "·", justify="right", style="" if row.cards else "dim"),
-                key=row.slug,
-            )
-        self.shown += len(rows)
+        self.query_one("#posts", PostList).set_rows(listing.rows)
+        self.set_status(listing.status + "".join(f" · {note}" for note in listing.notes))
+        # After the list is on screen: the matches answer the keystroke, the preview follows them.
+        self.call_after_refresh(self.show_preview)
 
     def set_status(self, line: str) -> None:
-        self.query_one("#status", Static).update(Text(line, no_wrap=True, overflow="ellipsis"))
+        # Fixed sizes (a line; the preview's box) take no layout pass: only their cells are drawn again.
+        self.query_one("#status", Static).update(Text(line, no_wrap=True, overflow="ellipsis"), layout=False)
+
+    def show_preview(self) -> None:
+        row = self.current()
+        shown = preview(self.app.conn, row, self.app.settings.width) if row is not None else Text("")
+        self.query_one("#preview-text", Static).update(shown, layout=False)
 
     def current(self) -> data.Row | None:
-        table = self.query_one("#posts", DataTable)
-        if not self.listing or not self.listing.rows or table.row_count == 0:
-            return None
-        return self.listing.rows[min(table.cursor_row, self.shown - 1)]
+        posts = self.query_one("#posts", PostList)
+        return posts.rows[posts.cursor] if posts.rows else None
 
-    @on(DataTable.RowHighlighted, "#posts")
-    def highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self.shown - PAGE // 4 and self.shown < len(self.listing.rows):
-            self._fill(PAGE)
-        row = self.current()
-        if row is not None:
-            self.query_one("#preview-text", Static).update(preview(self.app.conn, row, self.app.settings.width))
-            self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
+    @on(PostList.Highlighted, "#posts")
+    def highlighted(self, event: PostList.Highlighted) -> None:
+        self.show_preview()
 
-    @on(DataTable.RowSelected, "#posts")
-    def selected(self, event: DataTable.RowSelected) -> None:
+    @on(PostList.Selected, "#posts")
+    def selected(self, event: PostList.Selected) -> None:
         self.action_open()
 
     def action_cursor(self, step: int) -> None:
-        table = self.query_one("#posts", DataTable)
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
+        self.query_one("#posts", PostList).action_move(step)
 
     def action_open(self) -> None:
         row = self.current()
         if row is not None:
             # Back from reading, the list has the focus (q quits, / refines the query), as in less or fzf.
-            self.query_one("#posts", DataTable).focus()
+            self.set_focus(self.query_one("#posts", PostList))
             self.app.push_screen(ReadScreen(row.slug))
 
     # ---------------------------------------------------------------- the search box
 
     def action_search(self) -> None:
-        self.query_one("#query", Input).focus()
+        # At once, not on the next turn of the loop (widget.focus()): the keys typed right after
+        # the / (a fast typist, a paste) belong to the box.
+        self.set_focus(self.query_one("#query", Input))
 
     def action_leave_query(self) -> None:
-        self.query_one("#posts", DataTable).focus()
+        self.set_focus(self.query_one("#posts", PostList))
 
     def action_clear(self) -> None:
         """Esc in the list: the search box emptied, else the category filter dropped."""
@@ -209,14 +202,14 @@ class ListScreen(Screen):
             box.value = ""  # Input.Changed brings the newest posts back
         elif self.category:
             self.category = None
-            self.show_listing(data.newest(self.app.conn, self.app.counts))
+            self.show_listing(self.newest())
 
     @on(Input.Changed, "#query")
     def query_changed(self, event: Input.Changed) -> None:
         self.asked += 1
         if not event.value.strip():
             self.workers.cancel_group(self, "search")
-            self.show_listing(data.newest(self.app.conn, self.app.counts, self.category))
+            self.show_listing(self.newest())
             return
         self.find(event.value, self.asked)
 
@@ -254,7 +247,7 @@ class ListScreen(Screen):
                 self.asked += 1
                 self.find(box.value, self.asked)
             else:
-                self.show_listing(data.newest(self.app.conn, self.app.counts, self.category))
+                self.show_listing(self.newest())
 
         self.app.push_screen(CategoryScreen(data.categories(self.app.conn), self.category), chosen)
 
@@ -311,7 +304,9 @@ class BrowseApp(App):
             if hasattr(signal, name):
                 signum = getattr(signal, name)
                 loop.add_signal_handler(signum, self.stop_by, signum)
-        self.push_screen(ListScreen(self.category))
+
+    def get_default_screen(self) -> Screen:
+        return ListScreen(self.category)
 
     def stop_by(self, signum: int) -> None:
         self.stopped_by = signum

@@ -15,7 +15,7 @@ from kb.posts import reads
 from kb.text import sanitize
 
 # The search box shows this many best matches (ranked: the first screenful is what a reader uses).
-SEARCH_LIMIT = 100
+SEARCH_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,19 @@ def categories(conn: sqlite3.Connection) -> list[dict]:
     return reads.categories(conn)
 
 
-def reading_view(conn: sqlite3.Connection, slug: str) -> dict:
-    """Everything kb show shows of a post (kb.show.article.view): sections, key terms, related posts."""
+def reading_view(conn: sqlite3.Connection, slug: str, *, opening: int | None = None) -> dict:
+    """Everything kb show shows of a post (kb.show.article.view): sections, key terms, related posts.
+
+    opening: only the post's first this many characters, cut after a sentence (the list's preview
+    shows a screenful: laying out a whole long post on every keystroke is time a keystroke lacks).
+    """
     from kb.show import article
 
-    return article.view(conn, reads.get_post(conn, slug))
+    post = reads.get_post(conn, slug)
+    if opening and len(post["text"]) > opening:
+        cut = max(post["text"].rfind(end, 0, opening) for end in "。.!?!?")
+        post = {**post, "text": post["text"][:cut + 1 if cut > opening // 2 else opening], "truncated": True}
+    return article.view(conn, post)
 
 
 class Searcher:
@@ -115,14 +123,17 @@ class Searcher:
             except KbError as exc:  # nothing searchable typed yet (only punctuation): say so, keep going
                 return Listing([], str(exc), query=query, category=category)
             rows = [_row(r, self.counts) for r in res.results]
+        shown = one_line(query)
         if not rows:
-            status = "no post matches" + (f"; did you mean: {', '.join(res.suggestions)}" if res.suggestions else "")
+            status = f"no post matches “{shown}”"
+            if res.suggestions:
+                status += f"; did you mean: {one_line(', '.join(res.suggestions))}"
         elif len(rows) == limit:
-            status = f"the best {limit} matches"
+            status = f"the best {limit} matches for “{shown}”"
         else:
-            status = f"{len(rows)} match" + ("es" if len(rows) != 1 else "")
+            status = f"{len(rows)} match" + ("es" if len(rows) != 1 else "") + f" for “{shown}”"
         if category:
-            status += f" in {category}"
+            status += f" in {one_line(category)}"
         return Listing(rows, status, query=query, category=category, notes=list(res.notes))
 
     def close(self) -> None:

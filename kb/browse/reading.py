@@ -17,6 +17,10 @@ from textual.widgets.option_list import Option
 from kb.browse import data
 
 
+# The preview shows a screenful of the post: about this many characters fill 40 lines of 60 cells.
+PREVIEW_CHARS = 1500
+
+
 def article(view: dict, width: int, *, header: bool = True):
     """kb show's rendering of a post without its Related lines (the screen lists them to follow)."""
     from kb.show import article as show
@@ -27,7 +31,7 @@ def article(view: dict, width: int, *, header: bool = True):
 
 def preview(conn, row: data.Row, width: int):
     """The highlighted post: a search result's matched words first, then the post as kb show has it."""
-    view = data.reading_view(conn, row.slug)
+    view = data.reading_view(conn, row.slug, opening=PREVIEW_CHARS)
     parts = [Text(row.title, style="bold"), Text(f"{row.category or 'no category'} · {row.date} · {row.slug}", style="dim")]
     cards = f"{row.cards} card" + ("s" if row.cards != 1 else "") if row.cards else "no cards"
     terms = ", ".join(data.one_line(t) for t in view.get("terms", []))
