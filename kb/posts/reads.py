@@ -9,6 +9,8 @@ import sqlite3
 from kb.errors import Ambiguous, NotFound
 
 POST_FIELDS = "id, slug, title, category, date, truncated, date_after, date_before, rank"
+# How much of a post's start `kb show WORDS` looks in when no title has the words.
+OPENING_CHARS = 160
 
 
 def _post_summary(row: sqlite3.Row) -> dict:
@@ -163,6 +165,13 @@ def resolve_post(conn: sqlite3.Connection, ref: str) -> str:
     if not rows:
         rows = conn.execute(
             "SELECT slug, title FROM posts WHERE instr(lower(title), lower(?)) > 0 ORDER BY rank", (ref,)
+        ).fetchall()
+    if not rows:
+        # Words of the post's opening sentence: what its title was before titles named the subject,
+        # and what a user may have copied (kb show 连续情形出发).
+        rows = conn.execute(
+            f"SELECT slug, title FROM posts WHERE instr(lower(substr(text, 1, {OPENING_CHARS})), lower(?)) > 0"
+            " ORDER BY rank", (ref,)
         ).fetchall()
     if len(rows) == 1:
         return rows[0]["slug"]

@@ -314,10 +314,28 @@ def render(data: dict, *, raw: bool = False, header: bool = True):
     return Group(*parts)
 
 
+def opening_sentence(text: str) -> str:
+    """The post's first sentence, whole (its title names the subject; this is how the post begins)."""
+    from kb.posts.naming import title_source
+
+    src = title_source(text[:2000], urls=True)
+    for i, ch in enumerate(src):
+        if ch in "。!?!?" and not _inside_math(src, i):
+            return readable(src[: i + 1])
+    cut = 300
+    if _inside_math(src, cut):  # not inside a formula: before it
+        cut = max(src.rfind("\\(", 0, cut), src.rfind("\\[", 0, cut))
+    return readable(src[:cut]).rstrip() + ("…" if len(src) > cut else "")
+
+
 def _header(data: dict):
     from rich.text import Text
 
     yield Text(clean(data["title"]), style="bold")
+    opening = clean(opening_sentence(data.get("text") or ""))
+    ends = " 。.!?!?…"
+    if opening and opening.strip(ends) != clean(data["title"]).strip(ends):  # a title that is the sentence
+        yield Wrapped(Text(opening, style="dim italic"))
     yield Text(
         f"{clean(data.get('category')) or 'no category'} · {date_label(data)} · {data['slug']}", style="dim"
     )

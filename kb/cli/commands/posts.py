@@ -79,14 +79,12 @@ def latest_cmd(
     total = len(posts)
     if limit and len(posts) == limit:
         total = reads.count_latest(conn, category=category, since=since)
-    if total > len(posts):
-        more = f"{len(posts)} of {total} posts — `-n 0` for all"
-        if pager.stdout_is_terminal():
-            table = render.with_footer(table, more)
-        else:
-            # A pipe wants the rows alone (kb latest | wc -l, | cut): the note is for whoever watches.
-            sys.stderr.write(f"kb: {more}\n")
-    pager.show(out(), table, use_pager=not no_pager)
+    more = f"{len(posts)} of {total} posts — `-n 0` for all" if total > len(posts) else None
+    terminal = pager.stdout_is_terminal()
+    pager.show(out(), render.with_footer(table, more) if more and terminal else table, use_pager=not no_pager)
+    if more and not terminal:
+        # A pipe wants the rows alone (kb latest | wc -l, | cut): the note is for whoever watches.
+        sys.stderr.write(f"kb: {more}\n")
 
 
 def _check_date(value: str) -> None:
