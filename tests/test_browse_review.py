@@ -73,7 +73,7 @@ def test_r_in_the_reading_view_reviews_that_posts_cards(kb, imported):
 
     async def scenario(app, pilot):
         await pilot.press("slash")
-        await type_text(pilot, "Selfsupervised")
+        await type_text(pilot, "噪声对抗估计")
         await pilot.press("enter")
         assert isinstance(app.screen, ReadScreen) and app.screen.slug == "selfsupervised-mutual-1ab0"
         await pilot.press("r")
