@@ -95,7 +95,7 @@ def reading_view(conn: sqlite3.Connection, slug: str, *, opening: int | None = N
 
     post = reads.get_post(conn, slug)
     if opening and len(post["text"]) > opening:
-        cut = max(post["text"].rfind(end, 0, opening) for end in "。.!?!?")
+        cut = max(post["text"].rfind(end, 0, opening) for end in "\u3002.!?\uff01\uff1f")
         post = {**post, "text": post["text"][:cut + 1 if cut > opening // 2 else opening], "truncated": True}
     return article.view(conn, post)
 

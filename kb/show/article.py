@@ -320,7 +320,7 @@ def opening_sentence(text: str) -> str:
 
     src = title_source(text[:2000], urls=True)
     for i, ch in enumerate(src):
-        if ch in "。!?!?" and not _inside_math(src, i):
+        if ch in "\u3002!?\uff01\uff1f" and not _inside_math(src, i):  # 。!? and full-width !?
             return readable(src[: i + 1])
     cut = 300
     if _inside_math(src, cut):  # not inside a formula: before it
@@ -333,7 +333,7 @@ def _header(data: dict):
 
     yield Text(clean(data["title"]), style="bold")
     opening = clean(opening_sentence(data.get("text") or ""))
-    ends = " 。.!?!?…"
+    ends = " \u3002.!?\uff01\uff1f…"
     if opening and opening.strip(ends) != clean(data["title"]).strip(ends):  # a title that is the sentence
         yield Wrapped(Text(opening, style="dim italic"))
     yield Text(

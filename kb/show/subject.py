@@ -24,7 +24,9 @@ JOIN = " · "
 _CJK = "\u3400-\u9fff"
 _HAS_CJK = re.compile(f"[{_CJK}]")
 _HAS_WORD = re.compile(f"[{_CJK}A-Za-z]")
-_PUNCTUATION = re.compile(r"[,,。:;;!!、\"“”]")
+_PUNCTUATION = re.compile("[,\uff0c\u3002:\uff1a;\uff1b!\uff01\u3001\"\u201c\u201d]")
+_QUESTION = "?\uff1f"
+_OPEN, _CLOSE = "(\uff08", ")\uff09"
 _KEY_SPACE = re.compile(r"[\s\-_·]+")
 _MATH_RE = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]|\[Math\]|\[公式\]", re.S)
 # Section numbers a heading starts with: 2.3.8, 1., 第6章, 三、
@@ -32,7 +34,7 @@ _NUMBER_RE = re.compile(r"^(?:第\s*\d+\s*[章节]|\d{1,2}(?:\.\d{1,2})*\.?(?!\d
 # An English name: words of letters and digits, joined inside by - + . (n-gram, GPT-4, v1.5).
 _WORD = r"(?:[0-9]+[-+.])*[A-Za-z][A-Za-z0-9]*(?:[-+.][A-Za-z0-9]+)*"
 _PHRASE_RE = re.compile(rf"{_WORD}(?: {_WORD})*")
-_SENTENCE_END = "。!?;!?;"
+_SENTENCE_END = "\u3002!?;\uff01\uff1f\uff1b"  # 。!?; and their full-width forms
 # Words that name nothing on their own: function words, section words, generic nouns, venues.
 _STOP = {
     "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "by", "as", "at", "from", "is",
@@ -97,9 +99,9 @@ def _opening(text: str) -> tuple[str, bool]:
 def _question(opening: str) -> str | None:
     """A first sentence that asks what the post answers (深度学习偏置的作用?) is its title already."""
     for i, ch in enumerate(opening):
-        if ch in _SENTENCE_END or (ch == " " and i and opening[i - 1] in "??"):
+        if ch in _SENTENCE_END or (ch == " " and i and opening[i - 1] in _QUESTION):
             sentence = opening[: i + 1].strip()
-            if sentence[-1:] in "??" and 4 <= _width(sentence) <= TITLE_COLUMNS:
+            if sentence[-1:] in _QUESTION and 4 <= _width(sentence) <= TITLE_COLUMNS:
                 return sentence
             return None
     return None
@@ -120,7 +122,7 @@ def _heading(opening: str, numbered: bool) -> str | None:
     The captures join a post's heading and paragraphs with a space."""
     depth = 0
     for i, ch in enumerate(opening):
-        depth += ch in "((" and 1 or ch in "))" and -1 or 0
+        depth += ch in _OPEN and 1 or ch in _CLOSE and -1 or 0
         if ch == " " and depth <= 0:
             head = opening[:i].strip()
             rest = opening[i:].strip()
@@ -180,9 +182,14 @@ def _names(opening: str, text: str) -> list[Term]:
 _PREPOSITIONS = set("在对从与和将把被由于当随")
 # A post that opens on a glossed term is about it: 后训练(post-training)…, Normalizing flow(标准化流)…
 _OPENING_GLOSS_RE = re.compile(
-    rf"^(?:(?P<zh>[{_CJK}]{{2,10}})\s*[((]\s*(?P<en>{_WORD}(?: {_WORD}){{0,4}})\s*[,,))]"
-    rf"|(?P<en2>{_WORD}(?: {_WORD}){{0,4}})\s*[((]\s*(?P<zh2>[{_CJK}]{{2,10}})\s*[))])"
+    rf"^(?:(?P<zh>[{_CJK}]{{2,10}})\s*[(\uff08]\s*(?P<en>{_WORD}(?: {_WORD}){{0,4}})\s*[,\uff0c)\uff09]"
+    rf"|(?P<en2>{_WORD}(?: {_WORD}){{0,4}})\s*[(\uff08]\s*(?P<zh2>[{_CJK}]{{2,10}})\s*[)\uff09])"
 )
+
+
+def _named(term: str) -> bool:
+    """A name rather than a common English word: Chinese, or with capitals or digits (not output)."""
+    return bool(_HAS_CJK.search(term)) or any(ch.isupper() or ch.isdigit() for ch in term)
 
 
 def _defined(text: str, opening: str) -> list[Term]:
@@ -206,7 +213,7 @@ def _defined(text: str, opening: str) -> list[Term]:
             same.aliases += [a for a in d.aliases if a and a not in same.aliases]
         elif 0 <= at <= OPENING and d.position <= OPENING + 40:
             out.append(Term(d.term, at, defined=True, aliases=[a for a in d.aliases if a],
-                            uses=text.count(d.term), named=True))
+                            uses=text.count(d.term), named=_named(d.term)))
     return sorted(out, key=lambda t: t.at)
 
 
@@ -231,7 +238,7 @@ def _ranked(opening: str, text: str) -> list[Term]:
     lead = (first or early or quoted or glossed or strong or defined
             or sorted(names, key=lambda n: (-n.uses, n.at)))[0]
     others = [t for t in pool if t is not lead and not lead.overlaps(t.text)]
-    others.sort(key=lambda t: (not _strong(t), t.at))
+    others.sort(key=lambda t: (not _strong(t), not t.named, t.at))
     kept: list[Term] = []
     for t in others:
         if not any(k.overlaps(t.text) for k in kept):
@@ -315,7 +322,13 @@ def subject_titles(text: str) -> list[Choice]:
         choices.append(with_second(strong_second))
     others = [s for s in seconds if s != strong_second]
     if heading:
-        choices.insert(0, Choice(heading, concept))
+        # The heading, with the subject's name when it does not say it (分布变换 · VAE).
+        if not _same(lead.text, heading) and (_strong(lead) or lead.aliases or lead.named and lead.at <= 40):
+            choices = [c for c in choices if not c.title.startswith(heading + JOIN)]
+            choices.insert(0, Choice(heading + JOIN + lead.text, concept + "·" + _key(lead.text)))
+            others = [o for o in others if not _same(o, lead.text)]
+        else:
+            choices.insert(0, Choice(heading, concept))
     elif not choices:
         # No other name to go with it: the next thing the opening names (扩散模型 · DDPM, RNN · LSTM).
         choices.append(with_second(others.pop(0)) if others else Choice(head, concept))
