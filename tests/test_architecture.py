@@ -187,7 +187,9 @@ def test_the_migrations_in_their_landed_order():
         "m006_search_vocabulary",
         "m007_cards_of_older_posts",
         "m008_one_timestamp_format",
-        "m010_subject_titles",
+        "m010_sources_format_provenance",
+        "m011_cards_aside",
+        "m012_subject_titles",
     )
 
 

@@ -176,3 +176,14 @@ def test_topic_completion_offers_config_topics_then_categories(db, tmp_path, mon
     monkeypatch.setenv("KB_CONFIG", str(tmp_path / "missing-dir" / "x.yaml"))
     monkeypatch.setenv("KB_DB", str(tmp_path / "nothing.db"))
     assert all(desc == "topic" for _, desc in completion.complete_topic(None, [], ""))
+
+
+def test_forget_completes_the_imported_sources(db):
+    r = complete(db, "zsh", "kb forget 00")
+    assert r.returncode == 0, r.stderr
+    names = [p.name for p in CAPTURES]
+    for name in names:
+        assert name in r.stdout
+    assert "text, 12 excerpts" in r.stdout
+    one = complete(db, "bash", f"kb forget {names[0]} 00")
+    assert names[0] not in one.stdout.split() and names[1] in one.stdout.split()

@@ -145,7 +145,7 @@ def test_an_older_database_gets_subject_titles_and_its_index_follows(kb, importe
         conn.execute("UPDATE posts SET title = ? WHERE id = ?", (title, pid))
         conn.execute("UPDATE search_fts SET title = ? WHERE rowid = ?", (segment.body_form(title)[0], pid))
     conn.execute("DROP TABLE title_choices")
-    conn.execute("DELETE FROM _migrations WHERE name = 'm010_subject_titles'")
+    conn.execute("DELETE FROM _migrations WHERE name = 'm012_subject_titles'")
     conn.execute("DELETE FROM meta WHERE key = 'titles_version'")
     from kb.store.migrations import schema_version
 

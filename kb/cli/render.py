@@ -154,11 +154,71 @@ def _fit(text: str, width: int, *, pad: bool = True, right: bool = False) -> str
 
 
 def import_summary(report: dict) -> str:
+    formats = report.get("formats") or {}
+    # Which formats the files were read as, when any was not text.
+    kinds = f" ({', '.join(f'{n} {name}' for name, n in formats.items())})" if set(formats) - {"text"} else ""
+    skipped = f", long lines skipped: {len(report['skipped_lines'])}" if report.get("skipped_lines") else ""
     return (
-        f"files read: {report['files_read']}, excerpts seen: {report['excerpts_seen']}, "
+        f"files read: {report['files_read']}{kinds}, excerpts seen: {report['excerpts_seen']}, "
         f"new posts: {report['new_posts']}, merged duplicates: {report['merged_duplicates']}, "
-        f"unchanged files skipped: {report['unchanged_skipped']}, errors: {len(report['errors'])}"
+        f"unchanged files skipped: {report['unchanged_skipped']}{skipped}, errors: {len(report['errors'])}"
     )
+
+
+def sources_table(rows: list[dict]):
+    """`kb sources`: one row per imported file, its path last (it folds, the figures never do); paths
+    and names are the user's, so Text, never markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from kb.text import visible
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("imported", no_wrap=True)
+    table.add_column("format", no_wrap=True)
+    table.add_column("posts", justify="right", no_wrap=True)  # first seen there
+    table.add_column("only here", justify="right", no_wrap=True)  # seen in no other source
+    table.add_column("sightings", justify="right", no_wrap=True)
+    table.add_column("sha256", style="dim", no_wrap=True)
+    table.add_column("source", overflow="fold", ratio=1)
+    for r in rows:
+        where = r["path"] if r["path"] != "-" else r["name"]
+        if r["provenance"].get("source"):
+            where += f" ({r['provenance']['source']})"
+        table.add_row(Text(r["imported_at"][:16].replace("T", " ")), Text(r["format"]), Text(str(r["posts_first_seen"])),
+                      Text(str(r["posts_only_here"])), Text(str(r["sightings"])), Text(r["sha256"][:8]),
+                      Text(visible(where)))
+    return table
+
+
+def forget_plan(plan: dict):
+    """What kb forget would take away: the sources, the posts seen only there (the first ones named),
+    their cards."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from kb.text import visible
+
+    parts = [Text("would forget:", style="bold")]
+    for s in plan["sources"]:
+        parts.append(Text(f"  {visible(s['path'])} ({s['format']}, {s['sightings']} sightings)"))
+    parts.append(Text(f"posts seen only there: {plan['posts']}; also seen elsewhere (they stay): {plan['posts_kept']}"))
+    for p in plan["posts_shown"]:
+        line = Text("  ")
+        line.append(p["slug"], style="cyan")
+        line.append("  " + " ".join(sanitize(p["title"]).split()))
+        parts.append(line)
+    if plan["posts"] > len(plan["posts_shown"]):
+        parts.append(Text(f"  … and {plan['posts'] - len(plan['posts_shown'])} more", style="dim"))
+    parts.append(Text(f"their cards: {plan['cards']}, of which reviewed: {plan['reviewed_cards']}"
+                      + (" (kept aside: importing the source again brings their reviews back)" if plan["reviewed_cards"] else "")))
+    return Group(*parts)
+
+
+def forget_done(done: dict) -> str:
+    n = len(done["sources"])
+    return (f"forgot {n} source{'s' if n != 1 else ''}: {done['sightings']} sightings, {done['posts']} posts, "
+            f"{done['cards']} cards ({done['reviewed_cards']} reviewed, kept aside)")
 
 
 def categories_table(rows: list[dict], uncategorized: int = 0):

@@ -183,7 +183,27 @@ def m008_one_timestamp_format(db) -> None:
 
 
 @migration
-def m010_subject_titles(db) -> None:
+def m010_sources_format_provenance(db) -> None:
+    # A source is a text capture, a saved HTML page or a Markdown clip; a clip's front matter says
+    # where the page came from (JSON: source, created). Every source before this was a text capture.
+    db["sources"].add_column("format", str)
+    db["sources"].add_column("provenance", str)
+    db.execute("UPDATE sources SET format = 'text' WHERE format IS NULL")
+
+
+@migration
+def m011_cards_aside(db) -> None:
+    # kb forget takes posts away; a reviewed card of theirs keeps its history here, keyed by card id,
+    # until a card of that id is derived again (kb.quiz.aside): as JSON, since it is kept, not queried.
+    db["cards_aside"].create(
+        {"card_id": str, "card": str, "schedule": str, "reviews": str, "source": str, "set_aside_at": str},
+        pk="card_id",
+        not_null={"reviews"},
+    )
+
+
+@migration
+def m012_subject_titles(db) -> None:
     # Titles name what a post is about (kb.show.titles), from each post's title choices: the posts
     # of an older database get theirs when the titles part is rebuilt (it re-indexes their titles).
     db.execute("CREATE TABLE title_choices (post_id INTEGER NOT NULL, rank INTEGER NOT NULL, choice TEXT NOT NULL,"
@@ -191,7 +211,7 @@ def m010_subject_titles(db) -> None:
     db.execute("CREATE INDEX title_choices_choice ON title_choices (choice, rank)")
     db.execute("CREATE INDEX title_choices_key ON title_choices (key, rank)")
     if _has_posts(db.conn):
-        mark_stale(db.conn, "titles", "m010_subject_titles")
+        mark_stale(db.conn, "titles", "m012_subject_titles")
 
 
 def _has_posts(conn: sqlite3.Connection) -> bool:

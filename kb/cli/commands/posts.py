@@ -14,7 +14,8 @@ from kb.text import visible
 
 @command("import")
 def import_cmd(
-    paths: Annotated[Optional[list[str]], typer.Argument(help="Capture files, folders (recursive, *.txt), or - for stdin; none: the config's capture folders.", show_default=False)] = None,
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Capture files (text, saved HTML pages, Markdown clips), folders (recursive: *.txt, *.html, *.htm, *.md), or - for stdin; none: the config's capture folders.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Import files that do not look like listing pages too.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Import captured listing pages: dedupe excerpts into posts, record every sighting."""
@@ -22,6 +23,7 @@ def import_cmd(
     from kb.cli import render
     from kb.ingest import importer
     from kb.errors import UsageError
+    from kb.posts.capture import MAX_LINE_CHARS
 
     if not paths:
         cfg = config.load()
@@ -35,11 +37,16 @@ def import_cmd(
     from kb.cli.app import state
 
     conn = open_for_write()
-    done = importer.import_paths(conn, paths)
+    done = importer.import_paths(conn, paths, force=force)
     report = done.as_dict()
     if state.debug:
         for trace in done.tracebacks:
             sys.stderr.write(trace)
+    for skip in report["skipped_lines"]:
+        sys.stderr.write(f"kb: warning: {visible(skip['path'])}: line {skip['line']} is {skip['length']:,} characters long"
+                         f" (a listing card is under {MAX_LINE_CHARS:,}): skipped\n")
+    for forced in report["forced"]:
+        sys.stderr.write(f"kb: warning: {visible(forced['path'])}: imported with --force although {visible(forced['reason'])}\n")
     for err in report["errors"]:
         what = "not imported: " if err.get("internal") else ""
         sys.stderr.write(f"kb: error: {visible(err['path'])}: {what}{visible(err['error'])}\n")
