@@ -189,6 +189,7 @@ def test_the_migrations_in_their_landed_order():
         "m008_one_timestamp_format",
         "m010_sources_format_provenance",
         "m011_cards_aside",
+        "m009_cards_by_term",
         "m012_subject_titles",
     )
 

@@ -134,7 +134,7 @@ def test_a_piped_session_records_each_grade(kb, imported):
 def test_json_and_cram_record_nothing(kb, imported):
     assert "retention: —" in kb("stats").stdout and "None" not in kb("stats").stdout
     before = _first(kb, n=3)
-    assert all(set(q) == {"card_id", "kind", "question", "answer", "slug", "term", "choices"} for q in before)
+    assert all(set(q) == {"card_id", "kind", "question", "answer", "slug", "term", "choices", "others"} for q in before)
     r = kb("quiz", "--cram", input="\n1\n\n1\nq\n")
     assert r.code == 0 and "cram: nothing recorded" in r.stdout
     assert _reviews(imported) == []
@@ -143,17 +143,17 @@ def test_json_and_cram_record_nothing(kb, imported):
 
 def test_typed_session_accepts_a_typo_and_asks_about_a_near_miss(kb, imported):
     qs = _first(kb, mode="typed", n=2)
-    assert [(q["kind"], q["answer"]) for q in qs] == [("reverse", "表示学习"), ("reverse", "互信息")]
+    assert [(q["kind"], q["answer"]) for q in qs] == [("reverse", "表示学习"), ("reverse", "对比损失")]
     assert "表示学习" not in qs[0]["question"]  # the term is blanked out of its definition
     # 表示 for 表示学习: Chinese gets no typo allowance, so it is a near miss, counted (y) as Hard.
-    # Mutual Informaton for 互信息: its English name is accepted, with one typo.
-    r = kb("quiz", "--mode", "typed", input="表示\ny\nMutual Informaton\nq\n")
+    # contrastive los for 对比损失: its English name is accepted, with one typo.
+    r = kb("quiz", "--mode", "typed", input="表示\ny\ncontrastive los\nq\n")
     assert r.code == 0, r
     assert "close: you typed 表示; the answer, [what differs]: 表示[学习]" in r.stdout
-    assert "✓ right (typo; the answer: Mutual Information)" in r.stdout
+    assert "✓ right (typo; the answer: contrastive loss)" in r.stdout
     assert [(rating, answer) for _, rating, _, answer in _reviews(imported)] == [
         (2, "表示"),
-        (3, "Mutual Informaton"),
+        (3, "contrastive los"),
     ]
 
 
@@ -183,10 +183,10 @@ def test_choice_questions_have_up_to_four_choices_never_an_alias_of_the_answer(k
         assert q["term"] not in q["answer"]
         same = {c["definition"] for c in all_cards if c["term"] == q["term"] or q["term"] in c["aliases"]}
         assert not same & (set(q["choices"]) - {q["answer"]})
-    # 互信息 is defined in two posts: neither is offered as a wrong answer for the other, not even
-    # in a session of that topic alone, where they are its only definitions.
+    # 互信息 is defined in two posts: one card, and its other post's wording is never offered as a
+    # wrong answer, not even in a session of that topic alone, where it is the only definition.
     mi = kb("quiz", "--mode", "choice", "--json", "-n", 20, "--topic", "互信息").json()
-    assert [q["term"] for q in mi] == ["互信息", "互信息"]
+    assert [q["term"] for q in mi] == ["互信息"]
     for q in mi:
         assert not any("两个变量" in c for c in q["choices"] if c != q["answer"])
     r = kb("quiz", "--mode", "choice", input="1\n2\n3\nq\n")
@@ -243,7 +243,7 @@ def test_the_screen_shows_formulas_as_kb_show_does_and_json_keeps_the_latex(kb, 
     assert "表示两个变量 X 和 Y 之间的关系" in r.stdout and "\\(" not in r.stdout
     r = kb("quiz", "--topic", "Wasserstein距离", "--mode", "choice", "--cram", input="q\n")
     assert "𝒲[p,q]=inf_(γ∈Π[p,q])" in r.stdout and "\\mathcal" not in r.stdout
-    assert "\\(X\\)" in kb("quiz", "--topic", "互信息", "--json").json()[0]["answer"]
+    assert "\\mathcal{W}" in kb("quiz", "--topic", "Wasserstein距离", "--json").json()[0]["answer"]
 
 
 def test_the_config_files_quiz_defaults_are_used(kb, imported, tmp_path):

@@ -88,7 +88,7 @@ def test_near_miss_question_takes_single_keys_and_q_quits(kb, imported):
     child.send("y")
     child.expect("card 2 of 10")
     child.expect("which term")
-    child.sendline("互信")
+    child.sendline("对比")  # 对比损失: close, not the term
     child.expect(r"count it as right\? y/n")
     child.sendeof()  # Ctrl-D
     child.expect("reviewed 1 · right 1")

@@ -36,7 +36,7 @@ def test_workers_and_the_importer_share_the_files_and_compute_the_same(tmp_path)
     texts = {text for name, text in memo if name.endswith(".slug_stem")}
     assert texts == set(expected)  # every excerpt of every file, whoever prepared it
     functions = {prepare.fn_key(fn): fn for fn in (importer.naming.make_title, importer.naming.slug_stem)}
-    from kb.cards.extract import extract
+    from kb.cards.store import extract
     from kb.search.related import post_terms
     from kb.search.segment import body_form
     from kb.show.subject import subject_titles

@@ -82,10 +82,11 @@ def _apkg(cards: list[dict], path) -> None:
     )
     deck = genanki.Deck(ANKI_DECK_ID, "kb")
     for c in cards:
-        deck.add_note(genanki.Note(
-            model=model,
-            # Post text is data: its control characters (ESC, C1, bidi overrides) stay out of the deck.
-            fields=[html.escape(sanitize(x)) for x in (c["term"], c["definition"], ", ".join(c["aliases"]), c["slug"])],
-            guid=anki_guid(c),
-        ))
+        # Post text is data: its control characters (ESC, C1, bidi overrides) stay out of the deck.
+        term, definition, aliases, slug = (html.escape(sanitize(x)) for x in (c["term"], c["definition"],
+                                                                             ", ".join(c["aliases"]), c["slug"]))
+        # The answer side: the best-worded definition, then how the term's other posts define it.
+        for other in c.get("others", []):
+            definition += f"<br><small>{html.escape(sanitize(other['slug']))}: {html.escape(sanitize(other['definition']))}</small>"
+        deck.add_note(genanki.Note(model=model, fields=[term, definition, aliases, slug], guid=anki_guid(c)))
     genanki.Package(deck).write_to_file(str(path))

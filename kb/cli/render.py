@@ -294,6 +294,9 @@ def cards_table(cards: list[dict]):
             head.append(f" ({sanitize(', '.join(c['aliases']))})")
         head.append("  ")
         head.append(c["slug"], style="cyan")
+        more = len(c.get("sources", [])) - 1
+        if more > 0:  # one card per concept: the other posts that define it too
+            head.append(f"  +{more} post{'s' if more > 1 else ''}", style="dim")
         parts.append(head)
         parts.append(Text("  " + sanitize(c["definition"]), no_wrap=True, overflow="ellipsis"))
     return Group(*parts)

@@ -9,7 +9,7 @@ import re
 import sqlite3
 import unicodedata
 
-from kb.cards.store import card_dict
+from kb.cards.store import card_dict, sources_of
 from kb.cards.terms import norm_term
 
 # Latin-script answers within this rapidfuzz ratio and edit distance are a typo, not a miss.
@@ -21,17 +21,18 @@ MASK = "＿＿"
 
 def _card(conn: sqlite3.Connection, cid: str) -> dict:
     row = conn.execute("SELECT * FROM cards WHERE id = ?", (cid,)).fetchone()
-    return card_dict(row) | {"norm_term": row["norm_term"]}
+    return card_dict(row, sources_of(conn, {row["norm_term"]})) | {"norm_term": row["norm_term"]}
 
 
 def question(conn: sqlite3.Connection, cid: str, *, pool: set[str] | None = None) -> dict:
     """What a card asks: {card_id, kind, question, answer, accepted, slug, term, choices}."""
     c = _card(conn, cid)
-    q = {"card_id": cid, "kind": c["kind"], "slug": c["slug"], "term": c["term"], "choices": None}
+    q = {"card_id": cid, "kind": c["kind"], "slug": c["slug"], "term": c["term"], "choices": None, "others": []}
     names = [c["term"], *c["aliases"]]
     if c["kind"] == "definition":
         shown = c["term"] + (f" ({', '.join(c['aliases'])})" if c["aliases"] else "")
-        q.update(question=shown, answer=c["definition"], accepted=[c["definition"]])
+        # The best-worded definition is the answer; other posts' definitions of the term come after it.
+        q.update(question=shown, answer=c["definition"], accepted=[c["definition"]], others=c["others"])
     elif c["kind"] == "reverse":
         q.update(question=mask(c["definition"], names), answer=c["term"], accepted=names)
     elif c["kind"] == "alias":
@@ -76,14 +77,11 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
         from kb.quiz import topics
 
         pool = topics.mates(conn, card["id"])
-    # A topic's definitions by (post, term): the pool holds ids of every kind, its definition cards
-    # are those of the same post and term (a topic pool need not list the definition card itself).
-    in_topic: set[tuple[str, str]] | None = None
+    # A topic's definitions by term: the pool holds ids of every kind, its definition cards are those
+    # of the same term (a topic pool need not list the definition card itself).
+    in_topic: set[str] | None = None
     if pool is not None:
-        in_topic = {
-            (r["slug"], r["norm_term"]) for r in conn.execute("SELECT id, slug, norm_term FROM cards")
-            if r["id"] in pool
-        }
+        in_topic = {r["norm_term"] for r in conn.execute("SELECT id, norm_term FROM cards") if r["id"] in pool}
     script = _script(card["definition"])
     seen_defs = {card["definition"]}
     candidates = []
@@ -93,7 +91,7 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
             continue
         seen_defs.add(r["definition"])
         rank = (
-            0 if in_topic is None or (r["slug"], r["norm_term"]) in in_topic else 1,
+            0 if in_topic is None or r["norm_term"] in in_topic else 1,
             0 if _script(r["definition"]) == script else 1,
             abs(len(r["definition"]) - len(card["definition"])),
             r["id"],

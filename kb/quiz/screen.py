@@ -72,6 +72,7 @@ def _shown(q: dict) -> dict:
     shown = dict(q)
     for key in ("question", "answer"):
         shown[key] = readable(q[key])
+    shown["others"] = [o | {"definition": readable(o["definition"])} for o in q.get("others") or []]
     if q["choices"]:
         shown["choices"] = [readable(c) for c in q["choices"]]
         shown["right"] = q["choices"].index(q["answer"])
@@ -109,6 +110,8 @@ def _ask(console, keys: Keys, q: dict) -> tuple[int, str | None] | None:
         if keys.wait_for("\nq") == "q":
             return None
         console.print(_text(q["answer"]))
+        for other in q.get("others") or []:  # the same term as other posts define it
+            console.print(_text(f"also ({other['slug']}): {other['definition']}", "dim"))
         console.print(_text("1 Again · 2 Hard · 3 Good · 4 Easy · q: quit", "dim"))
         k = keys.wait_for(GRADE_KEYS + "q")
         return None if k == "q" else (int(k), None)

@@ -203,13 +203,19 @@ def parse(text: str) -> list[dict]:
 
 def defined_terms(conn: sqlite3.Connection, post_id: int) -> dict[str, int]:
     """{term: where the post defines it}: the offset of the definition's marker in the NFKC text."""
+    # card_sources: every post's own occurrences, also of a term whose card shows another post's definition.
     try:
         rows = conn.execute(
-            "SELECT term, MIN(position) FROM cards WHERE post_id = ? AND active = 1 GROUP BY term ORDER BY MIN(position)",
+            "SELECT term, MIN(position) FROM card_sources WHERE post_id = ? GROUP BY term ORDER BY MIN(position)",
             (post_id,),
         ).fetchall()
-    except sqlite3.OperationalError:  # no cards table (or not this shape) in this database yet
-        return {}
+    except sqlite3.OperationalError:  # a database from before card_sources (or without cards) that kb may not migrate
+        try:
+            rows = conn.execute(
+                "SELECT term, MIN(position) FROM cards WHERE post_id = ? AND active = 1 GROUP BY term"
+                " ORDER BY MIN(position)", (post_id,)).fetchall()
+        except sqlite3.OperationalError:
+            return {}
     return {r[0]: r[1] or 0 for r in rows if r[0] and r[0].strip()}
 
 

@@ -203,6 +203,84 @@ def m011_cards_aside(db) -> None:
 
 
 @migration
+def m009_cards_by_term(db) -> None:
+    # One card per concept: a card's id becomes SHA-1(normalized term, U+001F, kind)[:16] (it was
+    # of the post's slug too), and each post's definitions are kept in card_sources. The cards a
+    # merged card replaces hand it their history: every review is re-pointed to the new id, and of
+    # their schedules the most recently updated one is kept (it holds the latest memory state).
+    import hashlib
+    import json
+
+    conn = db.conn
+    db["card_sources"].create(
+        {
+            "norm_term": str,  # the concept: cards with this norm_term are its cards
+            "post_id": int,
+            "term": str,  # as this post writes it (kb show highlights it there)
+            "aliases": str,  # JSON list
+            "definition": str,
+            "pattern": str,  # the frame that found it
+            "position": int,  # where in the post's NFKC text the definition is
+            "rank": str,  # how well it reads on a card, as a key sorting best first (kb.cards.concepts)
+        },
+        pk=("norm_term", "post_id"),
+        not_null={"norm_term", "post_id", "term", "definition"},
+        defaults={"aliases": "[]"},
+    )
+    db["card_sources"].create_index(["post_id"], if_not_exists=True)
+    db["card_sources"].create_index(["norm_term", "rank"], if_not_exists=True)
+    db["cards"].create_index(["norm_term"], if_not_exists=True)
+
+    def new_id(norm: str, kind: str) -> str:  # kb.cards.concepts.card_id
+        return hashlib.sha1(f"{norm}\x1f{kind}".encode()).hexdigest()[:16]
+
+    cards = conn.execute(
+        "SELECT id, post_id, slug, term, norm_term, aliases, definition, kind, pattern, position, active,"
+        " created_at, updated_at FROM cards"
+    ).fetchall()
+    new_of = {r[0]: new_id(r[4], r[7]) for r in cards}
+    for old, new in new_of.items():
+        if old != new:
+            conn.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old))
+    schedules: dict[str, tuple] = {}
+    for cid, fsrs, due, state, updated in conn.execute(
+            "SELECT card_id, fsrs, due, state, updated_at FROM card_schedule").fetchall():
+        new = new_of.get(cid, cid)
+        if new not in schedules or (updated or "") > (schedules[new][4] or ""):
+            try:  # the scheduler's own record names the card too
+                data = json.loads(fsrs)
+                data["card_id"] = int(new[:12], 16)
+                fsrs = json.dumps(data)
+            except (ValueError, TypeError):
+                pass
+            schedules[new] = (new, fsrs, due, state, updated)
+    conn.execute("DELETE FROM card_schedule")
+    conn.executemany("INSERT INTO card_schedule (card_id, fsrs, due, state, updated_at) VALUES (?, ?, ?, ?, ?)",
+                     list(schedules.values()))
+    # One row per new id: an active card before a retired one, then the most recently updated.
+    merged: dict[str, tuple] = {}
+    for r in sorted(cards, key=lambda r: (r[10] or 0, r[12] or "")):
+        merged[new_of[r[0]]] = (new_of[r[0]], *r[1:])
+    conn.execute("DELETE FROM cards")
+    conn.executemany(
+        "INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern, position,"
+        " active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        list(merged.values()),
+    )
+    # History that kb forget set aside (m011) is keyed by card id too.
+    for old, card in conn.execute("SELECT card_id, card FROM cards_aside").fetchall():
+        try:
+            row = json.loads(card)
+            new = new_id(row["norm_term"], row["kind"])
+        except (ValueError, TypeError, KeyError):
+            continue
+        if new != old and not conn.execute("SELECT 1 FROM cards_aside WHERE card_id = ?", (new,)).fetchone():
+            conn.execute("UPDATE cards_aside SET card_id = ? WHERE card_id = ?", (new, old))
+    if _has_posts(conn):
+        mark_stale(conn, "cards", "m009_cards_by_term")
+
+
+@migration
 def m012_subject_titles(db) -> None:
     # Titles name what a post is about (kb.show.titles), from each post's title choices: the posts
     # of an older database get theirs when the titles part is rebuilt (it re-indexes their titles).

@@ -49,7 +49,7 @@ def quiz_cmd(
     pool = _topic_pool(conn, topic)
     picked = schedule.pick(conn, kinds=kinds, pool=pool, count=count, cram=cram, new_per_day=defaults.new_per_day)
     if as_json:
-        keys = ("card_id", "kind", "question", "answer", "slug", "term", "choices")
+        keys = ("card_id", "kind", "question", "answer", "slug", "term", "choices", "others")
         render.print_json([{k: q[k] for k in keys} for q in (questions.question(conn, c, pool=pool) for c in picked["ids"])])
         return
     if not picked["ids"]:
