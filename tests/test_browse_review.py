@@ -36,8 +36,8 @@ SESSIONS = [
     ("flashcard", ["", "3", "", "1", "", "4", "q"], ["enter", "3", "enter", "1", "enter", "4", "q"]),
     ("choice", ["1", "2", "1", "q"], ["1", "2", "1", "q"]),
     # right, a near miss counted (y), wrong, a typo of a Latin name (right), then q alone on the line
-    ("typed", ["表示学习", "互信", "y", "xyz", "Representaton Learning", "q"],
-     [("表示学习",), ("互信",), "y", ("xyz",), ("Representaton Learning",), ("q",)]),
+    ("typed", ["表示学习", "对比损", "y", "xyz", "Representaton Learning", "q"],
+     [("表示学习",), ("对比损",), "y", ("xyz",), ("Representaton Learning",), ("q",)]),
 ]
 
 
@@ -48,6 +48,8 @@ def test_a_review_stores_what_kb_quiz_stores_for_the_same_keys(kb, imported, tmp
     assert r.code == 0, r
     expected = stored(quizzed)
     assert len(expected[0]) == 3 + (mode == "typed")  # the session graded what the keys said
+    if mode == "typed":  # right, a near miss counted as right, wrong, a typo taken as right
+        assert [rating for _, rating, _, _ in expected[0]] == [3, 2, 1, 3]
 
     async def scenario(app, pilot):
         await pilot.press("r")  # nothing searched, no category: every card, as a bare kb quiz

@@ -160,7 +160,7 @@ def test_an_older_database_gets_subject_titles_and_its_index_follows(kb, importe
 
 
 @pytest.mark.parametrize("text, title", [
-    ("2.3.8 动态规划 动态规划(dynamic programming,DP)适合解决满足最优子结构的问题。", "动态规划 · DP"),
+    ("2.3.8 动态规划 动态规划(dynamic programming,DP)适合解决满足最优子结构的问题。", "动态规划 (DP)"),
     ("2.1.1 马尔可夫性质 在随机过程中,马尔可夫性质是指一个随机过程的未来只依赖于现在。", "马尔可夫性质"),
     ("11.1.8 什么是负迁移?产生负迁移的原因有哪些? 负迁移指的是……", "什么是负迁移?"),
     ("后训练(post-training)已成为完整训练流程中的重要组成部分。", "后训练 (post-training)"),

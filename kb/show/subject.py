@@ -206,7 +206,7 @@ def _defined(text: str, opening: str) -> list[Term]:
     # reads, and a term defined later names the post less often than the names it keeps using.
     for d in extract(text[: EARLY + 60]):
         at = opening.find(d.term)
-        if d.term[:1] in "是的了和与及或" or not _HAS_WORD.search(d.term):
+        if d.term[:1] in "是的了和与及或" or d.term[-1:] in "的了" or not _HAS_WORD.search(d.term):
             continue  # a fragment the extraction cut (是最后一层), or no word at all
         same = next((o for o in out if _same(d.term, o.text)), None)
         if same is not None:
