@@ -71,7 +71,8 @@ def test_a_review_stores_what_kb_quiz_stores_for_the_same_keys(kb, imported, tmp
 
 
 def test_r_in_the_reading_view_reviews_that_posts_cards(kb, imported):
-    terms = {c["term"] for c in kb("cards", "--json").json() if c["slug"] == "selfsupervised-mutual-1ab0"}
+    terms = {c["term"] for c in kb("cards", "--json").json()
+             if c["kind"] == "definition" and "selfsupervised-mutual-1ab0" in c["sources"]}
 
     async def scenario(app, pilot):
         await pilot.press("slash")

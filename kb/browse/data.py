@@ -49,13 +49,15 @@ def one_line(text: str | None) -> str:
 
 
 def card_counts(conn: sqlite3.Connection, kinds: tuple[str, ...]) -> dict[str, int]:
-    """slug → how many active cards of these kinds (those `r` would review) the post has."""
+    """slug → how many active cards of these kinds (those `r` would review) the post's definitions
+    feed: one card per concept, counted for every post that defines it (card_sources)."""
     marks = ",".join("?" * len(kinds))
     try:
         rows = conn.execute(
-            f"SELECT slug, COUNT(*) FROM cards WHERE active = 1 AND kind IN ({marks}) GROUP BY slug", kinds
+            "SELECT p.slug, COUNT(DISTINCT c.id) FROM card_sources s JOIN cards c ON c.norm_term = s.norm_term"
+            f" JOIN posts p ON p.id = s.post_id WHERE c.active = 1 AND c.kind IN ({marks}) GROUP BY p.slug", kinds
         ).fetchall()
-    except sqlite3.OperationalError:  # a database from before the cards table
+    except sqlite3.OperationalError:  # a read-only database from before the cards' tables
         return {}
     return {r[0]: r[1] for r in rows}
 

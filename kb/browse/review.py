@@ -23,8 +23,15 @@ class Pool:
 
 
 def post_pool(conn: sqlite3.Connection, slug: str) -> Pool:
-    ids = {r[0] for r in conn.execute("SELECT id FROM cards WHERE slug = ? AND active = 1", (slug,))}
-    return Pool(f"the cards of {slug}", ids)
+    """The cards of the concepts the post defines (a card may show another post's wording of it)."""
+    return Pool(f"the cards of {slug}", _cards_of(conn, [slug]))
+
+
+def _cards_of(conn: sqlite3.Connection, slugs: list[str]) -> set[str]:
+    marks = ",".join("?" * len(slugs))
+    return {r[0] for r in conn.execute(
+        "SELECT DISTINCT c.id FROM cards c JOIN card_sources s ON s.norm_term = c.norm_term"
+        f" JOIN posts p ON p.id = s.post_id WHERE c.active = 1 AND p.slug IN ({marks})", slugs)}
 
 
 def topic_pool(conn: sqlite3.Connection, query: str, category: str | None, listed: list[str]) -> Pool:
@@ -45,12 +52,9 @@ def topic_pool(conn: sqlite3.Connection, query: str, category: str | None, liste
         topic = topics.resolve(conn, query)
         pool = Pool(f"{topic.source} {topic.name}", topics.card_ids(conn, topic))
     except NotFound:
-        marks = ",".join("?" * len(listed))
-        ids = {r[0] for r in conn.execute(f"SELECT id FROM cards WHERE active = 1 AND slug IN ({marks})", listed)}
-        return Pool(f"the {len(listed)} posts listed", ids)
+        return Pool(f"the {len(listed)} posts listed", _cards_of(conn, listed) if listed else set())
     if category:
-        in_category = {r[0] for r in conn.execute(
-            "SELECT c.id FROM cards c JOIN posts p ON p.id = c.post_id WHERE p.category = ?", (category,))}
+        in_category = topics.card_ids(conn, topics.resolve(conn, category))
         pool = Pool(f"{pool.label} in {category}", (pool.ids or set()) & in_category)
     return pool
 
