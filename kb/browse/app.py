@@ -122,6 +122,13 @@ class ListScreen(Screen):
 
     def on_mount(self) -> None:
         self.show_listing(self.newest())
+        self.warm_up()
+
+    @work(thread=True, group="search")
+    def warm_up(self) -> None:
+        """The searcher's first query loads the query code and reads the index cold: done now, off the
+        UI thread, not on the first keystroke."""
+        self.app.searcher.search("a")
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._header)
