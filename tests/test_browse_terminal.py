@@ -56,3 +56,29 @@ def test_done_when_browse_search_read_back_and_quit_in_a_real_terminal(term_env,
 def test_browse_without_a_terminal_is_a_usage_error(kb, imported):
     r = kb("browse")
     assert r.code == 2 and "run it in a terminal" in r.stderr and r.stdout == ""
+
+
+def _child_of(pid: int) -> int:
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                        return int(entry)
+            except OSError:
+                continue
+    raise AssertionError(f"no child of {pid}")
+
+
+def test_sigterm_leaves_as_q_does_and_says_so(term_env, tmp_path):
+    import signal
+
+    before, after = tmp_path / "stty-before", tmp_path / "stty-after"
+    term = Terminal(f'stty -g > {before}; "$PYTHON" -m kb browse; echo "kb exited $?"; stty -g > {after}', term_env)
+    term.wait_for("43 posts newest first")
+    os.kill(_child_of(term.child.pid), signal.SIGTERM)
+    shown = term.wait_for("kb exited 143")
+    assert "kb: stopped by SIGTERM" in shown
+    term.child.expect(pexpect.EOF)
+    term.child.close()
+    assert before.read_text() == after.read_text()
