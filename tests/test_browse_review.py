@@ -31,18 +31,20 @@ def stored(db) -> tuple[list, list]:
     return reviews, states
 
 
-# (mode, what kb quiz reads from a pipe (one key or answer a line), the same as browse keys/answers)
+# (mode, what kb quiz reads from a pipe (one key or answer a line), the same as browse keys/answers):
+# an answer, then a grade (Enter: the one proposed, Good if right, Again if wrong).
 SESSIONS = [
     ("flashcard", ["", "3", "", "1", "", "4", "q"], ["enter", "3", "enter", "1", "enter", "4", "q"]),
-    ("choice", ["1", "2", "1", "q"], ["1", "2", "1", "q"]),
-    # right, a near miss counted (y), wrong, a typo of a Latin name (right), then q alone on the line
-    ("typed", ["表示学习", "对比损", "y", "xyz", "Representaton Learning", "q"],
-     [("表示学习",), ("对比损",), "y", ("xyz",), ("Representaton Learning",), ("q",)]),
+    ("choice", ["1", "", "2", "", "1", "", "q"], ["1", "enter", "2", "enter", "1", "enter", "q"]),
+    # right, a near miss counted (2: Hard), wrong, a typo of a Latin name (right), then q alone on the line
+    ("typed", ["表示学习", "", "对比损", "2", "xyz", "", "Representaton Learning", "", "q"],
+     [("表示学习",), "enter", ("对比损",), "2", ("xyz",), "enter", ("Representaton Learning",), "enter", ("q",)]),
 ]
 
 
 @pytest.mark.parametrize("mode, lines, keys", SESSIONS, ids=[s[0] for s in SESSIONS])
-def test_a_review_stores_what_kb_quiz_stores_for_the_same_keys(kb, imported, tmp_path, mode, lines, keys):
+def test_a_review_stores_what_kb_quiz_stores_for_the_same_keys(kb, imported, tmp_path, monkeypatch, mode, lines, keys):
+    monkeypatch.setenv("KB_QUIZ_SEED", "7")  # the choices in the same order in both
     quizzed = copy_db(imported, tmp_path / "quizzed.db")
     r = kb("--db", quizzed, "quiz", "--mode", mode, input="\n".join(lines) + "\n")
     assert r.code == 0, r

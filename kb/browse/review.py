@@ -1,5 +1,7 @@
 """A review inside kb browse, with kb quiz's rules: the cards kb.quiz.schedule picks, the questions of
-kb.quiz.questions, the same grades for the same answers, each stored at once as kb quiz stores it.
+kb.quiz.questions, the same keys (an answer, then a grade among four, Enter taking the one proposed)
+giving the same grades, each stored at once as kb quiz stores it. Not yet kb quiz's sessions: no
+learning steps within the review, no undo, suspend or edit (kb.quiz.session has them).
 
 Plain Python (no Textual): the review screen maps keys to these methods and shows what they return.
 """
@@ -79,11 +81,11 @@ class Review:
     cram: bool = False
     retention: float | None = None
     index: int = 0
-    stage: str = "ask"  # ask → (definition) answer, (typed) near; then the next card
+    stage: str = "ask"  # ask → answer (a definition card) or graded (choice, typed) → the next card
     ratings: list[int] = field(default_factory=list)
     _question: dict | None = None
     _typed: str | None = None
-
+    _proposal: int = 3  # the grade Enter gives on the grades
     @property
     def finished(self) -> bool:
         return self.index >= len(self.picked["ids"])
@@ -101,11 +103,18 @@ class Review:
         return self._question
 
     def hint(self) -> str:
+        """The keys of the stage, as kb quiz prints them: after an answer, the grades with the interval each
+        gives (from the scheduler, nothing committed) and the one Enter takes."""
         q = self.question()
-        if self.stage == "near":
-            return "count it as right? y/n · q: quit"
+        if self.stage in ("answer", "graded"):
+            from kb.quiz import view
+
+            card = schedule.fsrs_card(self.conn, q["card_id"])
+            spans = schedule.preview(card, retention=self.retention)
+            grades = " · ".join(f"{r} {schedule.RATINGS[r]} {view.interval_text(spans[r])}" for r in schedule.RATINGS)
+            return f"{grades} · Enter: {self._proposal} {schedule.RATINGS[self._proposal]} · q: quit"
         if q["kind"] == "definition":
-            return "Enter: show the answer · q: quit" if self.stage == "ask" else "1 Again · 2 Hard · 3 Good · 4 Easy · q: quit"
+            return "Enter: show the answer · q: quit"
         if q["kind"] == "choice":
             return f"1-{len(q['choices'])}: choose · q: quit"
         what = "the other-language name?" if q["kind"] == "alias" else "which term?"
@@ -113,50 +122,50 @@ class Review:
 
     # ---------------------------------------------------------------- the answers
 
-    def reveal(self) -> None:
-        """Enter on a definition card: the answer shows, the grade keys apply."""
+    def reveal(self) -> Step:
+        """Enter: a definition card's answer shows; on the grades, the grade proposed is given."""
+        if self.stage in ("answer", "graded"):
+            return self.grade(self._proposal)
         if self.question()["kind"] == "definition" and self.stage == "ask":
-            self.stage = "answer"
+            self.stage, self._proposal = "answer", 3  # Enter on the answer side is Good, as in Anki
+        return Step()
 
     def grade(self, rating: int) -> Step:
-        """1-4 after the answer of a definition card showed."""
-        if self.question()["kind"] != "definition" or self.stage != "answer":
+        """1-4 once the answer showed (any kind): kb quiz's grades."""
+        if self.stage not in ("answer", "graded"):
             return Step()
-        return self._record(rating, None, Step(done=True))
+        return self._record(rating, self._typed, Step(done=True))
 
     def choose(self, number: int) -> Step:
-        """1-n on a choice card."""
+        """1-n on a choice card: right or wrong shows, then the grades (Enter: Good if right, else Again)."""
         q = self.question()
-        if q["kind"] != "choice" or not 1 <= number <= len(q["choices"]):
+        if q["kind"] != "choice" or self.stage != "ask" or not 1 <= number <= len(q["choices"]):
             return Step()
-        chosen = q["choices"][number - 1]  # as kb quiz records it: the choice as shown
+        self._typed = q["choices"][number - 1]  # as kb quiz records it: the choice as shown
         if number - 1 == q["right"]:
-            return self._record(3, chosen, Step("✓ right", "green", True))
-        return self._record(1, chosen, Step(f"✗ the answer: {q['answer']}", "red", True))
+            return self._graded(3, Step("✓ right", "green"))
+        return self._graded(1, Step(f"✗ the answer: {q['answer']}", "red"))
 
     def type_answer(self, line: str) -> Step:
-        """A typed answer (reverse and alias cards): right, a near miss to confirm, or wrong."""
+        """A typed answer (reverse and alias cards): right, a near miss or wrong, then the grades."""
         q = self.question()
         if q["kind"] not in ("reverse", "alias") or self.stage != "ask":
             return Step()
+        self._typed = line
         graded = questions.grade_typed(line, q["accepted"])
         if graded["verdict"] == "right":
-            note = f" (typo; the answer: {graded['expected']})" if graded["typo"] else ""
-            return self._record(3, line, Step("✓ right" + note, "green", True))
+            note = f" (typo; the answer: {graded['expected']})" if graded["typo"] else f": {q['answer']}"
+            return self._graded(3, Step("✓ right" + note, "green"))
         if graded["verdict"] == "near":
-            self.stage, self._typed = "near", line
             shown_diff = "".join(f"[{piece}]" if how == "missed" else piece for piece, how in
                                  questions.diff_parts(questions.normalize_answer(line), graded["expected"]))
-            return Step(f"close: you typed {line.strip()}; the answer, [what differs]: {shown_diff}")
-        return self._record(1, line, Step(f"✗ the answer: {q['answer']}", "red", True))
+            return self._graded(1, Step(f"close: you typed {line.strip()}; the answer, [what differs]: {shown_diff}"
+                                        " · 2 Hard if it counts, 1 Again if not"))
+        return self._graded(1, Step(f"✗ the answer: {q['answer']}" if line.strip() else f"✗ {q['answer']}", "red"))
 
-    def confirm(self, yes: bool) -> Step:
-        """y or n after a near miss: Hard or Again, as kb quiz grades it."""
-        if self.stage != "near":
-            return Step()
-        line, self._typed = self._typed, None
-        return self._record(2 if yes else 1, line, Step("✓ counted as right" if yes else "✗ counted as wrong",
-                                                         "green" if yes else "red", True))
+    def _graded(self, proposal: int, step: Step) -> Step:
+        self.stage, self._proposal = "graded", proposal
+        return step
 
     def _record(self, rating: int, answer: str | None, step: Step) -> Step:
         q = self.question()
@@ -164,7 +173,7 @@ class Review:
             schedule.review(self.conn, q["card_id"], rating, mode=q["kind"], answer=answer, retention=self.retention)
         self.ratings.append(rating)
         self.index += 1
-        self.stage, self._question = "ask", None
+        self.stage, self._question, self._typed = "ask", None, None
         return step
 
     def summary(self) -> str:

@@ -1,5 +1,6 @@
-"""The review screen of kb browse: kb quiz's keys (Enter shows the answer, 1-4 grade, a choice's number,
-a typed answer, y/n for a near miss, q ends) over a kb.browse.review.Review, which stores each grade.
+"""The review screen of kb browse: kb quiz's keys (Enter shows the answer, a choice's number or a typed
+answer, then 1-4 grade or Enter takes the grade proposed, q ends) over a kb.browse.review.Review,
+which stores each grade.
 """
 from __future__ import annotations
 
@@ -26,8 +27,6 @@ class ReviewScreen(Screen):
     BINDINGS = [
         Binding("enter", "reveal", "Answer", show=False),
         *[Binding(k, f"number({k})", show=False) for k in "123456789"],
-        Binding("y", "confirm(True)", show=False),
-        Binding("n", "confirm(False)", show=False),
         Binding("q", "end", "End review"),
         Binding("escape", "end", "End review", show=False),
     ]
@@ -85,22 +84,19 @@ class ReviewScreen(Screen):
 
     def action_reveal(self) -> None:
         if not self.over:
-            self.session.reveal()
-            self.last = Step()
-            self.show()
+            step = self.session.reveal()
+            if not step.done:
+                self.last = Step()
+            self._after(step)
 
     def action_number(self, n: int) -> None:
         if self.over:
             return
-        kind = self.session.question()["kind"]
-        if kind == "definition" and str(n) in GRADE_KEYS:
-            self._after(self.session.grade(n))
-        elif kind == "choice":
+        if self.session.stage in ("answer", "graded"):
+            if str(n) in GRADE_KEYS:
+                self._after(self.session.grade(n))
+        elif self.session.question()["kind"] == "choice":
             self._after(self.session.choose(n))
-
-    def action_confirm(self, yes: bool) -> None:
-        if not self.over:
-            self._after(self.session.confirm(yes))
 
     @on(Input.Submitted, "#typed")
     def typed(self, event: Input.Submitted) -> None:

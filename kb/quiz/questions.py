@@ -22,6 +22,15 @@ NEAR_RATIO = 60.0
 TOPIC_WEIGHT = 5.0
 
 
+def shuffler() -> random.Random:
+    """What orders a choice card's options: a new order every time, unless KB_QUIZ_SEED (an integer)
+    makes every session the same — for reproducing one, and for tests comparing two front ends."""
+    import os
+
+    seed = os.environ.get("KB_QUIZ_SEED", "").strip()
+    return random.Random(int(seed)) if seed.lstrip("-").isdigit() else random.Random()
+
+
 def _titles(conn: sqlite3.Connection, slugs: list[str]) -> dict[str, str]:
     if not slugs:
         return {}
@@ -58,7 +67,7 @@ def question(conn: sqlite3.Connection, cid: str, *, pool: set[str] | None = None
         # Each definition with its own term blanked: 'X是…X…' must not give itself away.
         right = mask(c["definition"], names)
         choices = [right, *(mask(d, other) for d, other in distractors(conn, c, pool=pool))]
-        (rng or random.Random()).shuffle(choices)
+        (rng or shuffler()).shuffle(choices)
         q.update(question=c["term"], answer=right, accepted=[right], choices=choices)
     return q
 

@@ -20,9 +20,9 @@ COMMANDS = {"u": "undo", "s": "suspend", "e": "edit", "q": "quit"}
 def run(conn, console, keys: Keys, picked: dict, *, mode: str, pool: set[str] | None, cram: bool,
         retention: float | None = None, rng: random.Random | None = None) -> dict:
     """Drill the picked cards until none is left or q; each grade is stored at once (unless cram).
-    Returns the summary: {reviewed, right, next_due, learning, recorded, limit}."""
+    rng orders the choices (default: questions.shuffler(), a new order each time). Returns the
+    summary: {reviewed, right, next_due, learning, recorded, limit}."""
     session = Session(conn, picked, mode=mode, cram=cram, retention=retention)
-    rng = rng or random.Random()  # choices in a new order every session
     finished = False
     try:
         while True:
