@@ -253,6 +253,52 @@ def check_related(conn: sqlite3.Connection, fix: bool) -> Finding:
     return Finding("related posts", False, f"{stale} rows naming a missing post (--fix recomputes them)")
 
 
+# Tags of a page, as a post's text would hold them had an HTML file been read as text.
+MARKUP_RE = re.compile(
+    r"<!doctype\b|</?(?:html|head|body|div|span|p|a|script|style|meta|link|article|section|main|nav|header|footer|"
+    r"ul|ol|li|table|tr|td|th|br|img|h[1-6]|iframe|form|input|button)(?:\s[^<>]*)?/?>",
+    re.I,
+)
+MARKUP_SHOWN = 5
+
+
+def check_markup_posts(conn: sqlite3.Connection, fix: bool) -> Finding:
+    """Posts whose text is a page's markup (<div, <!DOCTYPE …): an HTML file imported as text by an
+    older kb, or with --force. Never removed here: which source to take back is the user's call."""
+    found = [(pid, slug) for pid, slug, title, text in conn.execute(
+        "SELECT id, slug, title, text FROM posts WHERE text LIKE '%<%' OR title LIKE '%<%' ORDER BY rank, id")
+        if MARKUP_RE.search(text or "") or MARKUP_RE.search(title or "")]
+    if not found:
+        return Finding("markup posts", True, "none")
+    ids = [pid for pid, _ in found]
+    sources = sorted({path for (path,) in conn.execute(
+        f"SELECT DISTINCT s.path FROM sightings g JOIN sources s ON s.id = g.source_id WHERE g.post_id IN ({','.join('?' * len(ids))})",
+        ids)})
+    shown = ", ".join(slug for _, slug in found[:MARKUP_SHOWN]) + (", …" if len(found) > MARKUP_SHOWN else "")
+    where = ", ".join(sources[:MARKUP_SHOWN]) + (", …" if len(sources) > MARKUP_SHOWN else "")
+    return Finding("markup posts", False, f"{len(found)} posts look like HTML markup ({shown}), from {where}:"
+                   " kb forget takes a source back (then import a saved page as .html)")
+
+
+def check_cards_aside(conn: sqlite3.Connection, fix: bool) -> Finding:
+    """Reviewed cards kb forget kept aside: waiting for their posts, or back and owed their history
+    (--fix gives it, as the next import would)."""
+    from kb.quiz import aside
+
+    if "cards_aside" not in _tables(conn):
+        return Finding("cards kept aside", True, "no such table in this build")
+    n = aside.waiting(conn)
+    back = aside.returned(conn)
+    if not back:
+        return Finding("cards kept aside", True, f"{n} reviewed cards of forgotten posts, back with their history when their posts are imported again" if n else "none")
+    detail = f"{len(back)} cards kept aside exist again"
+    if not fix:
+        return Finding("cards kept aside", False, detail + " (--fix gives them back their reviews)")
+    with transaction(conn):
+        aside.restore(conn)
+    return Finding("cards kept aside", False, detail + ": their reviews restored", fixed=True)
+
+
 def _review_count(conn: sqlite3.Connection) -> int:
     if "reviews" not in _tables(conn):
         return 0
@@ -267,7 +313,9 @@ CHECKS: list[Callable[[sqlite3.Connection, bool], Finding]] = [
     check_orphan_reviews,
     check_fts,
     check_cards,
+    check_cards_aside,  # after the cards are derived again
     check_related,
+    check_markup_posts,
     check_foreign_keys,  # last: it sees what the fixes above left
 ]
 

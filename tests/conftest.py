@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,25 @@ def captures_dir(tmp_path):
     for p in CAPTURES:
         shutil.copy(p, d / p.name)
     return d
+
+
+def db_content(db: Path) -> dict:
+    """The database's content, ids and times aside: a sighting is named by its file's stem."""
+    conn = sqlite3.connect(db)
+    slug = dict(conn.execute("SELECT id, slug FROM posts"))
+    out = {
+        "posts": sorted(conn.execute(
+            "SELECT slug, title, text, norm, block, truncated, category, date, rank, date_after, date_before FROM posts")),
+        "sightings": sorted(
+            (Path(file).stem, slug[post], position, text, truncated, category, date)
+            for file, post, position, text, truncated, category, date in conn.execute(
+                "SELECT file, post_id, position, text, truncated, category, date FROM sightings")),
+        "cards": sorted(conn.execute(
+            "SELECT id, slug, term, norm_term, aliases, definition, kind, pattern, position, active FROM cards")),
+        "index": sorted((slug[rowid], title, body) for rowid, title, body in conn.execute("SELECT rowid, title, body FROM search_fts")),
+        "related": sorted((slug[a], rank, slug[b], round(score, 9), terms)
+                          for a, rank, b, score, terms in conn.execute("SELECT post_id, rank, other_id, score, terms FROM related")),
+        "tokens": conn.execute("SELECT value FROM meta WHERE key = 'search_tokens'").fetchall(),
+    }
+    conn.close()
+    return out

@@ -22,6 +22,7 @@ LAYERS = [
     ("kb.cards",),
     ("kb.show",),
     ("kb.quiz",),
+    ("kb.browse",),
     ("kb.derived",),
     ("kb.ingest", "kb.doctor"),
     ("kb.cli",),
@@ -186,7 +187,12 @@ def test_the_migrations_in_their_landed_order():
         "m006_search_vocabulary",
         "m007_cards_of_older_posts",
         "m008_one_timestamp_format",
-        "m009_search_glosses_glossary_parts",
+        "m010_sources_format_provenance",
+        "m011_cards_aside",
+        "m009_cards_by_term",
+        "m012_subject_titles",
+        "m013_card_decisions",
+        "m014_search_glosses_glossary_parts",
     )
 
 

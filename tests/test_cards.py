@@ -1,4 +1,4 @@
-"""Card extraction (precision and recall on the labelled set), card identity across re-imports, export.
+"""Cards as stored: one per concept, identity and history across re-imports, rebuilds and the migration, topics, export.
 
 Uses real databases under tmp_path and the real CLI.
 """
@@ -11,11 +11,8 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-import pytest
-import yaml
-
 from kb import derived
-from kb.cards import extract
+from kb.cards import concepts
 from kb.quiz import schedule
 
 GOLD = Path(__file__).parent / "data" / "definitions.yaml"
@@ -38,182 +35,14 @@ def _posts(db: Path) -> dict[str, str]:
         conn.close()
 
 
-def test_extraction_precision_and_recall_on_the_labelled_set(kb, imported, capsys):
-    """A predicted definition is right when the gold set has one in the same post naming the same
-    term (or sharing an alias: 'n-gram 语言模型 (language model)' and '语言模型 (language model)' are
-    one concept). Rows labelled `other` are worded outside the issue's patterns (X称为Y, 通常指,
-    可以理解为, a post's opening X是…); recall is required over all rows, and printed over the
-    pattern rows and the `other` rows apart.
-    """
-    gold = yaml.safe_load(GOLD.read_text(encoding="utf-8"))
-    post_of = _posts(imported)
-    assert set(g["post"] for g in gold) <= set(post_of.values())
-    predicted = [c for c in kb("cards", "--json").json() if c["kind"] == "definition"]
-    assert predicted
-
-    def hits(card, row):
-        return post_of[card["slug"]] == row["post"] and bool(
-            _names(card["term"], card["aliases"]) & _names(row["term"], row["aliases"])
-        )
-
-    right = [c for c in predicted if any(hits(c, g) for g in gold)]
-    wrong = [(c["slug"], c["term"]) for c in predicted if c not in right]
-    expressible = [g for g in gold if g["pattern"] != "other"]
-    found = [g for g in expressible if any(hits(c, g) for c in predicted)]
-    found_all = [g for g in gold if any(hits(c, g) for c in predicted)]
-    others = [g for g in gold if g["pattern"] == "other"]
-    found_other = [g for g in others if g in found_all]
-    precision = len(right) / len(predicted)
-    recall = len(found_all) / len(gold)
-    with capsys.disabled():
-        print(
-            f"\nextraction: precision {precision:.3f} ({len(right)}/{len(predicted)}), "
-            f"recall {recall:.3f} over all rows ({len(found_all)}/{len(gold)}): "
-            f"{len(found) / len(expressible):.3f} over pattern rows ({len(found)}/{len(expressible)}), "
-            f"{len(found_other) / len(others):.3f} over `other` rows ({len(found_other)}/{len(others)})"
-        )
-        missed = [(g["post"][:12], g["term"]) for g in gold if g not in found_all]
-        print(f"  wrong: {wrong}\n  missed: {missed}")
-    assert precision >= 0.9, wrong
-    assert recall >= 0.9, missed
-    assert len(found) / len(expressible) >= 0.9
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "这就是一种非常重要的方法,可以用于很多任务。",
-        "它是一种基于变换的模型,可以生成样本。",
-        "我们就是要解决这个问题,才提出了新方法。",
-        "本文是指在训练过程中加入噪声的做法。",
-        "不得不说,flow模型是一个在设计上非常精巧的模型。",
-        "MAE是kaiming继MOCO之后在自监督学习领域的又一力作。",
-        "也就是可以利用完整的视频检测动作发生的时间。",
-        "这幅图对比的是输入的特征:它们很相似,但不完全一样。",
-        "生成模型的难题就是判断生成分布与真实分布的相似度。",
-    ],
-)
-def test_pronoun_filler_and_evaluative_subjects_give_no_card(text):
-    assert extract.extract(text) == []
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "GAN模型将在下一节详细介绍。",  # 将 of the future tense
-        "该方法则不然,它需要更多数据。",
-        "整体的思路是先编码再解码。",  # a gist, but of no named thing
-        "设定学习率为一个较小的值,然后训练。",
-        "x_i 为一个向量,表示第i个样本。",
-        "今天是周末,我们来聊聊扩散模型。",  # a post's opening, but no term
-        "输入是一张图片,输出是类别。",
-        "什么是Word2Vec和Embeddings? 很简单。",
-        "模态对齐是处理多模态问题的基础,也是现在流行的多模态大模型技术前提。",  # a judgement
-        "我们将这种方法称为它的变体。",  # what is named is elsewhere
-        "这可以理解为一种正则化。",
-        "ResNet是最常用的网络之一。",
-        "这篇文章也是glow这个模型的基础文章之一。",
-        "这是我们对问题的定义。",
-        "一般有两种解决方案;一是动用强化学习,将正确率设为奖励函数。",
-        "它们通常指向同一个对象。",
-        "其中 [Math] 称作是状态 s 的特征向量, w 是参数向量。",
-    ],
-)
-def test_other_wordings_stay_off_ordinary_sentences(text):
-    assert extract.extract(text) == []
-
-
-@pytest.mark.parametrize(
-    "text, term, aliases, definition",
-    [
-        ("其中,生成模型可以理解为一个伪造者,试图骗过判别模型;", "生成模型", [], "可以理解为一个伪造者,试图骗过判别模型"),
-        ('在强化学习中,"数据"通常指智能体与环境交互的经验。', "数据", [], "通常指智能体与环境交互的经验。"),
-        ("我们将条件概率的条件 \\(w_1\\) 称为单词 \\(w_i\\) 的上下文,用 \\(c_i\\) 表示。", "上下文", [],
-         "我们将条件概率的条件 \\(w_1\\) 称为单词 \\(w_i\\) 的上下文,用 \\(c_i\\) 表示。"),
-        ("样本。flow模型也是生成模型之一,它的思路是反过来。", "flow模型", [], "是生成模型之一,它的思路是反过来。"),
-        ("引言与背景 蒙特卡洛方法是强化学习中的重要算法类别,它标志着转变。", "蒙特卡洛方法", [],
-         "是强化学习中的重要算法类别,它标志着转变。"),
-        ("ViT(vision transformer)是Google提出的图像分类模型。", "ViT", ["vision transformer"], "是Google提出的图像分类模型。"),
-        ("导言 自监督学习(Self-Supervised Learning)能利用无标注的数据进行表征学习。", "自监督学习",
-         ["Self-Supervised Learning"], "能利用无标注的数据进行表征学习。"),
-        ("关键点: 1. 正向加噪是离散时间马尔可夫链:从 \\(x_0\\) 逐步加噪;", "正向加噪", [],
-         "是离散时间马尔可夫链:从 \\(x_0\\) 逐步加噪"),
-        ("对比 传统的表格方法将状态值存储在一个表格中: 而函数近似方法则使用参数化函数来表示这些值,例如: [公式]",
-         "函数近似方法", [], "使用参数化函数来表示这些值"),
-        ("对比 传统的表格方法将状态值存储在一个表格中: 表格", "表格方法", [], "将状态值存储在一个表格中"),
-        ("概述 MAE的做法很简单:随机mask掉一些patch,然后重建它们。", "MAE", [], "随机mask掉一些patch,然后重建它们。"),
-        ("引言 FlashAttention的关键创新在于分块计算注意力 在深度学习中,", "FlashAttention", [], "关键创新在于分块计算注意力"),
-        ("the machine predicts any parts of its input 这是LeCun对自监督学习的定义", "自监督学习", [],
-         "the machine predicts any parts of its input"),
-        ("任务可以分为两种setting, 一是offline的,在检测时视频是完整可得的;", "offline", [], "在检测时视频是完整可得的"),
-        ("当前的LLM都是「自回归」的,通俗地理解就是从左到右依次生成。", "自回归", [], "通俗地理解就是从左到右依次生成。"),
-        ("论文提出了compound scaling,混合缩放,把深度、宽度组合起来缩放。", "compound scaling", ["混合缩放"],
-         "把深度、宽度组合起来缩放。"),
-        ("所以作者设计了一个TRN Cell为一个循环单元,TRN Cell 的算法流程如下:", "TRN Cell", [], "为一个循环单元"),
-        ("大放异彩~ ViT在多模态模型中的角色类似于Tokenizer组件,对图像进行编码。", "ViT", [],
-         "在多模态模型中的角色类似于Tokenizer组件,对图像进行编码。"),
-        ("微分方程 像GAN这样的生成模型,它本质上是希望找到一个确定性变换。", "GAN", [], "本质上是希望找到一个确定性变换。"),
-    ],
-)
-def test_other_wordings_give_the_term_and_a_whole_definition(text, term, aliases, definition):
-    got = {d.term: d for d in extract.extract(text)}
-    assert term in got, got
-    assert (got[term].aliases, got[term].definition) == (aliases, definition)
-
-
-def test_each_wording_gives_the_term_its_alias_and_definition():
-    text = (
-        "基本概念 互信息(Mutual Information):表示两个变量之间的关系。"
-        "而 Diffusion Model 是一种通过逐步去噪来生成样本的模型。"
-        "所谓过拟合,就是模型在训练集上表现很好而在测试集上表现差。"
-        "这里的混合精度训练是指同时使用单精度和半精度进行训练。"
-        "Wasserstein距离的定义为两个分布之间最优传输的最小成本。"
-        "Self-Supervised Learning ,又称为自监督学习。而 Self-Supervised Learning 是无监督学习里面的一种方法。"
-    )
-    got = {d.term: d for d in extract.extract(text)}
-    assert got["互信息"].aliases == ["Mutual Information"]
-    assert got["互信息"].definition == "表示两个变量之间的关系。"
-    assert got["Diffusion Model"].definition.startswith("是一种通过逐步去噪")
-    assert got["过拟合"].definition.startswith("就是模型在训练集上")
-    assert got["混合精度训练"].pattern == "是指"
-    assert "Wasserstein距离" in got
-    assert got["Self-Supervised Learning"].aliases == ["自监督学习"]
-    assert set(got) == {"互信息", "Diffusion Model", "过拟合", "混合精度训练", "Wasserstein距离",
-                        "Self-Supervised Learning"}
-
-
-def test_fullwidth_punctuation_is_normalized_before_matching():
-    (d,) = extract.extract("互信息（Mutual Information）：表示两个变量之间的关系。")
-    assert (d.term, d.aliases) == ("互信息", ["Mutual Information"])
-
-
-def test_a_definition_inside_a_parenthesis_ends_with_it():
-    (d,) = extract.extract("属于感知器(感知器本身就是一个很简单的神经网络,也许有人不同意) 要想激活它")
-    assert d.term == "感知器"
-    assert d.definition == "就是一个很简单的神经网络,也许有人不同意"
-
-
-def test_a_list_definition_ends_before_the_next_items_label():
-    # The next label, "DDPM 关键点", opens with a model's name: it is not the end of the definition.
-    (d,) = extract.extract("💡 扩散模型:通过加噪的方式去学习原始数据的分布, 从学到的分布中去生成样本 DDPM 关键点: 1. 正向加噪")
-    assert (d.term, d.definition) == ("扩散模型", "通过加噪的方式去学习原始数据的分布, 从学到的分布中去生成样本")
-    # A Latin phrase that belongs to the definition stays: only the label's own words go.
-    d = extract.extract("标准化流(Normalizing flow):通过可逆变换建模,常用于 density estimation 采样生成:从分布中采样")[0]
-    assert (d.term, d.definition) == ("标准化流", "通过可逆变换建模,常用于 density estimation")
-
-
-def test_a_formula_is_never_cut():
-    formula = "\\[" + "a+b," * 60 + "c\\]"
-    (d,) = extract.extract("那么Wasserstein距离的定义为 " + formula + " 事实上")
-    assert d.definition.endswith("c\\]")
-
-
 def test_card_kinds_and_one_card_set_per_term(kb, imported):
     all_cards = kb("cards", "--json").json()
     by_term: dict[tuple, set] = {}
     for c in all_cards:
         by_term.setdefault((c["slug"], c["term"]), set()).add(c["kind"])
-        assert set(c) == {"id", "slug", "term", "aliases", "definition", "kind"}
+        assert set(c) == {"id", "slug", "term", "aliases", "definition", "kind", "sources", "others", "suspended", "edited"}
+        assert (c["suspended"], c["edited"]) == (False, False)
+        assert c["sources"][0] == c["slug"]
     mi = [c for c in all_cards if c["term"] == "互信息"]
     assert {c["kind"] for c in mi} == {"definition", "reverse", "alias", "choice"}
     assert by_term[("flow-encoder-decoder-2f58", "flow")] == {"definition", "reverse", "choice"}
@@ -285,6 +114,137 @@ def test_a_card_no_longer_found_is_kept_only_if_reviewed(kb, tmp_path):
     assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 1
 
 
+# ---------------------------------------------------------------- one card per concept
+
+TWO_POSTS = (
+    "Deep Learning\n2026-01-03\n对比学习(contrastive learning)是一种自监督学习方法,它拉近相似样本、推远不相似样本。\n"
+    "Deep Learning\n2026-01-02\n本节介绍对比学习 对比学习:让模型区分正样本对和负样本对。另外,温度系数(temperature)是一种"
+    "控制相似度分布平滑程度的超参数。\n"
+)
+
+
+def test_a_term_defined_in_several_posts_is_one_card_listing_its_sources(kb, tmp_path):
+    from kb.show import article
+
+    src = tmp_path / "two.txt"
+    src.write_text(TWO_POSTS, encoding="utf-8")
+    assert kb("import", src).code == 0
+    cards = [c for c in kb("cards", "--json").json() if c["kind"] == "definition"]
+    by_term = {c["term"]: c for c in cards}
+    assert sorted(by_term) == ["对比学习", "温度系数"]
+    cl = by_term["对比学习"]
+    conn = _db(tmp_path / "kbhome" / "kb.db")
+    slugs = {r["text"][:6]: r["slug"] for r in conn.execute("SELECT slug, text FROM posts")}
+    first, second = slugs["对比学习(c"], slugs["本节介绍对比"]
+    # The better worded definition (a copula saying what kind of thing it is) is shown, from its post;
+    # the other post's wording is on the answer side.
+    assert (cl["slug"], cl["definition"]) == (first, "是一种自监督学习方法,它拉近相似样本、推远不相似样本。")
+    assert cl["sources"] == [first, second]
+    assert cl["others"] == [{"slug": second, "definition": "让模型区分正样本对和负样本对。"}]
+    assert cl["aliases"] == ["contrastive learning"]
+    assert by_term["温度系数"]["sources"] == [second]
+    # One id per kind of the concept, whichever posts define it.
+    assert {c["id"] for c in kb("cards", "--json").json() if c["term"] == "对比学习"} == {
+        concepts.card_id("对比学习", k) for k in ("definition", "reverse", "alias", "choice")}
+    # Each post still knows the terms it defines (kb show highlights them there).
+    ids = {r["slug"]: r["id"] for r in conn.execute("SELECT id, slug FROM posts")}
+    assert set(article.defined_terms(conn, ids[first])) == {"对比学习"}
+    assert set(article.defined_terms(conn, ids[second])) == {"对比学习", "温度系数"}
+    # The flashcard shows the best wording and the other one after it; the export too.
+    q = kb("quiz", "--json", "-n", "1").json()[0]
+    assert q["term"] == "对比学习" and [{k: o[k] for k in ("slug", "definition")} for o in q["others"]] == cl["others"]
+    assert [s["slug"] for s in q["sources"]] == [first, second]
+    r = kb("quiz", "-n", "1", input="\n3\nq\n")
+    # The answer names its post (title and slug, for kb show) and the other post's wording with its title.
+    title = {r["slug"]: r["title"] for r in conn.execute("SELECT slug, title FROM posts")}
+    assert f"from: {title[first]} · kb show {first}" in r.stdout
+    assert f"also in {title[second]} ({second}): 让模型区分正样本对和负样本对。" in r.stdout
+
+
+def test_reviews_stay_with_a_card_when_another_post_defines_its_term(kb, tmp_path):
+    one = TWO_POSTS.split("\n")[:3]
+    src = tmp_path / "cap.txt"
+    src.write_text("\n".join(one) + "\n", encoding="utf-8")
+    assert kb("import", src).code == 0
+    conn = _db(tmp_path / "kbhome" / "kb.db")
+    (card,) = [c for c in kb("cards", "--json").json() if c["kind"] == "definition"]
+    schedule.review(conn, card["id"], 3, mode="definition")
+    src.write_text(TWO_POSTS, encoding="utf-8")
+    assert kb("import", src).code == 0
+    same = next(c for c in kb("cards", "--json").json() if c["id"] == card["id"])
+    assert len(same["sources"]) == 2
+    assert [r[0] for r in conn.execute("SELECT card_id FROM reviews")] == [card["id"]]
+    assert conn.execute("SELECT COUNT(*) FROM card_schedule").fetchone()[0] == 1
+    # The first post dropped (a rebuild from a different text): the card lives on in the second.
+    conn.execute("UPDATE posts SET text = '没有定义的文字。' WHERE text LIKE '对比学习%'")
+    derived.rebuild(conn, ["cards"])
+    after = next(c for c in kb("cards", "--json").json() if c["id"] == card["id"])
+    assert after["definition"] == "让模型区分正样本对和负样本对。" and len(after["sources"]) == 1
+
+
+def test_card_ids_are_the_documented_hash_of_term_and_kind():
+    import hashlib
+
+    from kb.store import migrations
+
+    want = hashlib.sha1("互信息\x1fdefinition".encode()).hexdigest()[:16]
+    assert concepts.card_id("互信息", "definition") == want
+    # The migration re-keys older cards with the same function, written out in the schema layer.
+    assert "hashlib.sha1(f\"{norm}\\x1f{kind}\".encode()).hexdigest()[:16]" in Path(migrations.__file__).read_text()
+
+
+def test_migrating_per_post_cards_keeps_every_review_and_the_latest_schedule(kb, tmp_path):
+    """A database from before one card per concept: ids were SHA-1(slug, term, kind), one card per
+    post. m009 re-keys them; the reviews of two merged cards all move to the one card."""
+    import hashlib
+
+    src = tmp_path / "two.txt"
+    src.write_text(TWO_POSTS, encoding="utf-8")
+    assert kb("import", src).code == 0
+    db = tmp_path / "kbhome" / "kb.db"
+    conn = _db(db)
+    # Rewind the schema to m008: per-post cards under the old ids, no card_sources.
+    rows = conn.execute("SELECT s.norm_term, s.term, s.definition, p.id, p.slug FROM card_sources s JOIN posts p"
+                        " ON p.id = s.post_id").fetchall()
+    conn.execute("DELETE FROM cards")
+    conn.execute("DROP TABLE card_sources")
+    conn.execute("DROP INDEX idx_cards_norm_term")
+    conn.execute("DELETE FROM _migrations WHERE name = 'm009_cards_by_term'")
+    conn.execute("PRAGMA user_version = 7")  # the schema before m009
+
+    def old_id(slug, norm, kind):
+        return hashlib.sha1(f"{slug}\x1f{norm}\x1f{kind}".encode()).hexdigest()[:16]
+
+    for norm, term, definition, post_id, slug in rows:
+        for kind in ("definition", "reverse", "choice"):
+            conn.execute("INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern,"
+                         " position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '[]', ?, ?, '', 0, 1,"
+                         " '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                         (old_id(slug, norm, kind), post_id, slug, term, norm, definition, kind))
+    slugs = sorted({r["slug"] for r in rows if r["norm_term"] == "对比学习"})
+    olds = [old_id(slug, "对比学习", "definition") for slug in slugs]
+    for cid, when in zip(olds, ("2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z")):
+        for _ in range(2):
+            conn.execute("INSERT INTO reviews (card_id, rating, reviewed_at, mode) VALUES (?, 3, ?, 'flashcard')", (cid, when))
+        conn.execute("INSERT INTO card_schedule (card_id, fsrs, due, state, updated_at) VALUES (?, ?, ?, 2, ?)",
+                     (cid, json.dumps({"card_id": int(cid[:12], 16), "state": 2}), when.replace("-0", "-1", 1), when))
+    conn.close()
+    # The next command migrates and re-derives.
+    r = kb("cards", "--json")
+    assert r.code == 0, r
+    cards = r.json()
+    new = concepts.card_id("对比学习", "definition")
+    assert new in {c["id"] for c in cards}
+    conn = _db(db)
+    assert [r[0] for r in conn.execute("SELECT DISTINCT card_id FROM reviews")] == [new]
+    assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 4
+    (sched,) = conn.execute("SELECT card_id, fsrs, updated_at FROM card_schedule").fetchall()
+    assert (sched[0], sched[2]) == (new, "2026-01-06T00:00:00Z")  # the more recently updated schedule
+    assert json.loads(sched[1])["card_id"] == int(new[:12], 16)
+    assert conn.execute("SELECT COUNT(*) FROM cards WHERE id = ?", (new,)).fetchone()[0] == 1
+    assert len(next(c for c in cards if c["id"] == new)["sources"]) == 2
+
+
 # ---------------------------------------------------------------- topics
 
 
@@ -302,10 +262,11 @@ def test_topic_matching_is_by_whole_words_not_substrings(kb, tmp_path, imported)
     assert {(c["slug"], c["term"]) for c in flow} == {
         ("ddpm-ddim-ode-57fb", "flow模型"),  # flow模型也是生成模型之一,… (its GAN card stays out)
         ("flow-encoder-decoder-2f58", "flow"),
-        ("flowbased-models-10c7", "Normalizing Flow"),
-        ("normalizing-flow-data-fefc", "Normalizing flow"),
+        ("flowbased-models-10c7", "Normalizing Flow"),  # one card, defined in two posts
         ("normalizing-flow-data-fefc", "rectified flow"),
     }
+    nf = next(c for c in flow if c["term"] == "Normalizing Flow")
+    assert nf["sources"] == ["flowbased-models-10c7", "normalizing-flow-data-fefc"]
 
 
 def test_a_category_is_a_topic(kb, imported):
@@ -342,7 +303,10 @@ def test_export_apkg_is_an_anki_package_with_stable_guids(kb, imported, tmp_path
     for p in paths:
         r = kb("cards", "export", "--format", "apkg", p)
         assert r.code == 0, r
-    n_defs = len([c for c in kb("cards", "--json").json() if c["kind"] == "definition"])
+    defs = [c for c in kb("cards", "--json").json() if c["kind"] == "definition"]
+    n_defs = len(defs)
+    # A card in each direction, and a third (term → other name) for a term that has one.
+    n_cards = 2 * n_defs + sum(1 for c in defs if c["aliases"])
     guids = []
     for p in paths:
         with zipfile.ZipFile(p) as z:
@@ -351,9 +315,10 @@ def test_export_apkg_is_an_anki_package_with_stable_guids(kb, imported, tmp_path
         conn = sqlite3.connect(tmp_path / p.stem / "collection.anki2")
         rows = conn.execute("SELECT guid, flds FROM notes ORDER BY guid").fetchall()
         models, decks = conn.execute("SELECT models, decks FROM col").fetchone()
-        assert {m["name"] for m in json.loads(models).values()} >= {"kb definition"}
+        model = next(m for m in json.loads(models).values() if m["name"] == "kb concept")
+        assert [t["name"] for t in model["tmpls"]] == ["term → definition", "definition → term", "term → other name"]
         assert "kb" in {d["name"] for d in json.loads(decks).values()}
-        assert conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] == n_defs
+        assert conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] == n_cards
         assert len(rows) == n_defs
         assert any(f.startswith("互信息\x1f表示两个变量") for _, f in rows)
         guids.append([g for g, _ in rows])
@@ -367,10 +332,12 @@ def test_export_tsv_has_anki_header_lines_and_one_note_per_line(kb, imported, tm
     assert kb("cards", "export", "--format", "tsv", out).code == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "#separator:tab"
-    assert "#columns:guid\tterm\tdefinition\taliases\tslug" in lines
-    body = [ln for ln in lines if not ln.startswith("#")]
+    # Anki's own two-way note type, the deck, and columns named as its fields: Anki maps them by name.
+    assert {"#notetype:Basic (and reversed card)", "#deck:kb", "#guid column:1", "#tags column:4",
+            "#columns:guid\tFront\tBack\ttags"} <= set(lines)
+    body = [ln for ln in lines if not ln.startswith("#") or ln.startswith('"#')]
     assert len(body) == len([c for c in kb("cards", "--json").json() if c["kind"] == "definition"])
-    assert all(len(ln.split("\t")) == 5 for ln in body)
+    assert all(len(ln.split("\t")) == 4 for ln in body)
 
 
 def test_exports_keep_post_control_characters_out_and_quote_fields_for_anki(kb, tmp_path):
@@ -381,10 +348,12 @@ def test_exports_keep_post_control_characters_out_and_quote_fields_for_anki(kb, 
     assert kb("import", cap).code == 0
     tsv = tmp_path / "cards.tsv"
     assert kb("cards", "export", "--format", "tsv", tsv).code == 0
-    # Anki reads the body as CSV with tab separators: the quotes come back as written, one field each.
-    rows = [r for r in csv.reader(tsv.open(encoding="utf-8", newline=""), delimiter="\t") if not r[0].startswith("#")]
-    assert len(rows) == 1 and len(rows[0]) == 5
-    assert rows[0][1:3] == ["卷积网络", ' [31m通过卷积核提取"局部"特征 的网络。']
+    # Anki reads the body as CSV with tab separators, a line starting with # being a comment.
+    body = [ln for ln in tsv.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    rows = list(csv.reader(body, delimiter="\t"))
+    assert len(rows) == 1 and len(rows[0]) == 4
+    # The text is HTML there (#html:true): its quotes escaped, its control characters gone.
+    assert rows[0][1:3] == ["卷积网络 (ConvNet)", " [31m通过卷积核提取&quot;局部&quot;特征 的网络。"]
     apkg = tmp_path / "cards.apkg"
     assert kb("cards", "export", "--format", "apkg", apkg).code == 0
     with zipfile.ZipFile(apkg) as z:
@@ -413,7 +382,9 @@ def test_cards_for_humans_show_term_slug_and_definition(kb, imported):
     r = kb("cards", "--topic", "flow")
     assert r.code == 0
     lines = r.stdout.splitlines()
-    i = lines.index("rectified flow  normalizing-flow-data-fefc")
+    ids = {c["term"]: c["id"] for c in kb("cards", "--json").json() if c["kind"] == "definition"}
+    # Each concept by the first digits of its id, which kb cards suspend/delete/edit take.
+    i = lines.index(f"{ids['rectified flow'][:8]}  rectified flow  normalizing-flow-data-fefc")
     assert lines[i + 1] == "  就是 normalizing flow 的变体之一。"
-    assert "Normalizing flow (标准化流)  normalizing-flow-data-fefc" in lines
+    assert f"{ids['Normalizing Flow'][:8]}  Normalizing Flow (标准化流)  flowbased-models-10c7  +1 post" in lines
     assert all(len(ln) <= 100 for ln in lines) and "\x1b" not in r.stdout

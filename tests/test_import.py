@@ -70,6 +70,10 @@ def test_import_summary_counts(kb):
         "new_posts": 43,
         "merged_duplicates": 16,
         "unchanged_skipped": 0,
+        "formats": {"text": 5},
+        "skipped_lines": [],
+        "forced": [],
+        "cards_restored": 0,
         "errors": [],
     }
     human = kb("import", *CAPTURES)

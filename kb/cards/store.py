@@ -1,31 +1,35 @@
-"""The cards table as a derived part: each post's definitions become cards (definition, reverse,
-alias, choice), re-derived when the post's text changes; reviews and schedules are never touched.
+"""The cards as a derived part: each post's definitions are kept per post (card_sources), and each
+term's occurrences make one card of each kind (cards), re-derived when a post's text changes;
+reviews and schedules are never touched, a reviewed card no longer found is kept, inactive, and a
+card the user deleted (kb.cards.decisions) is never derived again.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 
-from kb.cards.extract import extract
-from kb.cards.terms import Definition, norm_term
-from kb.text import META_CARDS_REBUILT_AT, stamp
+from kb.cards.concepts import (
+    KINDS,
+    MAX_SHOWN,
+    Occurrence,
+    card_id,
+    concept,
+    wording_rank,
+)
+from kb.cards import decisions
+from kb.cards.terms import norm_term
 from kb.store.meta import set_meta
+from kb.text import META_CARDS_REBUILT_AT, stamp
 
-KINDS = ("definition", "reverse", "alias", "choice")
-
-
-def card_id(slug: str, term: str, kind: str) -> str:
-    """Stable across re-imports and rebuilds: the post's slug, the normalized term, the kind."""
-    key = f"{slug}\x1f{norm_term(term)}\x1f{kind}".encode()
-    return hashlib.sha1(key).hexdigest()[:16]
+TABLES = ("cards", "card_sources")
 
 
-def kinds_for(d: Definition) -> list[str]:
-    return [k for k in KINDS if k != "alias" or d.aliases]
+def extract(text: str) -> list:
+    """A post's definitions (kb.cards.extract.extract), loaded on first use: reading cards (kb quiz,
+    kb cards, kb topics) never compiles the frames' expressions."""
+    from kb.cards import extract as frames
 
-
-TABLES = ("cards",)
+    return frames.extract(text)
 
 
 def prepare(ahead, text: str) -> None:
@@ -34,51 +38,129 @@ def prepare(ahead, text: str) -> None:
 
 
 def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
-    """Re-derive the cards of these posts (inside the caller's transaction: the file's)."""
+    """Re-derive these posts' definitions and the cards of every term they had or have whose card they
+    may change (inside the caller's transaction: the file's)."""
+    touched: dict[str, list[tuple[str, list[str]]]] = {}
     for post_id in post_ids:
-        _derive_post(conn, post_id, ahead)
+        for norm, found in _derive_post(conn, post_id, ahead).items():
+            touched.setdefault(norm, []).extend(found)
+    _refresh(conn, _changing(conn, touched, set(post_ids)))
+
+
+def _changing(conn: sqlite3.Connection, touched: dict[str, list[tuple[str, list[str]]]], posts: set[int]) -> set[str]:
+    """The touched terms whose card changes: it has none yet, its shown definition is one of these posts'
+    (or gone), or a new occurrence reads better or brings another name. A term that a thousand posts
+    define costs an import one indexed read, not a re-reading of its thousand occurrences."""
+    norms = sorted(touched)
+    shown: dict[str, tuple] = {}
+    for i in range(0, len(norms), 500):
+        chunk = norms[i : i + 500]
+        for norm, post_id, aliases, active, rank in conn.execute(
+                "SELECT c.norm_term, c.post_id, c.aliases, c.active, s.rank FROM cards c LEFT JOIN card_sources s"
+                " ON s.norm_term = c.norm_term AND s.post_id = c.post_id"
+                f" WHERE c.kind = 'definition' AND c.norm_term IN ({','.join('?' * len(chunk))})", chunk):
+            shown[norm] = (post_id, aliases, active, rank)
+    out = set()
+    for norm, found in touched.items():
+        card = shown.get(norm)
+        if not found or card is None or card[0] in posts or not card[2] or card[3] is None:
+            out.add(norm)
+            continue
+        known = {norm_term(a) for a in json.loads(card[1] or "[]")} | {norm}
+        if any(rank < card[3] or any(norm_term(a) not in known for a in aliases) for rank, aliases in found):
+            out.add(norm)
+    return out
 
 
 def rebuild(conn: sqlite3.Connection, ahead) -> None:
-    """Re-derive every post's cards (inside the caller's transaction); reviews and schedules are
-    never touched, and cards whose post is gone are retired like any card no longer found."""
-    ids = [r[0] for r in conn.execute("SELECT id FROM posts ORDER BY id")]
-    for post_id in ids:
+    """Re-derive every post's definitions and every card (inside the caller's transaction); reviews
+    and schedules are never touched, and cards no term's occurrence supports any more are retired."""
+    conn.execute("DELETE FROM card_sources")
+    for (post_id,) in conn.execute("SELECT id FROM posts ORDER BY id").fetchall():
         _derive_post(conn, post_id, ahead)
-    orphans = [r[0] for r in conn.execute("SELECT id FROM cards WHERE post_id NOT IN (SELECT id FROM posts)")]
-    _retire(conn, orphans)
+    terms = {r[0] for r in conn.execute("SELECT norm_term FROM card_sources")}
+    terms |= {r[0] for r in conn.execute("SELECT DISTINCT norm_term FROM cards")}
+    _refresh(conn, terms)
     set_meta(conn, META_CARDS_REBUILT_AT, stamp())
 
 
-def _derive_post(conn: sqlite3.Connection, post_id: int, ahead) -> None:
-    row = conn.execute("SELECT slug, text FROM posts WHERE id = ?", (post_id,)).fetchone()
+def _derive_post(conn: sqlite3.Connection, post_id: int, ahead) -> dict[str, list[tuple[str, list[str]]]]:
+    """Replace one post's occurrences; returns the terms it had or has, each with its new occurrence
+    (rank, aliases), if any."""
+    touched: dict[str, list[tuple[str, list[str]]]] = {
+        r[0]: [] for r in conn.execute("SELECT norm_term FROM card_sources WHERE post_id = ?", (post_id,))}
+    conn.execute("DELETE FROM card_sources WHERE post_id = ?", (post_id,))
+    row = conn.execute("SELECT text FROM posts WHERE id = ?", (post_id,)).fetchone()
     if row is None:
-        return
-    slug, text = row[0], row[1]
-    now = stamp()
-    keep: set[str] = set()
+        return touched
     rows = []
-    for d in ahead(extract, text):
-        aliases = json.dumps(d.aliases, ensure_ascii=False)
-        for kind in kinds_for(d):
-            cid = card_id(slug, d.term, kind)
-            keep.add(cid)
-            rows.append((cid, post_id, slug, d.term, norm_term(d.term), aliases,
-                         d.definition, kind, d.pattern, d.position, now, now))
-    if rows:
-        conn.executemany(
-            "INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern,"
-            " position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET post_id = excluded.post_id, term = excluded.term,"
-            " aliases = excluded.aliases, definition = excluded.definition, pattern = excluded.pattern,"
-            " position = excluded.position, active = 1,"
-            " updated_at = CASE WHEN cards.definition IS NOT excluded.definition"
-            " OR cards.aliases IS NOT excluded.aliases OR cards.active = 0"
-            " THEN excluded.updated_at ELSE cards.updated_at END",
-            rows,
-        )
-    gone = [r[0] for r in conn.execute("SELECT id FROM cards WHERE post_id = ?", (post_id,)) if r[0] not in keep]
+    for d in ahead(extract, row[0]):
+        rank = wording_rank(d.pattern, d.definition, post_id)
+        rows.append((norm_term(d.term), post_id, d.term, json.dumps(d.aliases, ensure_ascii=False),
+                     d.definition, d.pattern, d.position, rank))
+        touched.setdefault(rows[-1][0], []).append((rank, d.aliases))
+    conn.executemany(
+        "INSERT OR REPLACE INTO card_sources (norm_term, post_id, term, aliases, definition, pattern, position, rank)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return touched
+
+
+def occurrences(conn: sqlite3.Connection, norms: list[str]) -> dict[str, list[Occurrence]]:
+    """norm_term → its best-worded occurrences (at most MAX_SHOWN: one indexed read each)."""
+    out: dict[str, list[Occurrence]] = {}
+    for norm in norms:
+        rows = conn.execute(
+            "SELECT s.post_id, p.slug, s.term, s.aliases, s.definition, s.pattern, s.position"
+            " FROM card_sources s JOIN posts p ON p.id = s.post_id WHERE s.norm_term = ?"
+            " ORDER BY s.rank, s.position LIMIT ?",
+            (norm, MAX_SHOWN),
+        ).fetchall()
+        if rows:
+            out[norm] = [Occurrence(r[0], r[1], r[2], json.loads(r[3] or "[]"), r[4], r[5] or "", r[6] or 0) for r in rows]
+    return out
+
+
+def _refresh(conn: sqlite3.Connection, terms: set[str]) -> None:
+    """Make each term's cards match its occurrences: one card per kind, or retired when none is left."""
+    norms = sorted(terms)
+    found = occurrences(conn, norms)
+    now = stamp()
+    rows, keep = [], set()
+    deleted = decisions.deleted(conn)  # the user's: never derived again
+    for norm, occ in found.items():
+        c = concept(norm, occ)
+        aliases = json.dumps(c.aliases, ensure_ascii=False)
+        for kind in c.kinds:
+            if card_id(norm, kind) in deleted:
+                continue
+            keep.add(card_id(norm, kind))
+            rows.append((card_id(norm, kind), c.post_id, c.slug, c.term, norm, aliases, c.definition, kind,
+                         c.pattern, c.position, now, now))
+    conn.executemany(
+        "INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern,"
+        " position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+        " ON CONFLICT(id) DO UPDATE SET post_id = excluded.post_id, slug = excluded.slug, term = excluded.term,"
+        " aliases = excluded.aliases, definition = excluded.definition, pattern = excluded.pattern,"
+        " position = excluded.position, active = 1,"
+        " updated_at = CASE WHEN cards.definition IS NOT excluded.definition"
+        " OR cards.aliases IS NOT excluded.aliases OR cards.active = 0"
+        " THEN excluded.updated_at ELSE cards.updated_at END",
+        rows,
+    )
+    gone = []
+    for i in range(0, len(norms), 500):
+        chunk = norms[i : i + 500]
+        gone += [r[0] for r in conn.execute(
+            f"SELECT id FROM cards WHERE norm_term IN ({','.join('?' * len(chunk))})", chunk) if r[0] not in keep]
     _retire(conn, gone)
+
+
+def refresh_terms(conn: sqlite3.Connection, norms: set[str]) -> None:
+    """Make these terms' cards match their occurrences and the user's deletions (after kb cards delete
+    or undelete; inside the caller's transaction)."""
+    _refresh(conn, set(norms))
 
 
 def _retire(conn: sqlite3.Connection, ids: list[str]) -> None:
@@ -91,28 +173,75 @@ def _retire(conn: sqlite3.Connection, ids: list[str]) -> None:
             conn.execute("DELETE FROM cards WHERE id = ?", (cid,))
 
 
-def card_dict(row: sqlite3.Row) -> dict:
+# ---------------------------------------------------------------- reading cards
+
+
+def card_dict(row: sqlite3.Row, sources: dict[str, dict] | None = None,
+              decision: decisions.Decision | None = None) -> dict:
+    """A card as `kb cards --json` shows it: slug is the post its definition is taken from, sources the
+    slugs of every post the term is defined in (that one first), others those posts' definitions
+    (best-worded first, at most MAX_SHOWN - 1; one that says the same as the shown one left out).
+    An edited card shows the user's term and definition; suspended and edited say so."""
+    found = (sources or {}).get(row["norm_term"], {"slugs": [], "shown": []})
+    edited = decision is not None and decision.edited
+    definition = (decision.definition if edited and decision.definition else None) or row["definition"]
+    term = (decision.term if edited and decision.term else None) or row["term"]
+    plain = _plain(definition)
     return {
         "id": row["id"],
         "slug": row["slug"],
-        "term": row["term"],
+        "term": term,
         "aliases": json.loads(row["aliases"] or "[]"),
-        "definition": row["definition"],
+        "definition": definition,
         "kind": row["kind"],
+        "sources": [row["slug"], *(s for s in found["slugs"] if s != row["slug"])],
+        "others": [o for o in found["shown"] if o["slug"] != row["slug"] and _plain(o["definition"]) != plain],
+        "suspended": bool(decision and decision.suspended_at),
+        "edited": edited,
     }
 
 
+def _plain(definition: str) -> str:
+    """A definition without formula delimiters, spaces and punctuation: near-identical wordings compare equal."""
+    return "".join(ch for ch in definition.replace("\\(", "").replace("\\)", "") if ch.isalnum()).casefold()
+
+
+def sources_of(conn: sqlite3.Connection, norms: set[str]) -> dict[str, dict]:
+    """norm_term → {"slugs": every post defining it, "shown": its best-worded [{slug, definition}]}."""
+    out: dict[str, dict] = {}
+    wanted = sorted(norms)
+    try:
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            rows = conn.execute(
+                "SELECT s.norm_term, p.slug, s.definition FROM card_sources s JOIN posts p ON p.id = s.post_id"
+                f" WHERE s.norm_term IN ({','.join('?' * len(chunk))}) ORDER BY s.norm_term, s.rank, s.position",
+                chunk,
+            ).fetchall()
+            for norm, slug, definition in rows:
+                found = out.setdefault(norm, {"slugs": [], "shown": []})
+                found["slugs"].append(slug)
+                if len(found["shown"]) < MAX_SHOWN:
+                    found["shown"].append({"slug": slug, "definition": definition})
+    except sqlite3.OperationalError:  # a read-only database from before card_sources
+        return {}
+    return out
+
+
 def list_cards(conn: sqlite3.Connection, *, ids: set[str] | None = None, kinds: tuple[str, ...] = KINDS) -> list[dict]:
-    """Active cards, in reading order (post rank, then position in the post)."""
+    """Active cards, in reading order (the shown definition's post rank, then its position there)."""
     marks = ",".join("?" * len(kinds))
     rows = conn.execute(
         f"SELECT c.* FROM cards c JOIN posts p ON p.id = c.post_id WHERE c.active = 1 AND c.kind IN ({marks})"
         " ORDER BY p.rank, p.id, c.position, c.kind",
         kinds,
     ).fetchall()
-    return [card_dict(r) for r in rows if ids is None or r["id"] in ids]
+    rows = [r for r in rows if ids is None or r["id"] in ids]
+    sources = sources_of(conn, {r["norm_term"] for r in rows})
+    decided = decisions.of(conn)
+    return [card_dict(r, sources, decided.get(r["id"])) for r in rows]
 
 
 def notes(conn: sqlite3.Connection, ids: set[str] | None = None) -> list[dict]:
-    """One note per definition (its term→definition card): what an export writes."""
+    """One note per concept (its term→definition card): what an export writes."""
     return list_cards(conn, ids=ids, kinds=("definition",))

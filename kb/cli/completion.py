@@ -1,4 +1,4 @@
-"""Dynamic shell completion: slugs (with titles), categories and topics, for typer's autocompletion=.
+"""Dynamic shell completion: slugs (with titles), categories, topics and sources, for typer's autocompletion=.
 
 Read-only and silent: any error means no suggestions; never creates a database or imports captures.
 """
@@ -59,6 +59,18 @@ def complete_category(ctx, args, incomplete: str) -> list[tuple[str, str]]:
     low = incomplete.casefold()
     rows = sorted(_read(ctx, categories), key=lambda r: r["category"])
     return [(r["category"], f"{r['posts']} posts") for r in rows if r["category"].casefold().startswith(low)]
+
+
+def complete_source(ctx, args, incomplete: str) -> list[tuple[str, str]]:
+    """Imported sources for kb forget: their paths as kb sources shows them, or their file names."""
+    out = []
+    given = set(args) | set((ctx.params.get("refs") if ctx is not None else None) or [])
+    for path, name, kind, excerpts in _read(ctx, lambda conn: conn.execute(
+            "SELECT path, name, format, excerpts FROM sources ORDER BY id").fetchall()):
+        value = path if path.startswith(incomplete) else name if name.startswith(incomplete) else None
+        if value is not None and value not in given:
+            out.append((value, f"{kind or 'text'}, {excerpts} excerpts"))
+    return out[:LIMIT]
 
 
 def complete_topic(ctx, args, incomplete: str) -> list[tuple[str, str]]:

@@ -30,6 +30,27 @@ def console(stderr: bool = False):
     return Console(stderr=stderr, width=width, highlight=False, emoji=False, markup=False)
 
 
+def reading_width(renderable, width: int | None):
+    """renderable laid out at most width columns wide (None: the config's width; 0: no limit)."""
+    if width is None:
+        from kb import config
+
+        width = config.load().width
+    if not width:
+        return renderable
+    from rich.constrain import Constrain
+
+    return Constrain(renderable, width)
+
+
+def with_footer(renderable, note: str):
+    """renderable, then a dim line (kb latest's "20 of 43 posts")."""
+    from rich.console import Group
+    from rich.text import Text
+
+    return Group(renderable, Text(note, style="dim"))
+
+
 def latest_table(posts: list[dict]):
     """The `kb latest` listing, laid out for the width it is printed at (see LatestTable)."""
     return LatestTable(posts)
@@ -133,11 +154,71 @@ def _fit(text: str, width: int, *, pad: bool = True, right: bool = False) -> str
 
 
 def import_summary(report: dict) -> str:
+    formats = report.get("formats") or {}
+    # Which formats the files were read as, when any was not text.
+    kinds = f" ({', '.join(f'{n} {name}' for name, n in formats.items())})" if set(formats) - {"text"} else ""
+    skipped = f", long lines skipped: {len(report['skipped_lines'])}" if report.get("skipped_lines") else ""
     return (
-        f"files read: {report['files_read']}, excerpts seen: {report['excerpts_seen']}, "
+        f"files read: {report['files_read']}{kinds}, excerpts seen: {report['excerpts_seen']}, "
         f"new posts: {report['new_posts']}, merged duplicates: {report['merged_duplicates']}, "
-        f"unchanged files skipped: {report['unchanged_skipped']}, errors: {len(report['errors'])}"
+        f"unchanged files skipped: {report['unchanged_skipped']}{skipped}, errors: {len(report['errors'])}"
     )
+
+
+def sources_table(rows: list[dict]):
+    """`kb sources`: one row per imported file, its path last (it folds, the figures never do); paths
+    and names are the user's, so Text, never markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from kb.text import visible
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("imported", no_wrap=True)
+    table.add_column("format", no_wrap=True)
+    table.add_column("posts", justify="right", no_wrap=True)  # first seen there
+    table.add_column("only here", justify="right", no_wrap=True)  # seen in no other source
+    table.add_column("sightings", justify="right", no_wrap=True)
+    table.add_column("sha256", style="dim", no_wrap=True)
+    table.add_column("source", overflow="fold", ratio=1)
+    for r in rows:
+        where = r["path"] if r["path"] != "-" else r["name"]
+        if r["provenance"].get("source"):
+            where += f" ({r['provenance']['source']})"
+        table.add_row(Text(r["imported_at"][:16].replace("T", " ")), Text(r["format"]), Text(str(r["posts_first_seen"])),
+                      Text(str(r["posts_only_here"])), Text(str(r["sightings"])), Text(r["sha256"][:8]),
+                      Text(visible(where)))
+    return table
+
+
+def forget_plan(plan: dict):
+    """What kb forget would take away: the sources, the posts seen only there (the first ones named),
+    their cards."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from kb.text import visible
+
+    parts = [Text("would forget:", style="bold")]
+    for s in plan["sources"]:
+        parts.append(Text(f"  {visible(s['path'])} ({s['format']}, {s['sightings']} sightings)"))
+    parts.append(Text(f"posts seen only there: {plan['posts']}; also seen elsewhere (they stay): {plan['posts_kept']}"))
+    for p in plan["posts_shown"]:
+        line = Text("  ")
+        line.append(p["slug"], style="cyan")
+        line.append("  " + " ".join(sanitize(p["title"]).split()))
+        parts.append(line)
+    if plan["posts"] > len(plan["posts_shown"]):
+        parts.append(Text(f"  … and {plan['posts'] - len(plan['posts_shown'])} more", style="dim"))
+    parts.append(Text(f"their cards: {plan['cards']}, of which reviewed: {plan['reviewed_cards']}"
+                      + (" (kept aside: importing the source again brings their reviews back)" if plan["reviewed_cards"] else "")))
+    return Group(*parts)
+
+
+def forget_done(done: dict) -> str:
+    n = len(done["sources"])
+    return (f"forgot {n} source{'s' if n != 1 else ''}: {done['sightings']} sightings, {done['posts']} posts, "
+            f"{done['cards']} cards ({done['reviewed_cards']} reviewed, kept aside)")
 
 
 def categories_table(rows: list[dict], uncategorized: int = 0):
@@ -197,25 +278,43 @@ def doctor_table(findings: list[dict]):
 
 
 def cards_table(cards: list[dict]):
-    """`kb cards`: per definition, the term and its post's slug, then the definition on one line.
+    """`kb cards`: per concept, its id (the definition card's, as kb cards suspend/edit/delete take it),
+    the term and its post's slug, what the user decided, then the definition on one line.
 
     Not a table: a term, a slug and a long definition do not share one line of a terminal.
     """
     from rich.console import Group
     from rich.text import Text
 
+    suspended: dict[tuple, list[str]] = {}
+    for c in cards:
+        if c.get("suspended"):
+            suspended.setdefault((c["term"], c["slug"]), []).append(c["kind"])
     parts = []
     for c in cards:
         if c["kind"] != "definition":
             continue
-        head = Text(sanitize(c["term"]), style="bold")
+        head = Text(c["id"][:ID_SHOWN] + "  ", style="dim")
+        head.append(sanitize(c["term"]), style="bold")
         if c["aliases"]:
             head.append(f" ({sanitize(', '.join(c['aliases']))})")
         head.append("  ")
         head.append(c["slug"], style="cyan")
+        more = len(c.get("sources", [])) - 1
+        if more > 0:  # one card per concept: the other posts that define it too
+            head.append(f"  +{more} post{'s' if more > 1 else ''}", style="dim")
+        if c.get("edited"):
+            head.append("  edited", style="yellow")
+        kinds = suspended.get((c["term"], c["slug"]))
+        if kinds:
+            head.append(f"  suspended: {', '.join(kinds)}", style="yellow")
         parts.append(head)
         parts.append(Text("  " + sanitize(c["definition"]), no_wrap=True, overflow="ellipsis"))
     return Group(*parts)
+
+
+# kb cards shows ids as git shows commits: the first digits, any unique prefix being a name.
+ID_SHOWN = 8
 
 
 def topics_table(rows: list[dict]):

@@ -1,6 +1,7 @@
 """The files an import reads: paths as given, folders walked (recursively, in a stable order), stdin.
 
-Folders skip what is no regular file; every path is stored and shown as kb prints it.
+Folders take the capture formats' files (*.txt, *.html, *.htm, *.md) and skip what is no regular
+file and the resources folder a browser saves beside a page; every path is stored and shown as kb prints it.
 """
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import stat
 from pathlib import Path
 from typing import Iterable
 
+from kb.posts.formats import FOLDER_SUFFIXES
+
 STDIN = "-"
 
 
 def expand_paths(paths: Iterable[str], errors: list[dict]) -> list[tuple[str, Path | None]]:
-    """Files to read, in a stable order: files as given, folders recursively (*.txt), '-' for stdin."""
+    """Files to read, in a stable order: files as given, folders recursively (the capture formats'
+    files), '-' for stdin."""
     out: list[tuple[str, Path | None]] = []
     for raw in paths:
         if raw == STDIN:
@@ -21,7 +25,7 @@ def expand_paths(paths: Iterable[str], errors: list[dict]) -> list[tuple[str, Pa
             continue
         path = Path(raw)
         if path.is_dir():
-            out.extend((shown_path(p), p) for p in _walk_txt(path, errors))
+            out.extend((shown_path(p), p) for p in _walk_captures(path, errors))
         elif path.exists() or path.is_symlink():
             out.append((shown_path(raw), path))  # a named pipe given by name (kb import <(…)) is read
         else:
@@ -35,7 +39,7 @@ def shown_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _walk_txt(root: Path, errors: list[dict]) -> list[Path]:
+def _walk_captures(root: Path, errors: list[dict]) -> list[Path]:
     found: list[Path] = []
     seen_dirs: set[tuple[int, int]] = set()
 
@@ -54,9 +58,12 @@ def _walk_txt(root: Path, errors: list[dict]) -> list[Path]:
             dirnames[:] = []
             continue
         seen_dirs.add(key)
-        dirnames.sort()
+        # "Save Page As…, complete" puts the page's scripts, styles and frames in NAME_files beside
+        # NAME.html: the page is the capture, its resources are not.
+        pages = {os.path.splitext(n)[0] for n in filenames if n.lower().endswith((".html", ".htm"))}
+        dirnames[:] = sorted(d for d in dirnames if not (d.endswith("_files") and d[: -len("_files")] in pages))
         for name in sorted(filenames):
-            if name.lower().endswith(".txt"):
+            if name.lower().endswith(FOLDER_SUFFIXES):
                 path = Path(dirpath) / name
                 try:
                     regular = stat.S_ISREG(path.stat().st_mode)

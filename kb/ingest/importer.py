@@ -7,6 +7,7 @@ file's FileTask, and the import's shared state (connection, report, precompute) 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import sys
 import traceback
@@ -20,7 +21,8 @@ from kb import derived
 from kb.errors import CaptureError, InternalError, KbError
 from kb.ingest import workers
 from kb.ingest.files import STDIN, expand_paths, shown_path
-from kb.posts import capture, naming
+from kb.posts import capture, formats, listing, naming
+from kb.quiz import aside
 from kb.store.transaction import transaction
 from kb.text import stamp
 
@@ -38,6 +40,10 @@ class ImportReport:
     unchanged_skipped: int = 0
     errors: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
+    formats: dict[str, int] = field(default_factory=dict)  # files read, by format
+    skipped_lines: list[dict] = field(default_factory=list)  # overlong lines left out: path, line, length
+    forced: list[dict] = field(default_factory=list)  # files no listing page, imported with --force
+    cards_restored: int = 0  # reviewed cards kept aside by kb forget, back with their history
     # Not in the summary: the tracebacks of kb's own failures (shown with --debug), and what the
     # workers' precompute saved (hits) or missed (work done twice).
     tracebacks: list[str] = field(default_factory=list)
@@ -51,6 +57,10 @@ class ImportReport:
             "new_posts": self.new_posts,
             "merged_duplicates": self.merged_duplicates,
             "unchanged_skipped": self.unchanged_skipped,
+            "formats": {name: self.formats[name] for name in formats.FORMATS if name in self.formats},
+            "skipped_lines": self.skipped_lines,
+            "forced": self.forced,
+            "cards_restored": self.cards_restored,
             "errors": self.errors,
         }
 
@@ -63,6 +73,7 @@ class Run:
     report: ImportReport
     ahead: workers.Ahead
     stdin: bytes | None = None
+    force: bool = False  # import files that are no listing page too
     refreshed: bool = False  # the derived parts were checked before this import's first write
 
 
@@ -76,6 +87,7 @@ class FileTask:
     data: bytes = b""
     sha: str = ""
     parsed: capture.Capture | None = None
+    forced: str | None = None  # why it is no listing page, when --force imports it all the same
     changed: list[int] = field(default_factory=list)  # posts created or whose text changed
     done: bool = False  # a stage finished the file early (unchanged, or an error recorded)
     wrote: bool = False  # its transaction committed
@@ -117,12 +129,22 @@ def skip_known(run: Run, task: FileTask) -> None:
 
 
 def parse_capture(run: Run, task: FileTask) -> None:
+    """The file in its format (kb.posts.formats), refused when it is no listing page (kb.posts.listing)
+    unless --force says to import it all the same."""
     try:
         if not task.data.strip():
             raise CaptureError("empty file")
-        task.parsed = capture.parse_bytes(task.data)
-        if not task.parsed.excerpts:
-            raise CaptureError("no excerpts found (not a capture of the blog's listing pages?)")
+        parsed = task.parsed = formats.read(task.data, task.name if task.path is not None else None)
+        if not parsed.excerpts:
+            if parsed.skipped:
+                said = "; ".join(s.describe() for s in parsed.skipped[:3])
+                raise CaptureError(f"{said}; no other line is a listing card's text")
+            raise CaptureError("not a listing page: it has no line that could be a listing card's text")
+        verdict = listing.judge(parsed, task.data if parsed.format == "text" else None)
+        if not verdict.listing:
+            if not run.force:
+                raise CaptureError(f"not a listing page: {verdict.reason}; kb import --force imports it all the same")
+            task.forced = verdict.reason
     except CaptureError as exc:
         _error(run, task, str(exc))
 
@@ -136,7 +158,7 @@ def store_posts(run: Run, task: FileTask) -> None:
         # the first file that changes anything (an import of unchanged files loads none of them).
         derived.refresh(conn)
         run.refreshed = True
-    counts = {"new": 0, "merged": 0}
+    counts = {"new": 0, "merged": 0, "restored": 0}
     try:
         with transaction(conn):
             if _known_hash(conn, task.sha):  # another process imported it while we parsed
@@ -150,8 +172,10 @@ def store_posts(run: Run, task: FileTask) -> None:
                     conn.execute("DELETE FROM sightings WHERE source_id = ?", (old_id,))
                     conn.execute("DELETE FROM sources WHERE id = ?", (old_id,))
             source_id = conn.execute(
-                "INSERT INTO sources (path, name, sha256, size, excerpts, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (task.label, task.name, task.sha, len(task.data), len(parsed.excerpts), now),
+                "INSERT INTO sources (path, name, sha256, size, excerpts, imported_at, format, provenance)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (task.label, task.name, task.sha, len(task.data), len(parsed.excerpts), now, parsed.format,
+                 json.dumps(parsed.provenance, ensure_ascii=False) if parsed.provenance else None),
             ).lastrowid
             for ex in parsed.excerpts:
                 post_id, is_new, new_text = _upsert_post(conn, ex, now, run.ahead)
@@ -164,6 +188,8 @@ def store_posts(run: Run, task: FileTask) -> None:
                     (post_id, source_id, task.name, ex.position, ex.line, ex.text, int(ex.truncated), ex.category, ex.date),
                 )
             derived.posts_changed(conn, sorted(set(task.changed)), run.ahead)
+            # A card kb forget kept aside is back when its post is: its history with it.
+            counts["restored"] = aside.restore(conn)
     except InternalError as exc:
         # kb's bug, never the file's: the file is rolled back and not counted; the rest go on.
         report.tracebacks.append(traceback.format_exc())
@@ -172,10 +198,16 @@ def store_posts(run: Run, task: FileTask) -> None:
     task.wrote = True
     report.new_posts += counts["new"]
     report.merged_duplicates += counts["merged"]
+    report.cards_restored += counts["restored"]
     report.files_read += 1
     report.excerpts_seen += len(parsed.excerpts)
+    report.formats[parsed.format] = report.formats.get(parsed.format, 0) + 1
     for note in parsed.notes:
         report.notes.append({"path": task.label, "note": note})
+    for skip in parsed.skipped:
+        report.skipped_lines.append({"path": task.label, "line": skip.line, "length": skip.length})
+    if task.forced:
+        report.forced.append({"path": task.label, "reason": task.forced})
 
 
 STAGES: tuple[Callable[[Run, FileTask], None], ...] = (read_file, skip_known, parse_capture, store_posts)
@@ -192,7 +224,10 @@ def _error(run: Run, task: FileTask, message: str, *, internal: bool = False) ->
 # ---------------------------------------------------------------- the import
 
 
-def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes | None = None) -> ImportReport:
+def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes | None = None,
+                 force: bool = False) -> ImportReport:
+    """Import capture files, folders and '-' (stdin) into the database; force: files that are no
+    listing page too."""
     report = ImportReport()
     files = expand_paths(paths, report.errors)
     ahead_files = _files_to_prepare(conn, files)
@@ -204,7 +239,7 @@ def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes
     prepared = {i for i, _, _ in ahead_files}
     with workers.Workers(jobs, len(ahead_files), preparers, warm_up=_warm_up) as pool:
         ready = pool.prepare([path for _, path, _ in ahead_files])
-        run = Run(conn, report, pool.ahead, stdin)
+        run = Run(conn, report, pool.ahead, stdin, force)
         changed_any = False
         for i, (label, path) in enumerate(files):
             if i in prepared:

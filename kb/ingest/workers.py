@@ -250,11 +250,11 @@ def _prepare_in_worker(k: int, path: str) -> str | None:
 def prepare_file(path: str, preparers: list[Preparer]) -> tuple[dict[tuple[str, str], object], list[str]]:
     """What the importer will ask of each excerpt of the file at path (every preparer run over it),
     and the excerpts' texts."""
-    from kb.posts import capture
+    from kb.posts import formats
 
     try:
         with open(path, "rb") as f:
-            parsed = capture.parse_bytes(f.read())
+            parsed = formats.read(f.read(), path)
     except Exception:  # noqa: BLE001 - the importer reports the file's error itself
         return {}, []
     record = Recorder()

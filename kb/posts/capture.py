@@ -36,12 +36,27 @@ class Excerpt:
     date: str | None = None
 
 
+@dataclass(frozen=True)
+class SkippedLine:
+    """A line too long to be a listing card's text, left out of the capture."""
+
+    line: int  # 1-based line number in the file
+    length: int  # in characters
+
+    def describe(self) -> str:
+        return f"line {self.line} is {self.length:,} characters long (a card is under {MAX_LINE_CHARS:,}): skipped"
+
+
 @dataclass
 class Capture:
     excerpts: list[Excerpt] = field(default_factory=list)
     # Things a reader of the file should know about but that lose no text (e.g. a
     # category line left without an excerpt at the end of the capture).
     notes: list[str] = field(default_factory=list)
+    skipped: list[SkippedLine] = field(default_factory=list)
+    format: str = "text"  # the format it was read as: text, html or markdown (kb.posts.formats)
+    # Where the capture says it came from (a Markdown clip's front matter: source, created).
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 def decode(data: bytes) -> str:
@@ -109,7 +124,8 @@ def _is_noise(line: str) -> bool:
     return len(line) < 60 and bool(PAGINATION_RE.match(line))
 
 
-def _is_date(line: str) -> bool:
+def is_date(line: str) -> bool:
+    """Whether the line is a date line: YYYY-MM-DD, a real date."""
     if not DATE_RE.match(line):
         return False
     try:
@@ -127,13 +143,27 @@ def _strip_edges(line: str) -> str:
 
 def parse(text: str) -> Capture:
     """Text of a capture → its excerpts, each with the category and date above it."""
+    return parse_lines(list(enumerate(split_lines(text), start=1)))
+
+
+def parse_lines(numbered: list[tuple[int, str]]) -> Capture:
+    """(line number in the file, line) pairs → the capture's excerpts: what every format comes to.
+
+    A line too long to be a card's text is skipped and recorded (Capture.skipped): one minified
+    blob or pasted dump on a page costs that line, never the page's other cards.
+    """
     capture = Capture()
-    lines = [_strip_edges(ln) for ln in split_lines(text)]
-    for number, line in enumerate(lines, start=1):
+    numbers: list[int] = []
+    lines: list[str] = []
+    skipped: set[int] = set()
+    for number, raw in numbered:
+        line = _strip_edges(raw)
         if len(line) > MAX_LINE_CHARS:
-            raise CaptureError(
-                f"line {number} is {len(line):,} characters long: not a listing page (a card is under {MAX_LINE_CHARS:,})"
-            )
+            capture.skipped.append(SkippedLine(number, len(line)))
+            skipped.add(len(lines))
+            line = ""
+        numbers.append(number)
+        lines.append(line)
     pending_category: str | None = None
     pending_date: str | None = None
     pending_line = 0
@@ -141,27 +171,34 @@ def parse(text: str) -> Capture:
     n = len(lines)
     while i < n:
         line = lines[i]
+        if i in skipped:
+            # The metadata above a skipped card was that card's: it describes no excerpt below.
+            if pending_category is not None or pending_date is not None:
+                capture.notes.append(f"line {pending_line}: metadata of the skipped line {numbers[i]} dropped")
+            pending_category = pending_date = None
+            i += 1
+            continue
         if _is_noise(line):
             i += 1
             continue
-        if _is_date(line):
+        if is_date(line):
             if pending_date is not None:
                 capture.notes.append(f"line {pending_line}: date {pending_date} has no excerpt below it")
-            pending_date, pending_line = line, i + 1
+            pending_date, pending_line = line, numbers[i]
             i += 1
             continue
         nxt = _next_content(lines, i + 1)
-        if nxt is not None and _is_date(lines[nxt]) and len(line) <= MAX_CATEGORY_LEN:
+        if nxt is not None and is_date(lines[nxt]) and len(line) <= MAX_CATEGORY_LEN:
             if pending_date is not None or pending_category is not None:
                 capture.notes.append(f"line {pending_line}: metadata has no excerpt below it")
-            pending_category, pending_date, pending_line = line, lines[nxt], i + 1
+            pending_category, pending_date, pending_line = line, lines[nxt], numbers[i]
             i = nxt + 1
             continue
         body, truncated = _split_ellipsis(line)
         capture.excerpts.append(
             Excerpt(
                 position=len(capture.excerpts) + 1,
-                line=i + 1,
+                line=numbers[i],
                 text=body,
                 truncated=truncated,
                 category=pending_category,
@@ -175,6 +212,21 @@ def parse(text: str) -> Capture:
             f"line {pending_line}: metadata at the end of the capture has no excerpt below it"
         )
     return capture
+
+
+def without_link_lines(rows: list[tuple[int, str, bool]]) -> tuple[list[tuple[int, str]], int]:
+    """(line number, line, only a link's text) rows of a page → its lines without the page's chrome,
+    and how many were left out: a line that is a short link alone (a menu item, a tag, "Read more",
+    a page number) is chrome, unless a date follows it (then it is the card's category)."""
+    kept: list[tuple[int, str]] = []
+    dropped = 0
+    for i, (number, line, link_only) in enumerate(rows):
+        following = rows[i + 1][1] if i + 1 < len(rows) else ""
+        if link_only and len(line) <= MAX_CATEGORY_LEN and not is_date(line) and not is_date(following):
+            dropped += 1
+            continue
+        kept.append((number, line))
+    return kept, dropped
 
 
 def _next_content(lines: list[str], start: int) -> int | None:
@@ -193,6 +245,7 @@ def _split_ellipsis(line: str) -> tuple[str, bool]:
 
 
 def parse_bytes(data: bytes) -> Capture:
+    """A text capture's bytes → its excerpts (kb.posts.formats reads every format)."""
     return parse(decode(data))
 
 

@@ -1,182 +1,152 @@
-"""The interactive quiz screen: one card at a time, single-key grading, a summary at the end.
+"""The interactive quiz: one card at a time on a cleared screen, the answer, then a grade among four
+whose intervals are shown; u undoes, s suspends, e edits, q quits; a summary at the end.
 
-Keys are read one at a time from a terminal (cbreak mode), a line at a time otherwise.
+Keys come one at a time from a terminal, a line at a time from a pipe (kb.quiz.keys); the session's
+queue is kb.quiz.session, what is printed kb.quiz.view.
 """
 from __future__ import annotations
 
-import os
-import sys
+import random
 
-from kb.quiz import questions, schedule
-from kb.text import now_utc, parse_stamp
-from kb.text import sanitize
+from kb.errors import KbError
+from kb.quiz import questions, schedule, view
+from kb.quiz.keys import Keys  # noqa: F401 - the CLI and kb browse take the keys from here
+from kb.quiz.session import Session
 
 GRADE_KEYS = "1234"
-
-
-class Keys:
-    """Single keys from a terminal without Enter; from a pipe, one line per key (empty line: Enter)."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stdin
-        try:
-            self.tty = self.stream.isatty()
-        except (AttributeError, ValueError):
-            self.tty = False
-
-    def key(self) -> str:
-        if self.tty:
-            import termios
-            import tty
-
-            fd = self.stream.fileno()
-            old = termios.tcgetattr(fd)
-            try:
-                # cbreak, not raw: Ctrl-C still interrupts, and the terminal is restored below.
-                tty.setcbreak(fd)
-                data = os.read(fd, 1)
-            finally:
-                termios.tcsetattr(fd, termios.TCSADRAIN, old)
-            if not data or data == b"\x04":
-                return "q"
-            ch = data.decode("latin-1")
-            return "\n" if ch in "\r\n" else ch
-        line = self.stream.readline()
-        if not line:
-            return "q"
-        line = line.strip()
-        return line[:1] if line else "\n"
-
-    def line(self) -> str | None:
-        line = self.stream.readline()
-        return None if line == "" else line.rstrip("\r\n")
-
-    def wait_for(self, allowed: str) -> str:
-        """The first key in allowed; q (and end of input, which reads as q) always gets through."""
-        while True:
-            k = self.key().lower()
-            if k in allowed or k == "q":
-                return k
-
-
-def _text(s: str, style: str = ""):
-    from rich.text import Text
-
-    return Text(sanitize(s), style=style)
-
-
-def _shown(q: dict) -> dict:
-    """The question with its post text made readable (choices compared by position, not text)."""
-    from kb.show.article import readable
-
-    shown = dict(q)
-    for key in ("question", "answer"):
-        shown[key] = readable(q[key])
-    if q["choices"]:
-        shown["choices"] = [readable(c) for c in q["choices"]]
-        shown["right"] = q["choices"].index(q["answer"])
-    return shown
+COMMANDS = {"u": "undo", "s": "suspend", "e": "edit", "q": "quit"}
 
 
 def run(conn, console, keys: Keys, picked: dict, *, mode: str, pool: set[str] | None, cram: bool,
-        retention: float | None = None) -> dict:
-    """Drill the picked cards; each grade is stored at once (unless cram). Returns the summary."""
-    ids = picked["ids"]
-    results: list[int] = []
+        retention: float | None = None, rng: random.Random | None = None) -> dict:
+    """Drill the picked cards until none is left or q; each grade is stored at once (unless cram).
+    rng orders the choices (default: questions.shuffler(), a new order each time). Returns the
+    summary: {reviewed, right, next_due, learning, recorded, limit}."""
+    session = Session(conn, picked, mode=mode, cram=cram, retention=retention)
+    finished = False
     try:
-        for i, cid in enumerate(ids, start=1):
-            q = _shown(questions.question(conn, cid, pool=pool))
-            head = f"card {i} of {len(ids)} · due {picked['due']} · new {picked['new']}" + (" · cram" if cram else "")
-            console.print(_text(head, "dim"))
-            console.print(_text(q["question"], "bold"))
-            outcome = _ask(console, keys, q)
-            if outcome is None:
+        while True:
+            cid = session.next()
+            if cid is None:
+                finished = True
                 break
-            rating, answer = outcome
-            if not cram:
-                schedule.review(conn, cid, rating, mode=q["kind"], answer=answer, retention=retention)
-            results.append(rating)
-            console.print()
+            if _card(conn, console, keys, session, cid, pool, rng) == "quit":
+                break
     except KeyboardInterrupt:
         console.print()  # a grade already given is stored; quitting here loses nothing
-    return _summary(conn, console, results, pool=pool, cram=cram)
+    return _summary(conn, console, session, picked, pool=pool, cram=cram, finished=finished)
 
 
-def _ask(console, keys: Keys, q: dict) -> tuple[int, str | None] | None:
+def _card(conn, console, keys: Keys, session: Session, cid: str, pool, rng) -> str | None:
+    """Ask one card; returns "quit" to end the session (anything else: go on to session.next())."""
+    q = view.readable(questions.question(conn, cid, pool=pool, rng=rng))
+    view.start(console, session, cid, q)
+    asked = _ask(console, keys, q)
+    if isinstance(asked, str):
+        return _command(conn, console, session, q, asked)
+    proposal, answer = asked
+    view.grades(console, session.intervals(cid), proposal)
+    k = keys.wait_for(GRADE_KEYS + "\n" + "".join(COMMANDS))
+    if k in COMMANDS:
+        return _command(conn, console, session, q, COMMANDS[k])
+    rating = int(k) if k in GRADE_KEYS else proposal
+    session.grade(cid, rating, kind=q["kind"], answer=answer)
+    return None
+
+
+def _ask(console, keys: Keys, q: dict) -> tuple[int, str | None] | str:
+    """The question's own part: (the grade proposed, what was answered), or a command's name."""
     kind = q["kind"]
     if kind == "definition":
-        console.print(_text("Enter: show the answer · q: quit", "dim"))
-        if keys.wait_for("\nq") == "q":
-            return None
-        console.print(_text(q["answer"]))
-        console.print(_text("1 Again · 2 Hard · 3 Good · 4 Easy · q: quit", "dim"))
-        k = keys.wait_for(GRADE_KEYS + "q")
-        return None if k == "q" else (int(k), None)
+        view.prompt(console, f"Enter: show the answer · {view.CONTROL_KEYS}")
+        k = keys.wait_for("\n" + "".join(COMMANDS))
+        if k in COMMANDS:
+            return COMMANDS[k]
+        view.answer(console, q)
+        return 3, None  # Enter on the answer side is Good, as in Anki
     if kind == "choice":
-        letters = "".join(str(n) for n in range(1, len(q["choices"]) + 1))
-        for n, choice in enumerate(q["choices"], start=1):
-            console.print(_text(f"{n}. {choice}"))
-        console.print(_text(f"1-{len(q['choices'])}: choose · q: quit", "dim"))
-        k = keys.wait_for(letters + "q")
-        if k == "q":
-            return None
+        view.choices(console, q)
+        numbers = "".join(str(n) for n in range(1, len(q["choices"]) + 1))
+        view.prompt(console, f"1-{len(q['choices'])}: choose · {view.CONTROL_KEYS}")
+        k = keys.wait_for(numbers + "".join(COMMANDS))
+        if k in COMMANDS:
+            return COMMANDS[k]
         chosen = q["choices"][int(k) - 1]
-        if int(k) - 1 == q["right"]:
-            console.print(_text("✓ right", "green"))
-            return 3, chosen
-        console.print(_text(f"✗ the answer: {q['answer']}", "red"))
-        return 1, chosen
-    prompt = "the other-language name?" if kind == "alias" else "which term? (type it, Enter to give up, q alone to quit)"
-    console.print(_text(prompt, "dim"))
+        right = int(k) - 1 == q["right"]
+        view.verdict(console, right, "right" if right else f"the answer: {q['answer']}")
+        view.answer(console, q, shown_answer=False)
+        return (3 if right else 1), chosen
+    what = "the other-language name?" if kind == "alias" else "which term?"
+    view.prompt(console, f"{what} type it and Enter (Enter alone: show it; u, s, e, q alone: undo, suspend, edit, quit)")
     line = keys.line()
-    if line is None or line.strip() == "q":
-        return None
+    if line is None:
+        return "quit"
+    if line.strip().lower() in COMMANDS:
+        return COMMANDS[line.strip().lower()]
     graded = questions.grade_typed(line, q["accepted"])
     if graded["verdict"] == "right":
-        note = f" (typo; the answer: {graded['expected']})" if graded["typo"] else ""
-        console.print(_text("✓ right" + note, "green"))
+        note = f" (typo; the answer: {graded['expected']})" if graded["typo"] else f": {q['answer']}"
+        view.verdict(console, True, "right" + note)
+        view.answer(console, q, shown_answer=False)
         return 3, line
     if graded["verdict"] == "near":
-        from rich.text import Text
-
-        # Brackets as well as style: the difference must show without colour too (NO_COLOR, pipes).
-        shown = Text(f"close: you typed {sanitize(line.strip())}; the answer, [what differs]: ")
-        for piece, how in questions.diff_parts(questions.normalize_answer(line), graded["expected"]):
-            if how == "missed":
-                shown.append(f"[{sanitize(piece)}]", style="bold underline")
-            else:
-                shown.append(sanitize(piece))
-        console.print(shown)
-        console.print(_text("count it as right? y/n · q: quit", "dim"))
-        k = keys.wait_for("yn")
-        if k == "q":  # also Ctrl-D or the end of piped input: without it this prompt would wait forever
-            return None
-        return (2 if k == "y" else 1), line
-    console.print(_text(f"✗ the answer: {q['answer']}", "red"))
+        view.near_miss(console, line, questions.diff_parts(questions.normalize_answer(line), graded["expected"]))
+        view.answer(console, q, shown_answer=False)
+        return 1, line
+    view.verdict(console, False, f"the answer: {q['answer']}" if line.strip() else q["answer"])
+    view.answer(console, q, shown_answer=False)
     return 1, line
 
 
-def _summary(conn, console, results: list[int], *, pool, cram: bool) -> dict:
-    right = sum(1 for r in results if r > 1)
-    nxt = None if cram else schedule.next_due(conn, pool)
-    summary = {"reviewed": len(results), "right": right, "next_due": nxt, "recorded": not cram}
-    line = f"reviewed {len(results)} · right {right}"
-    if cram:
-        line += " · cram: nothing recorded"
-    elif nxt:
-        line += f" · next due {_when(nxt)}"
-    console.print(_text(line, "bold"))
+def _command(conn, console, session: Session, q: dict, what: str) -> str | None:
+    if what == "quit":
+        return "quit"
+    try:
+        if what == "undo":
+            session.undo()
+        elif what == "suspend":
+            session.suspend({"id": q["card_id"], "term": q["term"], "kind": q["kind"],
+                             "norm_term": _norm(conn, q["card_id"])})
+        elif what == "edit":
+            _edit(conn, session, q)
+    except KbError as exc:  # a read-only database, an editor that failed: say so, go on
+        session.notice = f"kb: {exc}"
+    return None
+
+
+def _norm(conn, cid: str) -> str:
+    return conn.execute("SELECT norm_term FROM cards WHERE id = ?", (cid,)).fetchone()[0]
+
+
+def _edit(conn, session: Session, q: dict) -> None:
+    """$EDITOR on the card (as kb cards edit ID): its concept's term and definition, undoable."""
+    from kb.cards import control, decisions
+
+    norm = _norm(conn, q["card_id"])
+    ids = decisions.concept_ids(norm)
+    saved = decisions.of(conn, ids)
+    saved = {cid: saved.get(cid) for cid in ids}
+    done = control.edit(conn, q["card_id"], editor=True)
+    if done["changed"]:
+        session.edited({"id": q["card_id"], "term": done["term"]}, saved)
+    else:
+        session.again = q["card_id"]
+        session.notice = "edit cancelled: the card is unchanged"
+
+
+def _summary(conn, console, session: Session, picked: dict, *, pool, cram: bool, finished: bool) -> dict:
+    results = session.results
+    summary = {
+        "reviewed": len(results),
+        "right": sum(1 for _, r in results if r > 1),
+        "next_due": None if cram else schedule.next_due(conn, pool),
+        "learning": 0 if cram else len(session.learning),
+        "recorded": not cram,
+        "cram": cram,
+        "limit": None,
+    }
+    limit = picked.get("limit") or {}
+    if finished and not cram and limit.get("held_back"):  # the limit is why the session ends here
+        summary["limit"] = limit
+    view.summary(console, summary)
     return summary
-
-
-def _when(iso: str) -> str:
-    due = parse_stamp(iso)
-    secs = (due - now_utc()).total_seconds()
-    stamp = due.strftime("%Y-%m-%d %H:%M UTC")
-    if secs <= 0:
-        return f"now ({stamp})"
-    if secs < 3600:
-        return f"in {max(1, round(secs / 60))} min ({stamp})"
-    if secs < 86400:
-        return f"in {round(secs / 3600)} h ({stamp})"
-    return f"in {round(secs / 86400)} days ({stamp})"

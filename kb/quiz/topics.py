@@ -90,10 +90,12 @@ def _suggest(conn: sqlite3.Connection, wanted: str, known: dict[str, list[str]])
 
 
 def card_ids(conn: sqlite3.Connection, topic: Topic) -> set[str]:
-    """Cards of the topic: a category's cards, or cards whose own text names one of the terms."""
+    """Cards of the topic: those of a term a post of the category defines, or a term a matching post
+    defines where that post's definition (term, aliases, text) names one of the topic's terms."""
     if topic.source == "category":
         rows = conn.execute(
-            "SELECT c.id FROM cards c JOIN posts p ON p.id = c.post_id WHERE p.category = ?", (topic.category,)
+            "SELECT DISTINCT c.id FROM cards c JOIN card_sources s ON s.norm_term = c.norm_term"
+            " JOIN posts p ON p.id = s.post_id WHERE p.category = ?", (topic.category,)
         )
         return {r[0] for r in rows}
     # A topic's terms are alternatives (flow: normalizing flow, 标准化流 …); typed search terms all must match.
@@ -102,17 +104,21 @@ def card_ids(conn: sqlite3.Connection, topic: Topic) -> set[str]:
         return set()
     marks = ",".join("?" * len(posts))
     rows = conn.execute(
-        f"SELECT id, term, aliases, definition FROM cards WHERE post_id IN ({marks})", sorted(posts)
+        f"SELECT norm_term, term, aliases, definition FROM card_sources WHERE post_id IN ({marks})", sorted(posts)
     ).fetchall()
-    # The post is about the topic; the card must be too (a flow post also defines 雅可比行列式):
+    # The post is about the topic; the definition must be too (a flow post also defines 雅可比行列式):
     # its text names a topic term, or its term is a word of one (flow, of flow模型).
     wanted = [_norm(t) for t in topic.terms]
     heads = _words(topic.terms)
-    return {
-        r["id"] for r in rows
+    norms = {
+        r["norm_term"] for r in rows
         if _norm(r["term"]) in heads
         or any(_has_word(f"{r['term']} {r['aliases']} {r['definition']}", w) for w in wanted)
     }
+    if not norms:
+        return set()
+    marks = ",".join("?" * len(norms))
+    return {r[0] for r in conn.execute(f"SELECT id FROM cards WHERE norm_term IN ({marks})", sorted(norms))}
 
 
 def _words(terms: list[str]) -> set[str]:
@@ -181,7 +187,9 @@ def _tokenized(text: str) -> tuple[str, frozenset[int]]:
 def overview(conn: sqlite3.Connection) -> list[dict]:
     """Every topic of topics.yaml with its card and due counts (kb topics)."""
     now = stamp()
-    due = {r[0] for r in conn.execute("SELECT card_id FROM card_schedule WHERE due <= ?", (now,))}
+    due = {r[0] for r in conn.execute(
+        "SELECT s.card_id FROM card_schedule s JOIN cards c ON c.id = s.card_id LEFT JOIN card_decisions d"
+        " ON d.card_id = s.card_id WHERE s.due <= ? AND c.active = 1 AND d.suspended_at IS NULL", (now,))}
     out = []
     for name, terms in load().items():
         ids = card_ids(conn, Topic(name, "topic", terms))

@@ -183,7 +183,137 @@ def m008_one_timestamp_format(db) -> None:
 
 
 @migration
-def m009_search_glosses_glossary_parts(db) -> None:
+def m010_sources_format_provenance(db) -> None:
+    # A source is a text capture, a saved HTML page or a Markdown clip; a clip's front matter says
+    # where the page came from (JSON: source, created). Every source before this was a text capture.
+    db["sources"].add_column("format", str)
+    db["sources"].add_column("provenance", str)
+    db.execute("UPDATE sources SET format = 'text' WHERE format IS NULL")
+
+
+@migration
+def m011_cards_aside(db) -> None:
+    # kb forget takes posts away; a reviewed card of theirs keeps its history here, keyed by card id,
+    # until a card of that id is derived again (kb.quiz.aside): as JSON, since it is kept, not queried.
+    db["cards_aside"].create(
+        {"card_id": str, "card": str, "schedule": str, "reviews": str, "source": str, "set_aside_at": str},
+        pk="card_id",
+        not_null={"reviews"},
+    )
+
+
+@migration
+def m009_cards_by_term(db) -> None:
+    # One card per concept: a card's id becomes SHA-1(normalized term, U+001F, kind)[:16] (it was
+    # of the post's slug too), and each post's definitions are kept in card_sources. The cards a
+    # merged card replaces hand it their history: every review is re-pointed to the new id, and of
+    # their schedules the most recently updated one is kept (it holds the latest memory state).
+    import hashlib
+    import json
+
+    conn = db.conn
+    db["card_sources"].create(
+        {
+            "norm_term": str,  # the concept: cards with this norm_term are its cards
+            "post_id": int,
+            "term": str,  # as this post writes it (kb show highlights it there)
+            "aliases": str,  # JSON list
+            "definition": str,
+            "pattern": str,  # the frame that found it
+            "position": int,  # where in the post's NFKC text the definition is
+            "rank": str,  # how well it reads on a card, as a key sorting best first (kb.cards.concepts)
+        },
+        pk=("norm_term", "post_id"),
+        not_null={"norm_term", "post_id", "term", "definition"},
+        defaults={"aliases": "[]"},
+    )
+    db["card_sources"].create_index(["post_id"], if_not_exists=True)
+    db["card_sources"].create_index(["norm_term", "rank"], if_not_exists=True)
+    db["cards"].create_index(["norm_term"], if_not_exists=True)
+
+    def new_id(norm: str, kind: str) -> str:  # kb.cards.concepts.card_id
+        return hashlib.sha1(f"{norm}\x1f{kind}".encode()).hexdigest()[:16]
+
+    cards = conn.execute(
+        "SELECT id, post_id, slug, term, norm_term, aliases, definition, kind, pattern, position, active,"
+        " created_at, updated_at FROM cards"
+    ).fetchall()
+    new_of = {r[0]: new_id(r[4], r[7]) for r in cards}
+    for old, new in new_of.items():
+        if old != new:
+            conn.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old))
+    schedules: dict[str, tuple] = {}
+    for cid, fsrs, due, state, updated in conn.execute(
+            "SELECT card_id, fsrs, due, state, updated_at FROM card_schedule").fetchall():
+        new = new_of.get(cid, cid)
+        if new not in schedules or (updated or "") > (schedules[new][4] or ""):
+            try:  # the scheduler's own record names the card too
+                data = json.loads(fsrs)
+                data["card_id"] = int(new[:12], 16)
+                fsrs = json.dumps(data)
+            except (ValueError, TypeError):
+                pass
+            schedules[new] = (new, fsrs, due, state, updated)
+    conn.execute("DELETE FROM card_schedule")
+    conn.executemany("INSERT INTO card_schedule (card_id, fsrs, due, state, updated_at) VALUES (?, ?, ?, ?, ?)",
+                     list(schedules.values()))
+    # One row per new id: an active card before a retired one, then the most recently updated.
+    merged: dict[str, tuple] = {}
+    for r in sorted(cards, key=lambda r: (r[10] or 0, r[12] or "")):
+        merged[new_of[r[0]]] = (new_of[r[0]], *r[1:])
+    conn.execute("DELETE FROM cards")
+    conn.executemany(
+        "INSERT INTO cards (id, post_id, slug, term, norm_term, aliases, definition, kind, pattern, position,"
+        " active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        list(merged.values()),
+    )
+    # History that kb forget set aside (m011) is keyed by card id too.
+    for old, card in conn.execute("SELECT card_id, card FROM cards_aside").fetchall():
+        try:
+            row = json.loads(card)
+            new = new_id(row["norm_term"], row["kind"])
+        except (ValueError, TypeError, KeyError):
+            continue
+        if new != old and not conn.execute("SELECT 1 FROM cards_aside WHERE card_id = ?", (new,)).fetchone():
+            conn.execute("UPDATE cards_aside SET card_id = ? WHERE card_id = ?", (new, old))
+    if _has_posts(conn):
+        mark_stale(conn, "cards", "m009_cards_by_term")
+
+
+@migration
+def m012_subject_titles(db) -> None:
+    # Titles name what a post is about (kb.show.titles), from each post's title choices: the posts
+    # of an older database get theirs when the titles part is rebuilt (it re-indexes their titles).
+    db.execute("CREATE TABLE title_choices (post_id INTEGER NOT NULL, rank INTEGER NOT NULL, choice TEXT NOT NULL,"
+               " key TEXT NOT NULL, PRIMARY KEY (post_id, rank)) WITHOUT ROWID")
+    db.execute("CREATE INDEX title_choices_choice ON title_choices (choice, rank)")
+    db.execute("CREATE INDEX title_choices_key ON title_choices (key, rank)")
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "titles", "m012_subject_titles")
+
+
+@migration
+def m013_card_decisions(db) -> None:
+    # What the user decided about a card, keyed by its id (which depends on the term and kind alone):
+    # suspended, deleted (never derived again) or edited (the user's term and definition shown instead
+    # of the posts'). No derived part, no kb doctor --fix and no kb forget writes this table.
+    db["card_decisions"].create(
+        {
+            "card_id": str,
+            "norm_term": str,  # the concept, for saying which one a decision is about
+            "suspended_at": str,
+            "deleted_at": str,
+            "term": str,  # the user's own wording, NULL where the posts' stands
+            "definition": str,
+            "edited_at": str,
+        },
+        pk="card_id",
+    )
+    db["card_decisions"].create_index(["norm_term"])
+
+
+@migration
+def m014_search_glosses_glossary_parts(db) -> None:
     # Cross-language search without curating each post: the glosses every post writes (中文(English)),
     # the bundled glossary loaded at index build, and the words inside index words (自注意力 holds
     # 注意力, FlashAttention holds attention) that sub-word matching looks up by range.
@@ -200,7 +330,7 @@ def m009_search_glosses_glossary_parts(db) -> None:
     db.execute("CREATE TABLE search_parts (part TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (part, term)) WITHOUT ROWID")
     # English words are stored stemmed now: every existing index is re-cut.
     if _has_posts(db.conn):
-        mark_stale(db.conn, "search", "m009_search_glosses_glossary_parts")
+        mark_stale(db.conn, "search", "m014_search_glosses_glossary_parts")
 
 
 def _has_posts(conn: sqlite3.Connection) -> bool:

@@ -19,11 +19,12 @@ def search_cmd(
     require_all: Annotated[bool, typer.Option("--all", help="Every word must occur (as +word does for one).")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show the segmentation, expansions and MATCH expressions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
 ) -> None:
     """Search posts in Chinese or English, best first; +word is required, -word excluded (kb search 扩散 -模型).
 
     Exits 0 when something is listed, 1 when nothing matches, 2 for a usage error (as grep)."""
-    from kb.cli import render
+    from kb.cli import pager, render
     from kb.search import ranking
 
     conn = open_for_read(("search",))
@@ -39,6 +40,6 @@ def search_cmd(
         keys = ("slug", "title", "category", "date", "score", "snippet")
         render.print_json([{k: r[k] for k in keys} for r in res.results])
     elif res.results:
-        out().print(render.search_results(res.results))
+        pager.show(out(), render.search_results(res.results), use_pager=not no_pager)
     if not res.results:
         raise typer.Exit(1)
