@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from kb.posts import naming
 from kb.search import glossary, glosses, segment, synonyms
 from kb.store.meta import get_meta, set_meta
 from kb.text import META_SEARCH_HASH, META_SEARCH_TOKENS, is_cjk
@@ -47,9 +46,8 @@ def _parts(holders: set[str]) -> set[tuple[str, str]]:
 
 
 def prepare(ahead, text: str) -> None:
-    """What import workers compute for a post's text: the stored form and word count of the text and
-    of the title a new post gets from it."""
-    ahead(body_form, ahead(naming.make_title, text))
+    """What import workers compute for a post's text: its stored form and word count (the titles
+    part prepares its title's)."""
     ahead(body_form, text)
 
 
