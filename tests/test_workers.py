@@ -96,7 +96,7 @@ def _dump(db: Path) -> dict:
     try:
         return {
             "posts": conn.execute(
-                "SELECT id, slug, title, text, norm, truncated, category, date, rank, date_after, date_before"
+                "SELECT id, slug, title, text, truncated, category, date, rank, date_after, date_before"
                 " FROM posts ORDER BY id").fetchall(),
             "sightings": conn.execute(
                 "SELECT post_id, file, position, line, text, category, date FROM sightings ORDER BY id").fetchall(),
