@@ -192,7 +192,7 @@ def _named(term: str) -> bool:
     return bool(_HAS_CJK.search(term)) or any(ch.isupper() or ch.isdigit() for ch in term)
 
 
-def _defined(text: str, opening: str, definitions: list | None = None) -> list[Term]:
+def _defined(text: str, opening: str) -> list[Term]:
     """Terms the opening defines or glosses (kb.cards.extract's wordings, and a glossed term it opens
     on), in order."""
     from kb.cards.extract import extract
@@ -204,7 +204,7 @@ def _defined(text: str, opening: str, definitions: list | None = None) -> list[T
         out.append(Term(term, 0, defined=True, aliases=[alias], uses=text.count(term), named=True))
     # The definitions of the opening's start only: extraction costs in proportion to the text it
     # reads, and a term defined later names the post less often than the names it keeps using.
-    for d in (extract(text[: EARLY + 60]) if definitions is None else definitions):
+    for d in extract(text[: EARLY + 60]):
         at = opening.find(d.term)
         if d.term[:1] in "是的了和与及或" or d.term[-1:] in "的了" or not _HAS_WORD.search(d.term):
             continue  # a fragment the extraction cut (是最后一层), or no word at all
@@ -222,10 +222,10 @@ def _strong(t: Term) -> bool:
     return t.named and t.uses >= (2 if len(t.text) >= 5 or " " in t.text else 3)
 
 
-def _ranked(opening: str, text: str, definitions: list | None = None) -> list[Term]:
+def _ranked(opening: str, text: str) -> list[Term]:
     """The opening's terms, the subject first: a name the post starts with; else a term defined early;
     else an English name it keeps using; else a term defined later. Then the others, most telling first."""
-    defined = _defined(text, opening, definitions)
+    defined = _defined(text, opening)
     names = [n for n in _names(opening, text) if not any(d.overlaps(n.text) for d in defined)]
     pool = defined + names
     if not pool:
@@ -280,12 +280,12 @@ def _concept(name: str, alias: str | None) -> str:
     return _key(name)
 
 
-def subject_titles(text: str, definitions: list | None = None) -> list[Choice]:
+def subject_titles(text: str) -> list[Choice]:
     """A post's title choices, most general first, each at most TITLE_COLUMNS wide: what it is about,
     then that with one more of its names (for when another post is about the same thing). A post
     whose opening names nothing keeps its first sentence (naming.make_title)."""
     opening, numbered = _opening(text)
-    terms = _ranked(opening, text, definitions)
+    terms = _ranked(opening, text)
     question = _question(opening)
     if question:
         return _within([Choice(question, _key(question))]
