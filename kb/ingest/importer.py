@@ -25,7 +25,6 @@ from kb.ingest import workers
 from kb.ingest.files import STDIN, expand_paths, shown_path
 from kb.posts import capture, formats, listing, naming, sightings
 from kb.quiz import aside
-from kb.show.subject import subject_titles
 from kb.store.transaction import transaction
 from kb.text import stamp
 
@@ -97,9 +96,8 @@ class FileTask:
 
 
 def prepare_post(ahead, text: str) -> None:
-    """What naming a new post asks of its text (import workers compute it ahead): its slug, and its
-    first title choice, which it has until the titles part gives it its title, in the same transaction."""
-    ahead(subject_titles, text)
+    """What naming a new post asks of its text (import workers compute it ahead): its slug. (Its
+    title is the titles part's, given in the same transaction.)"""
     ahead(naming.slug_stem, text)
 
 
@@ -348,7 +346,9 @@ def _upsert_post(conn: sqlite3.Connection, ex: capture.Excerpt, now: str, ahead)
     found = find_same_post(conn, norm)
     row, row_norm = found if found is not None else (None, "")
     if row is None:
-        title = ahead(subject_titles, ex.text)[0].title
+        # No title yet: the titles part gives every post of the file its title before the file's
+        # transaction ends (computing one here would be the titles' work done twice).
+        title = ""
         slug = _free_slug(conn, ahead(naming.slug_stem, ex.text), norm)
         cur = conn.execute(
             "INSERT INTO posts (slug, title, text, block, truncated, category, date, created_at, updated_at)"
