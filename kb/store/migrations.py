@@ -359,6 +359,14 @@ def m017_search_spelling(db) -> None:
         mark_stale(db.conn, "search", "m017_search_spelling")
 
 
+@migration
+def m018_one_byte_token_separator(db) -> None:
+    # The index's stored text joins tokens with U+001F instead of U+200B (kb.search.segment.SEP):
+    # every command, not only those that check the dictionary, must find the index re-cut.
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "search", "m018_one_byte_token_separator")
+
+
 def _has_posts(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
 
