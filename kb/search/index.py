@@ -29,17 +29,18 @@ def body_form(text: str) -> tuple[str, int, frozenset[str], tuple[tuple[str, str
             tuple(sorted(spelling_words(stored).items())))
 
 
-# A token as FTS5's unicode61 tokenizer (tokenchars '+#') cuts the stored form.
-_TOKEN_RE = re.compile(r"(?:[^\W_]|[+#])+")
 # Words a misspelt query word may be corrected to: Latin index words of four or more characters.
 MIN_SPELLING = 4
+# Such a word in a stored form: a whole token (SEP on both sides: every piece of the cut is one
+# token, and FTS5's unicode61 tokenizer splits on SEP), ASCII, starting with a letter.
+_SPELLING_RE = re.compile(
+    rf"(?<![^{segment.SEP}])[A-Za-z][A-Za-z0-9+#]{{{MIN_SPELLING - 1},}}(?![^{segment.SEP}])")
 
 
 def spelling_words(stored: str) -> Counter:
     """The index words of a stored form that typo correction chooses from (kb.search.ranking), with
-    their counts: ASCII words starting with a letter, of MIN_SPELLING characters or more."""
-    return Counter(t for t in _TOKEN_RE.findall(stored.lower())
-                   if len(t) >= MIN_SPELLING and t.isascii() and "a" <= t[0] <= "z")
+    their counts (as FTS5's vocabulary counts them: case folded)."""
+    return Counter(t.lower() for t in _SPELLING_RE.findall(stored))
 
 
 def _respell(conn: sqlite3.Connection, delta: Counter) -> None:
