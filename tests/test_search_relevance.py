@@ -23,6 +23,9 @@ REAL_CASES = [
     for name in ("relevance-a.yaml", "relevance-b.yaml")
     for case in yaml.safe_load((REALTEXT / name).read_text(encoding="utf-8"))
 ]
+# Part C: queries over the captures added later (pumpkin-*, ailearning-*), every row dev, written before the
+# search changes they check (README, Search: Relevance); each row says which words its posts write.
+PART_C = yaml.safe_load((REALTEXT / "relevance-c.yaml").read_text(encoding="utf-8"))
 THRESHOLD = 0.9
 # (MRR, recall@k) below which a real-text part fails: what the dev part reached over the captures as they
 # are now (209 posts; more captures came after the first measurement, and their posts compete), less a
@@ -35,6 +38,18 @@ def test_relevance_set_is_large_and_varied():
     kinds = {c["kind"] for c in CASES}
     assert len(CASES) >= 30
     assert {"chinese", "english", "mixed", "traditional", "typo", "cross-language"} <= kinds
+
+
+def test_part_c_notes_hold_on_the_captures(kb, realtext):
+    """relevance-c.yaml's rows say which words their relevant posts write and never write: checked here."""
+    conn = connect(realtext)
+    texts = [r[0].strip().casefold() for r in conn.execute("SELECT text FROM posts")]
+    for case in PART_C:
+        for name in [case["top1"]] if "top1" in case else case["expect"]:
+            found = [t for t in texts if t.startswith(name.casefold())]
+            assert len(found) == 1, name
+            assert all(w.casefold() in found[0] for w in case["writes"]), (case["query"], name)
+            assert not any(w.casefold() in found[0] for w in case.get("never", [])), (case["query"], name)
 
 
 def test_real_text_sets_are_large_cross_language_and_noted():
