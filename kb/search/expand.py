@@ -30,6 +30,11 @@ ONE_CHARACTER_FACTOR = 0.6
 PART_FACTOR = 0.5  # the words (the query's own and its best expansions) looked inside for
 
 
+COMPOSE_FACTOR = 0.7  # 层归一化 → layer normalization: the translations of its words, side by side
+MAX_COMPOSED = 12
+TRANSLATIONS = ("synonym", "gloss", "glossary", "pivot")
+
+
 def known_keys(conn: sqlite3.Connection, keys: list[str]) -> set[str]:
     """The keys among these that name a term of the synonyms, the posts' glosses or the glossary."""
     if not keys:
@@ -124,4 +129,32 @@ def widen(conn: sqlite3.Connection, own: list[str], vocab: Vocabulary) -> list[t
             if (word,) not in have:
                 have.add((word,))
                 out.append(([word], "inside", weight * INSIDE_FACTOR, INSIDE_COVER, ""))
+    return out
+
+
+def composed(meanings: dict, n: int) -> list[tuple[list[str], float]]:
+    """Translations of a Chinese query word's parts put side by side, as one phrase standing for the
+    whole word: 层 (layer) + 归一化 (normalization, through a gloss) → layer normalization, which a post
+    writing only Layer Normalization matches. meanings: (start, end) of a run of parts → its
+    alternatives as (tokens, kind, weight, cover); the best two English translations of each are
+    combined, at most MAX_COMPOSED phrases, weighted by the weakest translation. Returns (tokens, weight)."""
+    english = {
+        span: sorted((a for a in alts if a[1] in TRANSLATIONS and a[3] >= 1.0 and _script("".join(a[0])) == "en"),
+                     key=lambda a: -a[2])[:2]
+        for span, alts in meanings.items()
+    }
+    out: list[tuple[list[str], float]] = []
+
+    def walk(start: int, tokens: list[str], weight: float) -> None:
+        if len(out) >= MAX_COMPOSED:
+            return
+        if start == n:
+            out.append((tokens, weight * COMPOSE_FACTOR))
+            return
+        for (a, b), alts in english.items():
+            if a == start and (b - a < n):
+                for tokens_, _, w, _ in alts:
+                    walk(b, tokens + tokens_, min(weight, w))
+
+    walk(0, [], 1.0)
     return out

@@ -15,7 +15,10 @@ from kb.search.segment import SEP
 
 K1 = 1.2
 B = 0.75
-TITLE_WEIGHT = 4.0
+# A title naming the clause adds as much as a text full of it; the opening words (a section's heading) half that.
+TITLE_BONUS = 1.0
+LEAD_BONUS = 0.5
+LEAD_TOKENS = 12
 
 
 def words(stored: str | None) -> list[str]:
@@ -42,13 +45,25 @@ def concept_idf(docs: int, total: int) -> float:
     return math.log(1.0 + (total - docs + 0.5) / (docs + 0.5))
 
 
+def saturated(tf: float, k1: float = K1) -> float:
+    return tf * (k1 + 1) / (tf + k1) if tf > 0 else 0.0
+
+
 def clause_score(title: tuple[list[str], Counter], body: tuple[list[str], Counter], length_ratio: float,
                  alts: list[tuple[list[str], float]], idf: float) -> float:
-    """BM25F of one clause (alternatives with their weights) in one post."""
+    """BM25 of one clause (alternatives with their weights) in one post's text, plus what its title and
+    its opening say: a post whose title names the concept, or whose opening words do (the heading of a
+    captured section), is about it — a post writing the word many times in passing is not. Each is
+    saturated on its own, so the title counts as much as a text full of the word."""
     norm = 1.0 - B + B * length_ratio
-    tf = 0.0
+    tf = in_title = in_lead = 0.0
+    lead = body[0][:LEAD_TOKENS]
+    lead_counter = Counter(lead)
     for tokens, weight in alts:
-        tf += weight * (TITLE_WEIGHT * occurrences(title[0], title[1], tokens) + occurrences(body[0], body[1], tokens) / norm)
-    if tf <= 0:
+        tf += weight * occurrences(body[0], body[1], tokens)
+        in_title += weight * occurrences(title[0], title[1], tokens)
+        in_lead += weight * occurrences(lead, lead_counter, tokens)
+    if tf <= 0 and in_title <= 0:
         return 0.0
-    return idf * tf * (K1 + 1) / (tf + K1)
+    body_part = tf * (K1 + 1) / (tf + K1 * norm) if tf > 0 else 0.0
+    return idf * (body_part + TITLE_BONUS * saturated(in_title) + LEAD_BONUS * saturated(in_lead))
