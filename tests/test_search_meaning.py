@@ -97,15 +97,28 @@ def test_required_words_and_all(kb, tmp_path):
 
 
 def test_a_gloss_one_post_writes_serves_every_post(kb, tmp_path):
-    # 位置插值 is in no glossary: only the posts can say what it is in English.
-    import_posts(kb, tmp_path, "长上下文模型常用位置插值来扩展窗口。", name="a.txt")
-    assert kb("search", "position", "interpolation", "--json").code == 1
+    # 随机鹦鹉 is in no glossary, nor can the glossary compose it (parrot is none of its words): only the
+    # posts can say what it is in English.
+    import_posts(kb, tmp_path, "有人说大模型只是随机鹦鹉，只会复述。", name="a.txt")
+    assert "lack: parrot" in kb("search", "stochastic", "parrot", "--json").stderr  # stochastic is 随机
     # A later capture glosses the term: the first post is found by its English from then on.
-    import_posts(kb, tmp_path, "位置插值(position interpolation)把位置编号按比例缩小。", name="b.txt")
+    import_posts(kb, tmp_path, "随机鹦鹉(stochastic parrot)一词出自一篇论文。", name="b.txt")
+    run = kb("search", "stochastic", "parrot", "--json")
+    assert len(listed(run)) == 2 and "lack" not in run.stderr
+    explain = kb("search", "stochastic", "parrot", "--explain")
+    assert "随机鹦鹉" in explain.stdout and "gloss" in explain.stdout
+
+
+def test_english_words_compose_the_chinese_term(kb, tmp_path):
+    # No post glosses 位置插值 and the glossary has no row for it, nor for position or interpolation
+    # alone; its two-word terms do show them (Position Embedding 位置嵌入, Interpolation Coordinate
+    # 插值坐标), and side by side their Chinese names the post's term.
+    import_posts(kb, tmp_path, "长上下文模型常用位置插值来扩展窗口。",
+                 "每个位置都有向量，位置编码给出它；训练时的长度外推另有方法，而数值插值是另一回事，与位置无关。")
     got = listed(kb("search", "position", "interpolation", "--json"))
-    assert len(got) == 2
-    explain = kb("search", "position", "interpolation", "--explain")
-    assert "位置插值" in explain.stdout and "gloss" in explain.stdout
+    assert len(got) == 2 and texts_of(kb, got[:1])[0].startswith("长上下文")
+    explain = kb("search", "position", "interpolation", "--explain").stdout
+    assert "compound: " in explain and "位置 插值 ×" in explain
 
 
 def test_glosses_follow_a_changed_post(kb, tmp_path):

@@ -158,3 +158,35 @@ def composed(meanings: dict, n: int) -> list[tuple[list[str], float]]:
 
     walk(0, [], 1.0)
     return out
+
+
+def combine(pieces: list[list[tuple[str, list[str], float]]], cut) -> list[tuple[list[str], float]]:
+    """Each word's own tokens or one of its translations, side by side, at least one translated:
+    (script, tokens, weight) options per word → (tokens, weight) phrases, adjacent Chinese joined and
+    cut again (cut(text) → tokens), weighted COMPOSE_FACTOR × the weakest translation, at most
+    MAX_COMPOSED."""
+    out: list[tuple[list[str], float]] = []
+
+    def walk(k: int, chosen: list[tuple[str, list[str]]], weight: float, translated: bool) -> None:
+        if len(out) >= MAX_COMPOSED:
+            return
+        if k == len(pieces):
+            if translated:
+                tokens: list[str] = []
+                for i, (script, toks) in enumerate(chosen):
+                    if script == "zh" and i and chosen[i - 1][0] == "zh":
+                        continue
+                    if script == "zh":
+                        j = i
+                        while j < len(chosen) and chosen[j][0] == "zh":
+                            j += 1
+                        tokens += cut("".join("".join(t) for _, t in chosen[i:j]))
+                    else:
+                        tokens += toks
+                out.append((tokens, weight * COMPOSE_FACTOR))
+            return
+        for script, toks, w in pieces[k]:
+            walk(k + 1, chosen + [(script, toks)], min(weight, w), translated or w < 1.0 or script == "zh")
+
+    walk(0, [], 1.0, False)
+    return out

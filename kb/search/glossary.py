@@ -9,9 +9,14 @@ import sqlite3
 
 from kb.search import segment
 from kb.search.synonyms import synonym_key
+from kb.text import is_cjk
 
 # An abbreviation this short names too many things to stand for a term in a query (ES, FN, LR).
 MIN_ABBREVIATION = 3
+# A word's translation read off two-word terms (Decision Tree 决策树 with Decision 决策: tree 树) counts
+# as a term of this many concepts: below the glossary's own rows (kb.search.expand divides by it).
+ALIGNED_SENSES = 2
+MAX_ALIGNED_ZH = 4
 
 
 def rows() -> list[list[str]]:
@@ -35,6 +40,38 @@ def rows() -> list[list[str]]:
     return out
 
 
+def aligned(concepts: list[list[str]]) -> set[tuple[str, str]]:
+    """(english word, chinese) translations of single words the glossary does not list but its two-word
+    terms show: Decision Tree 决策树 and Decision 决策 give tree 树, Dirichlet Distribution 狄利克雷分布 and
+    Distribution 分布 give Dirichlet 狄利克雷. Only for words without a row of their own (by stem:
+    modeling is Model's); two rounds, so a word found in the first helps the second. Multi-word
+    English queries compose these (density reachable → 密度可达: kb.search.query)."""
+    words: dict[str, set[str]] = {}  # stem → its Chinese
+    pairs: list[tuple[list[tuple[str, str]], str]] = []
+    for terms in concepts:
+        english = [(synonym_key(w), w) for w in terms[0].replace("-", " ").split()]
+        chinese = [t for t in terms[1:] if t and all(map(is_cjk, t))]
+        for zh in chinese:
+            if len(english) == 1:
+                words.setdefault(english[0][0], set()).add(zh)
+            elif len(english) == 2 and all(k for k, _ in english):
+                pairs.append((english, zh))
+    listed = set(words)
+    found: set[tuple[str, str]] = set()
+    for _ in range(2):
+        new: set[tuple[str, str, str]] = set()
+        for (first, last), zh in pairs:
+            for known, (stem, other), head in ((first[0], last, True), (last[0], first, False)):
+                for part in words.get(known, ()):
+                    rest = zh[len(part):] if head and zh.startswith(part) else zh[: -len(part)] if not head and zh.endswith(part) else ""
+                    if rest and len(rest) <= MAX_ALIGNED_ZH and len(other) >= 3 and other.isalnum() and stem not in listed:
+                        new.add((stem, other, rest))
+        for stem, other, zh in new:
+            words.setdefault(stem, set()).add(zh)
+            found.add((other, zh))
+    return found
+
+
 def load_table(conn: sqlite3.Connection) -> None:
     """Refill search_glossary: for every term, each other term of each concept that holds it, and in
     how many concepts the term appears (its ambiguity: 准确率 is Accuracy's and Precision's)."""
@@ -50,6 +87,11 @@ def load_table(conn: sqlite3.Connection) -> None:
             for term, other in concept:
                 if other and other != key:
                     pairs.setdefault((key, term), senses[key])
+    for en, zh in aligned(rows()):
+        ek, zk = synonym_key(en), synonym_key(zh)
+        if ek and zk:
+            pairs.setdefault((ek, zh), max(senses.get(ek, 1), ALIGNED_SENSES))
+            pairs.setdefault((zk, en), max(senses.get(zk, 1), ALIGNED_SENSES))
     conn.executemany(
         "INSERT INTO search_glossary (key, term, senses) VALUES (?, ?, ?)",
         [(k, t, n) for (k, t), n in pairs.items()],

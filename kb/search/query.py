@@ -15,6 +15,7 @@ from kb.search.vocabulary import Vocabulary, query_tokens, surface_tokens
 from kb.text import CJK, is_cjk
 
 MAX_SYNONYM_TOKENS = 6
+MAX_COMPOSED_WORDS = 4
 INSIDE_FACTOR = expand.INSIDE_FACTOR
 
 
@@ -235,7 +236,34 @@ def _expand_run(
             _widen(conn, clause, vocab)
             out.append(clause)
             i += 1
+    _compose_words(conn, out, vocab)
     return out
+
+
+def _compose_words(conn, clauses: list[Clause], vocab: Vocabulary) -> None:
+    """Adjacent English words that name no term together: their Chinese translations side by side
+    (density + reachable → 密度可达, model + tree → 模型树), or one kept in English (Dirichlet分布), an
+    alternative of each of them, so a post writing the composed term matches them all."""
+    def single(c: Clause) -> bool:
+        own = c.alts[0].tokens
+        return not c.shares and len(own) == 1 and own[0].isascii() and own[0].isalpha()
+
+    def pieces(c: Clause) -> list[tuple[str, list[str], float]]:
+        chinese = sorted((a for a in c.alts if a.kind in expand.TRANSLATIONS and a.cover >= 1.0
+                          and all(is_cjk(t[0]) for t in a.tokens)), key=lambda a: -a.weight)[:2]
+        return [("en", c.alts[0].tokens, 1.0)] + [("zh", a.tokens, a.weight) for a in chinese]
+
+    start = 0
+    while start < len(clauses):
+        end = start
+        while end < len(clauses) and single(clauses[end]) and end - start < MAX_COMPOSED_WORDS:
+            end += 1
+        if end - start >= 2:
+            run = clauses[start:end]
+            for tokens, weight in expand.combine([pieces(c) for c in run], lambda text: query_tokens(conn, text, vocab)):
+                for c in run:
+                    c.alts.append(Alt(tokens, "compound", weight, 1.0))
+        start = max(end, start + 1)
 
 
 def _chinese_word_end(tokens: list[str], items: list[int], i: int) -> int:
