@@ -211,3 +211,17 @@ def test_start_up_never_reads_the_glossary_or_loads_jieba(imported, command):
     assert not {m for m in modules if m.split(".")[0] in ("jieba", "rjieba", "yaml")}
     if command == ["latest"]:
         assert not {m for m in modules if m.startswith("kb.search")}
+
+
+def test_a_writing_with_one_character_more_is_the_same_concept(kb, tmp_path):
+    # 自编码器 / 自动编码器: the post writes the term one way, the query and the glossary (Autoencoder
+    # 自编码器) another, and data/synonyms.yaml lists neither; a character added at either end makes
+    # another word, and is no variant.
+    import_posts(kb, tmp_path, "自动编码器把输入压缩再还原。", "无监督学习不需要标签。", "编码器和解码器各有一个。")
+    run = kb("search", "自编码器", "--json")
+    assert texts_of(kb, listed(run)[:1])[0].startswith("自动编码器")
+    assert "contain" not in run.stderr  # a full match, not words inside others
+    assert "variant: 自动 编码器" in kb("search", "自编码器", "--explain").stdout
+    english = listed(kb("search", "autoencoder", "--json"))
+    assert texts_of(kb, english[:1])[0].startswith("自动编码器")
+    assert "variant" not in kb("search", "监督学习", "--explain").stdout

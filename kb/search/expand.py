@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kb.search import glossary, glosses
+from kb.search import glossary, glosses, variants
 from kb.search.synonyms import known_keys as synonym_keys
 from kb.search.synonyms import synonym_key, synonyms, tokens_key  # noqa: F401 (tokens_key: for query)
 from kb.search.vocabulary import Vocabulary, query_tokens
@@ -30,6 +30,8 @@ ONE_CHARACTER_FACTOR = 0.6
 PART_FACTOR = 0.5  # the words (the query's own and its best expansions) looked inside for
 
 
+VARIANT_FACTOR = 0.8  # 自编码器 written 自动编码器 (kb.search.variants)
+MAX_VARIANT_SOURCES = 3
 COMPOSE_FACTOR = 0.7  # 层归一化 → layer normalization: the translations of its words, side by side
 MAX_COMPOSED = 12
 TRANSLATIONS = ("synonym", "gloss", "glossary", "pivot")
@@ -122,6 +124,14 @@ def widen(conn: sqlite3.Connection, own: list[str], vocab: Vocabulary) -> list[t
             longest = max(tokens, key=len)
             if len(tokens) > 1 and len(longest) >= 2 and _script(longest) == "zh" and sum(len(t) > 1 for t in tokens) == 1:
                 out.append(([longest], kind, weight * PART_FACTOR, INSIDE_COVER, ""))
+    # Another writing of the word, or of its best Chinese expansions (自编码器 → 自动编码器).
+    chinese = [("".join(own), 1.0)] + [("".join(t), w) for t, k, w, c, _ in out if c >= 1.0 and all(is_cjk(x[0]) for x in t)]
+    seen = {tuple(own)} | {tuple(t) for t, *_ in out}
+    for term, weight in chinese[:MAX_VARIANT_SOURCES]:
+        for tokens in variants.insertions(conn, vocab, term):
+            if tuple(tokens) not in seen:
+                seen.add(tuple(tokens))
+                out.append((tokens, "variant", weight * VARIANT_FACTOR, 1.0, ""))
     sources = ([(own, 1.0)] if len(own) == 1 else []) + [(t, w) for t, _, w, _, _ in out if len(t) == 1]
     have = {tuple(own)} | {tuple(t) for t, *_ in out}
     for tokens, weight in sources[:MAX_INSIDE_SOURCES]:
