@@ -225,3 +225,25 @@ def test_a_writing_with_one_character_more_is_the_same_concept(kb, tmp_path):
     english = listed(kb("search", "autoencoder", "--json"))
     assert texts_of(kb, english[:1])[0].startswith("自动编码器")
     assert "variant" not in kb("search", "监督学习", "--explain").stdout
+
+
+def test_a_name_transliterated_with_a_character_of_the_same_sound_is_the_same_concept(kb, tmp_path):
+    # 马尔科夫 / 马尔可夫 (ke, ke): one name written two ways. 反向传播 is no writing of 前向传播: the
+    # characters differ in sound.
+    import_posts(kb, tmp_path, "马尔可夫毯把一个变量与其余变量隔开。", "反向传播计算梯度。", "毯子很暖和。")
+    run = kb("search", "马尔科夫毯", "--json")
+    assert texts_of(kb, listed(run)[:1])[0].startswith("马尔可夫毯") and "contain" not in run.stderr
+    assert "variant: 马尔可夫 毯" in kb("search", "马尔科夫毯", "--explain").stdout
+    assert "variant" not in kb("search", "前向传播", "--explain").stdout
+
+
+def test_the_bundled_sounds_are_pypinyins():
+    # sounds.tsv is build()'s output (python -m kb.search.sounds): a later pypinyin may add a reading or
+    # two, never change many.
+    from kb.search import sounds
+
+    shipped = dict(line.split("\t") for line in sounds.path().read_text(encoding="utf-8").splitlines())
+    fresh = dict(line.split("\t") for line in sounds.build().splitlines())
+    same = sum(set(shipped.get(s, "")) == set(chars) for s, chars in fresh.items())
+    assert same >= 0.98 * len(fresh) and len(shipped) >= 400
+    assert sounds.same_sound("科", "可") and sounds.same_sound("利", "里") and not sounds.same_sound("前", "反")

@@ -30,7 +30,7 @@ ONE_CHARACTER_FACTOR = 0.6
 PART_FACTOR = 0.5  # the words (the query's own and its best expansions) looked inside for
 
 
-VARIANT_FACTOR = 0.8  # 自编码器 written 自动编码器 (kb.search.variants)
+VARIANT_FACTOR = 0.8  # 自编码器 written 自动编码器, 马尔科夫 马尔可夫 (kb.search.variants)
 MAX_VARIANT_SOURCES = 3
 COMPOSE_FACTOR = 0.7  # 层归一化 → layer normalization: the translations of its words, side by side
 MAX_COMPOSED = 12
@@ -128,7 +128,7 @@ def widen(conn: sqlite3.Connection, own: list[str], vocab: Vocabulary) -> list[t
     chinese = [("".join(own), 1.0)] + [("".join(t), w) for t, k, w, c, _ in out if c >= 1.0 and all(is_cjk(x[0]) for x in t)]
     seen = {tuple(own)} | {tuple(t) for t, *_ in out}
     for term, weight in chinese[:MAX_VARIANT_SOURCES]:
-        for tokens in variants.insertions(conn, vocab, term):
+        for tokens in variants.writings(conn, vocab, term):
             if tuple(tokens) not in seen:
                 seen.add(tuple(tokens))
                 out.append((tokens, "variant", weight * VARIANT_FACTOR, 1.0, ""))

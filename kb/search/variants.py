@@ -1,5 +1,6 @@
 """Other writings of a Chinese term that the posts use: one character more inside it (自编码器 written
-自动编码器, 生成模型 written 生成式模型, 变分自编码器 written 变分自动编码器), found in the index's own words.
+自动编码器, 生成模型 written 生成式模型), or, in a longer term, one character of the same sound instead
+(马尔科夫 written 马尔可夫: names transliterated twice), found in the index's own words.
 
 Every look-up is a range query of the vocabulary on a start of the term, and a phrase probe per
 candidate: nothing reads a whole table, and no dictionary is loaded.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from kb.search import sounds
 from kb.search.vocabulary import Vocabulary
 from kb.text import is_cjk
 
 MIN_LENGTH = 3  # a two-character word with one more is another word too often (模型 → 模型化)
+MIN_SOUND_LENGTH = 4  # a shorter word of another character of the same sound is another word (权值, 全值)
 MAX_VARIANTS = 3
 MAX_PROBES = 24
 SCAN = 400  # vocabulary words read per start looked up
@@ -19,9 +22,10 @@ SCAN = 400  # vocabulary words read per start looked up
 NEGATIONS = set("不非无未没反")
 
 
-def insertions(conn: sqlite3.Connection, vocab: Vocabulary, term: str) -> list[list[str]]:
+def writings(conn: sqlite3.Connection, vocab: Vocabulary, term: str) -> list[list[str]]:
     """Phrases of index words that write the term with one Chinese character inserted inside it (never
-    at either end: 监督学习 is no writing of 无监督学习), those some post holds only."""
+    at either end: 监督学习 is no writing of 无监督学习), or one after its first replaced by another of
+    the same sound; those some post holds only."""
     if conn is None or len(term) < MIN_LENGTH or not all(map(is_cjk, term)):
         return []
     found: dict[tuple[str, ...], None] = {}
@@ -36,12 +40,15 @@ def insertions(conn: sqlite3.Connection, vocab: Vocabulary, term: str) -> list[l
             if not extra or not is_cjk(extra) or extra in NEGATIONS or extra == term[p]:
                 continue
             tail = word[len(head) + 1:]
-            if term[p:p + len(tail)] != tail:
-                continue
-            end = p + len(tail)
-            phrase = (vocab.cut(term[:i]) if i else []) + [word] + (vocab.cut(term[end:]) if end < len(term) else [])
-            if all(vocab.counts(phrase).values()):
-                found.setdefault(tuple(phrase), None)
+            ends = []
+            if term[p:p + len(tail)] == tail:  # one character more
+                ends.append(p + len(tail))
+            if len(term) >= MIN_SOUND_LENGTH and term[p + 1:p + 1 + len(tail)] == tail and sounds.same_sound(extra, term[p]):
+                ends.append(p + 1 + len(tail))  # one character of the same sound instead
+            for end in ends:
+                phrase = (vocab.cut(term[:i]) if i else []) + [word] + (vocab.cut(term[end:]) if end < len(term) else [])
+                if all(vocab.counts(phrase).values()):
+                    found.setdefault(tuple(phrase), None)
             if len(found) >= MAX_PROBES:
                 break
     out = []
