@@ -19,6 +19,9 @@ B = 0.75
 TITLE_BONUS = 1.0
 LEAD_BONUS = 0.5
 LEAD_TOKENS = 12
+# A title that is mostly the concept (熵的概念 for 熵, 什么是超参数 for 超参数) names what the post is
+# about; one that mentions it among other things (算法参数（超参数）与模型参数) less so: up to this much more.
+TITLE_SHARE = 2.0
 
 
 def words(stored: str | None) -> list[str]:
@@ -57,13 +60,18 @@ def clause_score(title: tuple[list[str], Counter], body: tuple[list[str], Counte
     saturated on its own, so the title counts as much as a text full of the word."""
     norm = 1.0 - B + B * length_ratio
     tf = in_title = in_lead = 0.0
+    named = 0  # characters of the title the clause's alternatives make up
     lead = body[0][:LEAD_TOKENS]
     lead_counter = Counter(lead)
     for tokens, weight in alts:
         tf += weight * occurrences(body[0], body[1], tokens)
-        in_title += weight * occurrences(title[0], title[1], tokens)
+        n = occurrences(title[0], title[1], tokens)
+        in_title += weight * n
+        named = max(named, n * sum(map(len, tokens)))
         in_lead += weight * occurrences(lead, lead_counter, tokens)
     if tf <= 0 and in_title <= 0:
         return 0.0
     body_part = tf * (K1 + 1) / (tf + K1 * norm) if tf > 0 else 0.0
-    return idf * (body_part + TITLE_BONUS * saturated(in_title) + LEAD_BONUS * saturated(in_lead))
+    length = sum(len(t) for t in title[0] if t[0].isalnum()) or 1
+    title_part = TITLE_BONUS * saturated(in_title) * (1.0 + TITLE_SHARE * min(1.0, named / length))
+    return idf * (body_part + title_part + LEAD_BONUS * saturated(in_lead))
