@@ -121,6 +121,16 @@ def test_english_words_compose_the_chinese_term(kb, tmp_path):
     assert "compound: " in explain and "位置 插值 ×" in explain
 
 
+def test_a_name_ending_in_chinese_is_glossed_whole_not_its_chinese_end(kb, tmp_path):
+    # V 模型（Variational Autoencoder）names the V model: 模型 is no Chinese for the bracket's English.
+    # A section number before the term is no part of it.
+    import_posts(kb, tmp_path, "世界模型由三部分组成： V 模型（Variational Autoencoder）把画面压缩。",
+                 "14.2 马尔可夫毯(Markov blanket)把变量隔开。", "模型的参数很多。")
+    assert "vae" not in kb("search", "模型", "--explain").stdout.casefold()
+    explain = kb("search", "markov", "blanket", "--explain").stdout
+    assert "gloss" in explain and "马尔可夫毯" in explain
+
+
 def test_glosses_follow_a_changed_post(kb, tmp_path):
     capture = tmp_path / "c.txt"
     capture.write_text("LATEST UPDATES\n标签平滑(label smoothing)让分类器不那么自信...\n", encoding="utf-8")

@@ -59,7 +59,7 @@ def extract(norm: str, cut) -> tuple[tuple[str, str], ...]:
                 for eng in re.split(r"\s*[,;、]\s*", m.group(1)):
                     eng = " ".join(eng.split())
                     zh = None if eng.casefold() in EN_STOP else _chinese_before(before, len(eng.replace("-", " ").split()), eng)
-                    if zh:
+                    if zh and not (zh == b.group(1) and _after_latin(norm, b.start())):
                         out.append((zh, eng))
         else:
             m = zh_inside.match(norm, i)
@@ -72,6 +72,18 @@ def extract(norm: str, cut) -> tuple[tuple[str, str], ...]:
                         out.append((zh, eng))
         i = norm.find("(", i + 1)
     return tuple(dict.fromkeys(out))
+
+
+def _after_latin(norm: str, start: int) -> bool:
+    """Whether the Chinese run starting here follows a letter or two (V 模型, Q 网络, Q学习): the run
+    is then the end of a name, which the bracket glosses whole, not a Chinese term of its own."""
+    j = start - 1
+    while j >= 0 and norm[j] == " ":
+        j -= 1
+    k = j
+    while k >= 0 and norm[k].isascii() and norm[k].isalpha():
+        k -= 1
+    return 1 <= j - k <= 2 and not (k >= 0 and norm[k].isascii() and norm[k].isalnum())
 
 
 def _chinese_before(before: list[str], n_words: int, eng: str) -> str | None:
