@@ -17,6 +17,7 @@ MIN_ABBREVIATION = 3
 # as a term of this many concepts: below the glossary's own rows (kb.search.expand divides by it).
 ALIGNED_SENSES = 2
 MAX_ALIGNED_ZH = 4
+MAX_ALIGNED_WORDS = 4
 
 
 def rows() -> list[list[str]]:
@@ -41,11 +42,12 @@ def rows() -> list[list[str]]:
 
 
 def aligned(concepts: list[list[str]]) -> set[tuple[str, str]]:
-    """(english word, chinese) translations of single words the glossary does not list but its two-word
-    terms show: Decision Tree 决策树 and Decision 决策 give tree 树, Dirichlet Distribution 狄利克雷分布 and
-    Distribution 分布 give Dirichlet 狄利克雷. Only for words without a row of their own (by stem:
-    modeling is Model's); two rounds, so a word found in the first helps the second. Multi-word
-    English queries compose these (density reachable → 密度可达: kb.search.query)."""
+    """(english word, chinese) translations of single words the glossary does not list but its longer
+    terms show: Decision Tree 决策树 and Decision 决策 give tree 树, Conditional Random Field 条件随机场
+    with Conditional 条件 and Random 随机 give field 场 (the known words peeled off either end until one
+    is left). Only for words without a row of their own (by stem: modeling is Model's); two rounds, so
+    a word found in the first helps the second. Multi-word English queries compose these (density
+    reachable → 密度可达: kb.search.query)."""
     words: dict[str, set[str]] = {}  # stem → its Chinese
     pairs: list[tuple[list[tuple[str, str]], str]] = []
     for terms in concepts:
@@ -54,22 +56,38 @@ def aligned(concepts: list[list[str]]) -> set[tuple[str, str]]:
         for zh in chinese:
             if len(english) == 1:
                 words.setdefault(english[0][0], set()).add(zh)
-            elif len(english) == 2 and all(k for k, _ in english):
+            elif 2 <= len(english) <= MAX_ALIGNED_WORDS and all(k for k, _ in english):
                 pairs.append((english, zh))
     listed = set(words)
     found: set[tuple[str, str]] = set()
     for _ in range(2):
         new: set[tuple[str, str, str]] = set()
-        for (first, last), zh in pairs:
-            for known, (stem, other), head in ((first[0], last, True), (last[0], first, False)):
-                for part in words.get(known, ()):
-                    rest = zh[len(part):] if head and zh.startswith(part) else zh[: -len(part)] if not head and zh.endswith(part) else ""
-                    if rest and len(rest) <= MAX_ALIGNED_ZH and len(other) >= 3 and other.isalnum() and stem not in listed:
-                        new.add((stem, other, rest))
+        for english, zh in pairs:
+            left = _peel(english, zh, words)
+            if left:
+                (stem, other), rest = left
+                if len(rest) <= MAX_ALIGNED_ZH and len(other) >= 3 and other.isalnum() and stem not in listed:
+                    new.add((stem, other, rest))
         for stem, other, zh in new:
             words.setdefault(stem, set()).add(zh)
             found.add((other, zh))
     return found
+
+
+def _peel(english: list[tuple[str, str]], zh: str, words: dict[str, set[str]]):
+    """The one word left, with the Chinese left, once the known words at either end are taken off
+    (their Chinese at that end of zh); None when more than one word or no Chinese is left."""
+    while len(english) > 1:
+        head = next((p for p in words.get(english[0][0], ()) if zh.startswith(p) and len(p) < len(zh)), None)
+        if head:
+            english, zh = english[1:], zh[len(head):]
+            continue
+        tail = next((p for p in words.get(english[-1][0], ()) if zh.endswith(p) and len(p) < len(zh)), None)
+        if tail:
+            english, zh = english[:-1], zh[: -len(tail)]
+            continue
+        return None
+    return (english[0], zh) if zh else None
 
 
 def load_table(conn: sqlite3.Connection) -> None:
