@@ -258,3 +258,14 @@ def test_the_bundled_sounds_are_pypinyins():
     same = sum(set(shipped.get(s, "")) == set(chars) for s, chars in fresh.items())
     assert same >= 0.98 * len(fresh) and len(shipped) >= 400
     assert sounds.same_sound("科", "可") and sounds.same_sound("利", "里") and not sounds.same_sound("前", "反")
+
+
+def test_the_glossary_aligns_the_words_of_its_longer_terms():
+    from kb.search.glossary import aligned
+
+    got = aligned([["Decision", "决策"], ["Decision Tree", "决策树"], ["Conditional", "条件"], ["Random", "随机"],
+                   ["Conditional Random Field", "条件随机场"], ["Model", "模型"], ["Generative", "生成"],
+                   ["Generative Modeling", "生成建模"], ["Hidden Unit", "隐藏单元"]])
+    assert ("Tree", "树") in got and ("Field", "场") in got
+    assert not any(en == "Modeling" for en, _ in got)  # Model has a row of its own: modeling is its stem
+    assert not any(en in ("Hidden", "Unit") for en, _ in got)  # neither word known: nothing to peel off
