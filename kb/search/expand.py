@@ -122,7 +122,8 @@ def widen(conn: sqlite3.Connection, own: list[str], vocab: Vocabulary) -> list[t
         if tokens and tokens != own:
             out.append((tokens, kind, weight, 1.0, term))
             longest = max(tokens, key=len)
-            if len(tokens) > 1 and len(longest) >= 2 and _script(longest) == "zh" and sum(len(t) > 1 for t in tokens) == 1:
+            if len(tokens) > 1 and len(longest) >= 2 and _script(longest) == "zh" and sum(len(t) > 1 for t in tokens) == 1 \
+                    and not variants.held(conn, tokens):  # 超 参数 written as such: 参数 alone is another word
                 out.append(([longest], kind, weight * PART_FACTOR, INSIDE_COVER, ""))
     # Another writing of the word, or of its best Chinese expansions (自编码器 → 自动编码器).
     chinese = [("".join(own), 1.0)] + [("".join(t), w) for t, k, w, c, _ in out if c >= 1.0 and all(is_cjk(x[0]) for x in t)]

@@ -53,7 +53,7 @@ def writings(conn: sqlite3.Connection, vocab: Vocabulary, term: str) -> list[lis
                 break
     out = []
     for phrase in found:
-        if _held(conn, list(phrase)):
+        if held(conn, list(phrase)):
             out.append(list(phrase))
     return out[:MAX_VARIANTS]
 
@@ -66,7 +66,7 @@ def _starting(conn: sqlite3.Connection, head: str) -> list[str]:
         return []
 
 
-def _held(conn: sqlite3.Connection, phrase: list[str]) -> bool:
+def held(conn: sqlite3.Connection, phrase: list[str]) -> bool:
     """Whether some post holds the phrase."""
     body = " ".join(t.replace('"', '""') for t in phrase)
     try:
