@@ -269,3 +269,11 @@ def test_the_glossary_aligns_the_words_of_its_longer_terms():
     assert ("Tree", "树") in got and ("Field", "场") in got
     assert not any(en == "Modeling" for en, _ in got)  # Model has a row of its own: modeling is its stem
     assert not any(en in ("Hidden", "Unit") for en, _ in got)  # neither word known: nothing to peel off
+
+
+def test_an_expansion_the_posts_write_as_cut_does_not_stand_in_by_its_longest_word(kb, tmp_path):
+    # Hyperparameter → 超参数 (the glossary), cut 超 参数: posts write that, so 参数 alone (another,
+    # wider word) matches nothing for it.
+    import_posts(kb, tmp_path, "超参数在训练前设定。", "模型参数很多，参数估计和参数设置都要做。")
+    got = listed(kb("search", "hyperparameter", "--json"))
+    assert [t[:3] for t in texts_of(kb, got)] == ["超参数"]
