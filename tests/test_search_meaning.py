@@ -277,3 +277,10 @@ def test_an_expansion_the_posts_write_as_cut_does_not_stand_in_by_its_longest_wo
     import_posts(kb, tmp_path, "超参数在训练前设定。", "模型参数很多，参数估计和参数设置都要做。")
     got = listed(kb("search", "hyperparameter", "--json"))
     assert [t[:3] for t in texts_of(kb, got)] == ["超参数"]
+
+
+def test_a_writing_with_one_character_fewer_is_the_same_concept(kb, tmp_path):
+    import_posts(kb, tmp_path, "自编码器把输入压缩再还原。", "编码器和解码器各有一个。", "自动驾驶需要感知。")
+    run = kb("search", "自动编码器", "--json")
+    assert texts_of(kb, listed(run)[:1])[0].startswith("自编码器") and "contain" not in run.stderr
+    assert "variant: 自 编码器" in kb("search", "自动编码器", "--explain").stdout

@@ -26,7 +26,7 @@ class Alt:
     0.9: it ranks below a whole word; one word of a two-word term 0.5)."""
 
     tokens: list[str]
-    kind: str = "query"  # query | synonym | gloss | glossary | pivot | inside | word | composed | compound
+    kind: str = "query"  # query | synonym | gloss | glossary | pivot | inside | variant | word | part | composed | compound
     weight: float = 1.0
     cover: float = 1.0
     # The clause's parts this alternative stands for, when it stands for only some of them (a word of

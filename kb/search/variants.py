@@ -1,6 +1,7 @@
 """Other writings of a Chinese term that the posts use: one character more inside it (自编码器 written
-自动编码器, 生成模型 written 生成式模型), or, in a longer term, one character of the same sound instead
-(马尔科夫 written 马尔可夫: names transliterated twice), found in the index's own words.
+自动编码器, 生成模型 written 生成式模型), or fewer (自动编码器 written 自编码器), or, in a longer term,
+one character of the same sound instead (马尔科夫 written 马尔可夫: names transliterated twice), found
+in the index's own words.
 
 Every look-up is a range query of the vocabulary on a start of the term, and a phrase probe per
 candidate: nothing reads a whole table, and no dictionary is loaded.
@@ -14,6 +15,7 @@ from kb.search.vocabulary import Vocabulary
 from kb.text import is_cjk
 
 MIN_LENGTH = 3  # a two-character word with one more is another word too often (模型 → 模型化)
+MIN_DELETION_LENGTH = 5  # 强化学习 less 化 is 强学习, words of another sense
 MIN_SOUND_LENGTH = 4  # a shorter word of another character of the same sound is another word (权值, 全值)
 MAX_VARIANTS = 3
 MAX_PROBES = 24
@@ -24,8 +26,9 @@ NEGATIONS = set("不非无未没反")
 
 def writings(conn: sqlite3.Connection, vocab: Vocabulary, term: str) -> list[list[str]]:
     """Phrases of index words that write the term with one Chinese character inserted inside it (never
-    at either end: 监督学习 is no writing of 无监督学习), or one after its first replaced by another of
-    the same sound; those some post holds only."""
+    at either end: 监督学习 is no writing of 无监督学习), one taken out of a longer term (never at
+    either end), or one after its first replaced by another of the same sound; those some post holds
+    only."""
     if conn is None or len(term) < MIN_LENGTH or not all(map(is_cjk, term)):
         return []
     found: dict[tuple[str, ...], None] = {}
@@ -51,6 +54,11 @@ def writings(conn: sqlite3.Connection, vocab: Vocabulary, term: str) -> list[lis
                     found.setdefault(tuple(phrase), None)
             if len(found) >= MAX_PROBES:
                 break
+    if len(term) >= MIN_DELETION_LENGTH:  # one character fewer inside it (自动编码器 → 自编码器)
+        for k in range(1, len(term) - 1):
+            phrase = vocab.cut(term[:k] + term[k + 1:])
+            if term[k] not in NEGATIONS and all(vocab.counts(phrase).values()):
+                found.setdefault(tuple(phrase), None)
     out = []
     for phrase in found:
         if held(conn, list(phrase)):
