@@ -48,6 +48,7 @@ class ReviewScreen(Screen):
         Binding("u", "command('undo')", "Undo"),
         Binding("s", "command('suspend')", "Suspend"),
         Binding("e", "command('edit')", "Edit"),
+        Binding("question_mark", "help", "Keys"),
         Binding("q", "end", "End review"),
         Binding("escape", "end", "End review", show=False),
     ]
@@ -181,6 +182,11 @@ class ReviewScreen(Screen):
                 return run()
         except SuspendNotSupported:
             return run()
+
+    def action_help(self) -> None:
+        from kb.browse.dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen())
 
     def action_end(self) -> None:
         if self.over:
