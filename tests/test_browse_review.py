@@ -320,3 +320,15 @@ def test_typed_cards_take_u_and_q_alone_on_the_line_as_in_kb_quiz(kb, imported, 
     # wrong on card 1 (Again), u alone on card 2's line: card 1 again, right this time, then card 2, q
     assert [n for n, _ in browsed["screens"]] == [None, None, "undone: the grade", None]
     assert [(rating, answer) for _, rating, _, answer in browsed["stored"][0]] == [(3, "表示学习")]
+
+
+def test_practising_on_a_read_only_database_says_why_s_and_e_cannot(kb, imported):
+    async def scenario(app, pilot):
+        await pilot.press("R")
+        header = app.screen.top.lines
+        await pilot.press("s")
+        assert app.screen.top.lines is header  # the same card, still asked
+        return shown(app.screen.query_one("#status", Static))
+
+    assert "read-only here: the card cannot be suspended" in run(imported, scenario, settings=Settings(readonly=True))
+    assert sqlite3.connect(imported).execute("SELECT COUNT(*) FROM card_decisions").fetchone()[0] == 0

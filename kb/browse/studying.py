@@ -168,6 +168,10 @@ class ReviewScreen(Screen):
     def action_command(self, what: str) -> None:
         if self.over:
             return
+        if what in ("suspend", "edit") and self.app.settings.readonly:
+            why = f"the database is read-only here: the card cannot be {what}ed"
+            self.query_one("#status", Static).update(_text(why, "bold"))
+            return
         if turn.command(self.conn, self.session, self.q, what, editing=self.editing) == "quit":
             self.finish(finished=False)
         else:
