@@ -332,3 +332,15 @@ def test_practising_on_a_read_only_database_says_why_s_and_e_cannot(kb, imported
 
     assert "read-only here: the card cannot be suspended" in run(imported, scenario, settings=Settings(readonly=True))
     assert sqlite3.connect(imported).execute("SELECT COUNT(*) FROM card_decisions").fetchone()[0] == 0
+
+
+def test_the_daily_limit_is_said_when_it_is_what_ends_the_review(kb, imported):
+    async def scenario(app, pilot):
+        await pilot.press("r", "enter", "4")  # the day's one new term, Easy: the review is over
+        over = shown(app.screen.query_one("#card-text", Static))
+        await pilot.press("q", "r")
+        return over, shown(app.screen.query_one("#status", Static), width=400)
+
+    over, status = run(imported, scenario, settings=Settings(new_per_day=1))
+    assert "reviewed 1 · right 1" in over and "today's limit of 1 new term is reached" in over
+    assert status.startswith("nothing to review now in all cards") and "today's limit of 1 new term" in status

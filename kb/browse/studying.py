@@ -85,7 +85,7 @@ class ReviewScreen(Screen):
             self.finish(finished=True)
             return
         self.cid, self.answered = cid, None
-        self.q = turn.ask(self.conn, self.session, cid, pool=self.pool)
+        self.q = turn.ask(self.conn, cid, pool=self.pool)
         self.top = Printed()
         view.start(self.top, self.session, cid, self.q)
         if self.q["kind"] == "choice":

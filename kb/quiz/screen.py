@@ -39,7 +39,7 @@ def run(conn, console, keys: Keys, picked: dict, *, mode: str, pool: set[str] | 
 
 def _card(conn, console, keys: Keys, session: Session, cid: str, pool, rng) -> str | None:
     """Ask one card; returns "quit" to end the session (anything else: go on to session.next())."""
-    q = turn.ask(conn, session, cid, pool=pool, rng=rng)
+    q = turn.ask(conn, cid, pool=pool, rng=rng)
     view.start(console, session, cid, q)
     asked = _ask(console, keys, q)
     if isinstance(asked, str):

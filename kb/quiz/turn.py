@@ -28,7 +28,7 @@ class Answered:
     near: list[tuple[str, str]] | None = None  # a near miss: the answer's parts, what differs marked
 
 
-def ask(conn, session: Session, cid: str, *, pool: set[str] | None, rng=None) -> dict:
+def ask(conn, cid: str, *, pool: set[str] | None, rng=None) -> dict:
     """The card's question as it is shown (formulas readable); a card back asks anew (choices reshuffled)."""
     return view.readable(questions.question(conn, cid, pool=pool, rng=rng))
 
