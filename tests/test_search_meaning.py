@@ -284,3 +284,15 @@ def test_a_writing_with_one_character_fewer_is_the_same_concept(kb, tmp_path):
     run = kb("search", "自动编码器", "--json")
     assert texts_of(kb, listed(run)[:1])[0].startswith("自编码器") and "contain" not in run.stderr
     assert "variant: 自 编码器" in kb("search", "自动编码器", "--explain").stdout
+
+
+def test_the_words_of_a_two_word_gloss_serve_as_glosses_where_the_glossary_knows_one(kb, tmp_path):
+    # 批归一化(Batch Normalization): the glossary's Batch is 批量, which 批 starts, so 归一化 is
+    # normalization (the glossary says only 规范化). 梯度消失(vanishing gradient) says nothing of the
+    # kind: 消失 is no start of gradient's Chinese (梯度), and vanishing has none.
+    import_posts(kb, tmp_path, "批归一化(Batch Normalization)把一批数据变成均值为零。", "另一种做法是对每个样本归一化。",
+                 "梯度消失(vanishing gradient)让深层网络难以训练。")
+    got = texts_of(kb, listed(kb("search", "normalization", "--json")))
+    assert any(t.startswith("另一种做法") for t in got)
+    explain = kb("search", "gradient", "--explain").stdout.split("MATCH")[0].splitlines()
+    assert not any("消失" in line for line in explain if not line.startswith("  inside:"))
