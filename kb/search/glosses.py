@@ -115,9 +115,10 @@ def replace(conn: sqlite3.Connection, rows: list[tuple[int, tuple[tuple[str, str
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         conn.execute(f"DELETE FROM search_glosses WHERE post_id IN ({','.join('?' * len(chunk))})", chunk)
+    aligned = _aligned(conn, {pair for _, pairs in rows for pair in pairs}, key)
     new = []
     for pid, pairs in rows:
-        for zh, en in pairs + _aligned(conn, pairs, key):
+        for zh, en in pairs + tuple(w for pair in pairs for w in aligned.get(pair, ())):
             zk, ek = key(zh), key(en)
             if zk and ek and zk != ek:
                 new.append((pid, zh, en, zk, ek))
@@ -126,30 +127,30 @@ def replace(conn: sqlite3.Connection, rows: list[tuple[int, tuple[tuple[str, str
     )
 
 
-def _aligned(conn: sqlite3.Connection, pairs, key) -> tuple[tuple[str, str], ...]:
+def _aligned(conn: sqlite3.Connection, pairs: set[tuple[str, str]], key) -> dict[tuple[str, str], list[tuple[str, str]]]:
     """The words of two-word glosses, where the glossary knows one of them: 批归一化（Batch
     Normalization） with Batch 批量 (批 its start) gives 归一化 normalization. The other word's Chinese
     must start what the glossary gives (or be it), so 梯度消失（vanishing gradient） gives nothing:
-    梯度 is no Chinese of vanishing."""
-    two = [(zh, en.replace("-", " ").split()) for zh, en in pairs]
-    two = [(zh, words) for zh, words in two if len(words) == 2 and len(zh) >= 3]
+    梯度 is no Chinese of vanishing. One glossary look-up for all the posts."""
+    two = {(zh, en): en.replace("-", " ").split() for zh, en in pairs}
+    two = {pair: words for pair, words in two.items() if len(words) == 2 and len(pair[0]) >= 3}
     if not two:
-        return ()
+        return {}
     from kb.search import glossary
 
-    known = glossary.lookup(conn, sorted({key(w) for _, words in two for w in words}))
-    out = []
-    for zh, (first, last) in two:
+    known = glossary.lookup(conn, sorted({key(w) for words in two.values() for w in words}))
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for (zh, en), (first, last) in two.items():
         # The longest start the first word's Chinese begins with (学习 of 学习率, not 学): the rest is the
-        # last word's; and the other way round.
-        # Either side must be a word of the index (协同过 of 协同过滤 is none).
+        # last word's; and the other way round. Either side must be a word of the index (协同过 of
+        # 协同过滤 is none).
         heads = [k for k in range(1, len(zh)) if any(t.startswith(zh[:k]) for t, _ in known.get(key(first), []))]
         if heads and len(zh) - max(heads) >= 2 and _indexed(conn, zh[max(heads):]):
-            out.append((zh[max(heads):], last))
+            out.setdefault((zh, en), []).append((zh[max(heads):], last))
         tails = [k for k in range(1, len(zh)) if any(t.startswith(zh[k:]) for t, _ in known.get(key(last), []))]
         if tails and min(tails) >= 2 and _indexed(conn, zh[:min(tails)]):
-            out.append((zh[:min(tails)], first))
-    return tuple(out)
+            out.setdefault((zh, en), []).append((zh[:min(tails)], first))
+    return out
 
 
 def _indexed(conn: sqlite3.Connection, word: str) -> bool:
