@@ -1,10 +1,10 @@
 """Search relevance through the real `kb search --json`: tests/data/relevance.yaml over the bundled posts,
-and tests/data/realtext/relevance-{a,b}.yaml over the real-text captures (imported through the CLI).
+and tests/data/realtext/relevance-{a,b,c}.yaml over the real-text captures (imported through the CLI).
 
-Prints MRR and recall@k overall and by kind of query. The bundled set fails below 0.9 for either. The
-real-text queries are split: design looks at the dev part's misses, the test part prints its aggregates
-only; they do not reach 0.9 (README, Search: Relevance), and fail below floors that guard what was
-reached, set before the test part was measured.
+Prints MRR and recall@k overall and by kind of query. The bundled set and part C (design data only)
+fail below 0.9 for either. The queries of parts A and B are split: design looks at the dev part's
+misses, the test part prints its aggregates only; they do not reach 0.9 for both (README, Search:
+Relevance), and fail below floors just under what was measured.
 """
 from __future__ import annotations
 
@@ -27,11 +27,11 @@ REAL_CASES = [
 # search changes they check (README, Search: Relevance); each row says which words its posts write.
 PART_C = yaml.safe_load((REALTEXT / "relevance-c.yaml").read_text(encoding="utf-8"))
 THRESHOLD = 0.9
-# (MRR, recall@k) below which a real-text part fails: what the dev part reached over the captures as they
-# are now (209 posts; more captures came after the first measurement, and their posts compete), less a
-# little; the test part's floor was fixed before it was first measured.
-DEV_FLOOR = (0.72, 0.58)
-TEST_FLOOR = (0.70, 0.55)
+# (MRR, recall@k) below which a real-text part of A and B fails: what it measured over the captures as
+# they are now (209 posts), less a little — dev 0.880 / 0.817, test 0.911 / 0.878 (measured once, as
+# aggregates, after the design on the dev rows was done); the issue's bar is 0.9 for both.
+DEV_FLOOR = (0.87, 0.80)
+TEST_FLOOR = (0.90, 0.87)
 PART_C_FLOOR = (THRESHOLD, THRESHOLD)
 
 
