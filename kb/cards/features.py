@@ -1,0 +1,210 @@
+"""What the scorer (model.py) knows of a candidate definition: its frame and cue, the term's shape,
+whether the term or its other name is a known ML term (data/glossary.tsv) or glossed in the post, how
+often the post mentions it, where it stands, and the definition's shape. General signals only: no
+feature names a particular word of a particular text.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from kb.cards.candidates import Candidate
+from kb.cards.clauses import Sentences, opens_sentence
+from kb.cards.glosses import abbreviation
+from kb.cards.terms import norm_term, word_pieces
+from kb.text import CJK
+
+_CJK_RE = re.compile(f"[{CJK}]")
+
+# Words a concept's name ends in (…模型, …算法): the name says what kind of thing it is.
+CONCEPT_HEADS = (
+    "模型", "算法", "网络", "函数", "学习", "方法", "机制", "损失", "分布", "策略", "过程", "估计", "编码", "变换",
+    "矩阵", "向量", "空间", "误差", "衰减", "归一化", "回归", "分类", "检测", "注意力", "迁移", "采样", "定律", "规划",
+    "器", "率", "度", "性", "化", "层", "法", "图", "机", "树", "量", "值", "集", "域",
+)
+
+# Words a phrase about a term ends in (协方差性质, ESNs特点, 计算公式): an aspect, not a concept.
+ASPECT_HEADS = ("问题", "特点", "性质", "原理", "公式", "情况", "部分", "概念", "理解", "特性", "优点", "缺点", "方式",
+                "作用", "意义", "区别", "关系", "步骤", "流程", "过程", "思想", "思路", "原因", "目的", "定义", "介绍")
+
+LEXICAL = True
+
+_FIRST_CLAUSE_RE = re.compile(r"[,;。!?]|\.\s")
+
+# A predicate of effect or change (已成为…, 有效减少…, 提高…): what the term achieves, not what it is.
+_EFFECT_RE = re.compile(r"^[:\s]*(?:也|都|还|已|会|能|可以|可)?(?:有效|实现|提高|减少|降低|提升|改善|加快|加速|带来|导致|使得|让|成为|已成为|被|取得|获得|解决)")
+
+# A body opening with another glossed name (…: 自回归模型 (Autoregressive LLMs) …): a category's heading.
+_OPENS_WITH_NAME_RE = re.compile(f"^[:\\s]*[^,。;:()]{{1,16}}\\s*\\([A-Za-z][^()]*\\)")
+
+_COPULA_LEAD_RE = re.compile(r"^[:\s]*(?:是指|指的是|就是|即是|即为|是|即|为|指)")
+
+_JUDGE_RE = re.compile("最|非常|之一|十分|很|重要|常用|广泛|经典|流行")
+_KIND_RE = re.compile(r"^[:\s]*(?:其实|本质上|实际上|通常|也|就|则|都)?(?:是|为|指|即|就是)?(?:一种|一类|一个|一款|一套)")
+_DEFINE_OPEN_RE = re.compile(r"^[:\s]*(?:是指|指的是|指|定义为|被定义为|意味着|即)")
+_PRONOUN_OPEN_RE = re.compile(r"^[:\s,]*(?:它|这|那|我们|你|他|其)")
+_LIST_INTRO_RE = re.compile("如下|以下|分为|包括|有以下")
+_DE_END_RE = re.compile("的[,。;]?$")
+
+
+@functools.lru_cache(maxsize=1)
+def glossary() -> frozenset[str]:
+    """The normalized terms of data/glossary.tsv (English, Chinese and abbreviations): known ML terms."""
+    from kb.cards.model import data_file
+
+    names = set()
+    path = data_file("glossary.tsv")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return frozenset()
+    for line in lines:
+        if not line or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        for col in cols[:3]:
+            for name in col.split("|"):
+                if name.strip():
+                    names.add(norm_term(name.strip()))
+    return frozenset(names)
+
+
+def mentions(folded: str, term: str) -> int:
+    """How often the (case-folded) post text mentions term."""
+    t = term.casefold()
+    return folded.count(t) if t else 0
+
+
+def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> list[str]:
+    """The binary features of one candidate (names; the scorer sums their weights).
+
+    post: what the whole post says of the candidate's term (post_facts)."""
+    term = c.term
+    key = norm_term(term)
+    f = [f"frame={c.frame}", f"cue={c.frame}:{c.cue}" if c.cue else f"cue={c.frame}:"]
+    n_cjk = len(_CJK_RE.findall(term))
+    latin = term.replace(" ", "")
+    if n_cjk == 0:
+        words = len(term.split())
+        f.append(f"term=latin{min(words, 3)}")
+        if abbreviation(term):
+            f.append("term=abbreviation")
+        elif term.islower():
+            f.append("term=lowercase")
+    else:
+        f.append(f"term=cjk{_bucket(n_cjk, (1, 2, 4, 6))}")
+        if len(latin) > n_cjk:
+            f.append("term=mixed")
+    if LEXICAL:
+        f.append(f"head={term[-1].casefold() if n_cjk else 'latin'}")
+    if term.endswith(CONCEPT_HEADS):
+        f.append("term=concept-head")
+    if "的" in term:
+        f.append("term=of-phrase")
+    if term.endswith(ASPECT_HEADS):
+        f.append("term=aspect-head")
+    aliases = c.aliases or post["aliases"].get(key, [])
+    if c.aliases:
+        f.append("alias=here")
+    elif aliases:
+        f.append("alias=in-post")
+    if any(abbreviation(a) for a in aliases):
+        f.append("alias=abbreviation")
+    known = glossary()
+    if key in known:
+        f.append("known=term")
+    elif any(norm_term(a) in known for a in aliases):
+        f.append("known=alias")
+    f.append(f"mentions={_bucket(mentions(folded, term), (1, 2, 4))}")
+    f.append(f"frames={_bucket(len(post['frames'].get(key, ())), (1, 2))}")
+    if c.start <= 40:
+        f.append("where=opening")
+    elif key in post["opening"]:
+        f.append("where=named-in-opening")
+    f.append(f"where={standing(s, c.start)}")
+    if n_cjk == 0 and term.islower() and mentions(folded, term) <= 2:
+        f.append("term=lowercase-rare")
+    if post["glossed"].get(key):
+        f.append("post=glossed")
+    body = c.definition
+    if body is None:
+        f.append("def=none")
+        return f
+    f.append(f"def=len{_bucket(len(body), (15, 40, 100))}")
+    if LEXICAL:
+        words = word_pieces(_COPULA_LEAD_RE.sub("", body[:12]) or body[:12])
+        f.append(f"def-first={words[0] if words else ''}")
+    if _KIND_RE.match(body):
+        f.append("def=kind")
+    if _DEFINE_OPEN_RE.match(body):
+        f.append("def=defining-verb")
+    if "\\(" in body or "\\[" in body:
+        f.append("def=formula")
+    first = _FIRST_CLAUSE_RE.split(body, maxsplit=1)[0]
+    if _JUDGE_RE.search(first):
+        f.append("def=judgement")
+    if _EFFECT_RE.match(body):
+        f.append("def=effect")
+    if _OPENS_WITH_NAME_RE.match(body):
+        f.append("def=opens-with-name")
+    if _PRONOUN_OPEN_RE.match(body):
+        f.append("def=pronoun")
+    if _LIST_INTRO_RE.search(body):
+        f.append("def=introduces")
+    if _DE_END_RE.search(first):
+        f.append("def=property")
+    if not _CJK_RE.search(first):
+        f.append("def=no-chinese")
+    if "?" in body:
+        f.append("def=question")
+    if term.casefold() in body.casefold():
+        f.append("def=repeats-term")
+    return f
+
+
+_SENTENCE_PUNCT = set("。!?;\n")
+
+_HEADING_NUMBER_RE = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节]|\d+(?:\.\d+)*[.、]?|[一二三四五六七八九十]+[、.]|\(\d+\))\s*")
+
+
+def standing(s: Sentences, at: int) -> str:
+    """Where a term starting at at stands: opening a sentence (after its punctuation, a discourse word
+    at most), after a heading run into the text, opening a clause, or inside one."""
+    text = s.text
+    start = s.sentence_start(at)
+    if opens_sentence(s, at):
+        if start == 0 or text[start - 1] in _SENTENCE_PUNCT:
+            return "opens-sentence"
+        # a bare space ended the 'sentence' before: a heading (1.4.1 策略 策略是…) or a space in running text
+        prev = s.sentence_start(start - 1)
+        chunk = text[prev : start].strip()
+        heading = (prev == 0 or text[prev - 1] in _SENTENCE_PUNCT or text[prev - 1] == " ") and \
+            not re.search("[,;:]", chunk) and len(_HEADING_NUMBER_RE.sub("", chunk)) <= 24
+        return "after-heading" if heading else "after-space"
+    if text[s.clause_start(at) - 1 : s.clause_start(at)] in (",", ":"):
+        return "opens-clause"
+    return "inside"
+
+
+def post_facts(cands: list[Candidate], text: str) -> dict:
+    """What the post's candidates say of each term: the frames it appears in, its other names, whether
+    a gloss introduces it, whether the post's opening words name it."""
+    frames: dict[str, set[str]] = {}
+    aliases: dict[str, list[str]] = {}
+    glossed: dict[str, bool] = {}
+    opening = norm_term(text[:40])
+    for c in cands:
+        key = norm_term(c.term)
+        frames.setdefault(key, set()).add(c.frame)
+        if c.aliases:
+            aliases.setdefault(key, c.aliases)
+            glossed[key] = True
+    return {"frames": frames, "aliases": aliases, "glossed": glossed,
+            "opening": {k for k in frames if k and k in opening}}
+
+
+def _bucket(n: int, edges: tuple[int, ...]) -> str:
+    for e in edges:
+        if n <= e:
+            return f"<={e}"
+    return f">{edges[-1]}"
