@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kb.cards import bodies
 from kb.cards.clauses import Sentences, label_subject, subject_at
-from kb.cards.glosses import gloss_before, real_aliases, split_gloss
+from kb.cards.glosses import gloss_at, gloss_before, real_aliases, split_gloss
 from kb.cards.terms import cjk_term, is_cjk_term, latin_term, subject_term, tail_term, word_spans
 from kb.text import CJK
 
@@ -36,15 +36,16 @@ VERB_KINDS = (
     ("just", r"就是说|就是|即是|即为|即(?![使便可将])"),
     ("as", r"可以(?:被)?(?:看做|看作|视为|理解为|认为)(?:是)?|可(?:看做|看作|视为)(?:是)?|(?<![化换解称视作成变义设认分记写示改置归名并定])为(?=一种|一类|一个)"),
     ("does", r"旨在|用于|用来|负责|的作用(?:就)?(?:是|在于)|的(?:做法|思路|核心思想|基本思想|主要思想|思想|核心|解决方案|关键创新|核心创新)(?:就)?(?:是|在于)"
-             r"|(?:要)?做的(?:事情)?(?:就)?是|通过(?=[^。;!?]{2,40}?(?:来|从而|以|实现|进行))|(?<=[A-Za-z0-9\u4e00-\u9fff])则(?!不|是|会|可|能|要|在)"),
+             r"|的(?:做法|思路|想法)(?:很|非常)简单\s*:|(?:要)?做的(?:事情)?(?:就)?是|通过(?=[^。;!?]{2,40}?(?:来|从而|以|实现|进行))|(?<=[A-Za-z0-9\u4e00-\u9fff])则(?!不|是|会|可|能|要|在)"),
     ("describes", r"表示|代表|描述(?:了)?|衡量|度量|刻画|属于"),
+    ("uses", r"(?:同时)?(?:使用|利用|采用)(?=[^。;!?]{2,30}?(?:来|从而|以|实现))"),
     ("is", r"是(?![否不的]|为了|因为|由于|怎么|如何|什么|谁|哪|吗|对|在于|会|能|可以|要|应该)|不是(?=[^。;!?]{1,40}?,\s*而是)"),
 )
 
 _VERB_RE = re.compile("|".join(f"(?P<{kind}>{rx})" for kind, rx in VERB_KINDS))
 
 # A pronoun or connective glued to the verb (这是, 还是, 于是, 但是, 即是): no term before it.
-_NO_SUBJECT_BEFORE = set("这那它其不还或但于总要若凡只即便却而则且并可更最也都就") | set(",;。:!?、(\n")
+_NO_SUBJECT_BEFORE = set("这那它其不还或但于总要若凡只即便却而则且并可更最") | set(",;。:!?、(\n")
 
 
 def verbs(s: Sentences) -> list[Candidate]:
@@ -63,11 +64,13 @@ def verbs(s: Sentences) -> list[Candidate]:
             continue
         if m.group() == "则" and not text[max(0, at - 2) : at].rstrip().endswith("而"):
             continue  # only 而X则… contrasts what X does
-        skip = 1 if m.group().startswith("的") else 0
+        lead = m.group()
+        skip = len(lead) if lead.endswith(":") else 1 if lead.startswith(("的", "则")) else 0
+        # MAE的做法很简单:随机mask掉… → the gist itself; tanh 函数的作用就是… → 作用就是…
         body = bodies.definition_from(text, m.start() + skip, m.end(), para=True)
         if body is None:
             continue
-        said = body if not skip else "是" + body[len(m.group()) - 1 :]
+        said = body if not skip or lead.endswith(":") else "是" + body[len(lead) - 1 :]
         if bodies.says_nothing(said, term, kind=m.lastgroup != "does"):
             continue
         out.append(Candidate(term, body, aliases, "verb", m.lastgroup, m.start(), at))
@@ -143,6 +146,8 @@ def glosses(s: Sentences) -> list[Candidate]:
         gap = len(text[end:]) - len(text[end:].lstrip())
         follows = text[end + gap : end + gap + 1]
         body = None
+        if not gap and _NAME_GOES_ON_RE.match(text, end):
+            continue  # Probing(探针)策略是…: the name runs on past its gloss
         if follows and follows not in ",.;:。!?)、的和与及或等" and not _connects(text, end + gap):
             body = bodies.definition_from(text, end + gap, end + gap, para=True)
             if body is not None and (bodies.says_nothing(body, term) or len(body) < 8):
@@ -152,6 +157,8 @@ def glosses(s: Sentences) -> list[Candidate]:
         out.append(Candidate(term, body, [*aliases, *beside], "gloss", cue, end, at))
     return out
 
+
+_NAME_GOES_ON_RE = re.compile(f"(?![的就也则即都又还])[{CJK}]{{1,4}}(?:是|指|就是|即|为)")
 
 _CONNECTOR_RE = re.compile("\\s*(?:中|里|之|时|上|下|这|那|,?\\s*(?:和|与))")
 
@@ -167,6 +174,8 @@ _STEPS_RE = re.compile(
     r"(?:原理|步骤|流程|过程|做法|操作|工作方式|计算方式|问题|挑战|瓶颈|局限|缺点|优点|优势|特点|性质|导致|改进)"
     r"(?:如下|是|为|有|包括)?\s*$"
 )
+
+_EITHER_RE = re.compile(f"\\)\\s*(?:或|与|和)[{CJK}]{{1,4}}\\s*$")
 
 _NOT_LABELS = set("图表例注答解问式题如即故则令设因所和或及中上下前后左右第其此该本它这那")
 
@@ -187,9 +196,15 @@ def list_items(s: Sentences) -> list[Candidate]:
         names = None
         if g:
             names, end = g
+        either = _EITHER_RE.search(text, max(0, end - 8), end)
+        if either and not g:  # 视觉与自然语言的对齐(Visul Language Alignment)或融合: — the glossed half is the term
+            g = gloss_before(text, either.start() + 1)
+            if g:
+                names, end = g
         start = s.clause_start(end)
-        if end - start > 40:
-            cut = text.rfind(" ", end - 40, end)
+        label_end = len(text[:end].rstrip())
+        if label_end - start > 40:
+            cut = text.rfind(" ", label_end - 40, label_end)
             if cut < 0:
                 continue
             start = cut + 1
@@ -215,6 +230,9 @@ def list_items(s: Sentences) -> list[Candidate]:
         body = bodies.definition_from(text, c + 1, c + 1, list_item=True, para=True)
         if body is None or bodies.says_nothing(body, term):
             continue
+        first = re.split(r"[,;。]|\. ", body, maxsplit=1)[0]
+        if not _CJK_RE.search(first) and "\\" not in first:
+            continue  # EfficientNet: Rethinking Model Scaling…: a title, not a definition
         numbered = bool(_ITEM_NUMBER_RE.search(text[max(0, start - 8) : start]))
         cue = "numbered" if numbered else "label"
         if c < steps_until:
@@ -225,11 +243,14 @@ def list_items(s: Sentences) -> list[Candidate]:
 
 # ---------------------------------------------------------------- a heading and the sentence after it
 
-# A heading run into the text: a short phrase after the text's start or a sentence end, then a space.
-_HEADING_RE = re.compile(
-    f"(?:^|(?<=[。!?;:\\]]) |(?<=[。!?;:]))\\s*(?:第[一二三四五六七八九十\\d]+[章节]\\s*|\\d+(?:\\.\\d+)*[.、]?\\s*|[一二三四五六七八九十]+[、.]\\s*|\\(\\d+\\)\\s*)?"
-    f"(?P<h>[^\\s,。;!?:][^,。;!:\\n]{{0,30}}?)\\??(?= (?=[{CJK}A-Za-z\\\\\"“]))"
+# Where a heading may start: the text's start, or a sentence end and a space (numbering dropped).
+_HEADING_START_RE = re.compile(
+    r"(?:^|(?<=[。!?;:\]]) )\s*(?:第[一二三四五六七八九十\d]+[章节]\s*|\d+(?:\.\d+)*[.、]?\s+|\d+(?:\.\d+)*[.、]\s*"
+    r"|[一二三四五六七八九十]+[、.,]\s*|\(\d+\)\s*)?(?=[^\s,。;!?:])"
 )
+
+# A heading ends at the first space not inside a Latin phrase (Faster RCNN, Echo State Networks(ESNs) …).
+_HEADING_END_RE = re.compile(r"(?<![A-Za-z0-9\-]) | (?![A-Za-z0-9(])")
 
 _QUESTION_RE = re.compile(r"^(?:什么是|何为|什么叫)\s*(?P<a>.+?)\s*\??$|^(?P<b>.+?)\s*(?:是什么|是啥|指什么|是什么意思|的定义|的概念|简介|概述)\s*\??$")
 
@@ -238,9 +259,16 @@ def headings(s: Sentences) -> list[Candidate]:
     """A heading naming a term (1.4.1 策略, 什么是Scaling Law?, 标量(scalar)) and the sentence after it."""
     out = []
     text = s.text
-    for m in _HEADING_RE.finditer(text):
-        head = m.group("h").strip()
-        q = _QUESTION_RE.match(head)
+    for m in _HEADING_START_RE.finditer(text):
+        at = m.end()
+        end = _HEADING_END_RE.search(text, at, at + 40)
+        if end is None:
+            continue
+        raw = text[at : end.start()]
+        if not raw or re.search("[,。;!:]", raw) or end.end() >= len(text):
+            continue
+        head = raw.strip().rstrip("?")
+        q = _QUESTION_RE.match(raw.strip())
         cue = "question" if q else "plain"
         if q:
             head = (q.group("a") or q.group("b")).strip().strip("\"“”")
@@ -250,20 +278,27 @@ def headings(s: Sentences) -> list[Candidate]:
             head = head[: head.rindex("(")].strip()
             if not names:
                 continue
+        after = end.end()
+        if text[after : after + 1] in (":", ",") or head.startswith(("如图", "如表", "见")):
+            continue  # 密度估计 :给定… is a list item's label; 如图 1.14 所示 a figure's
+        if text[after : after + 1] == "(" and not names:  # 互信息 (Mutual Information) …: the heading's gloss
+            g = gloss_at(text, after)
+            if g is None:
+                continue
+            names, after = g[0], g[1] + len(text[g[1] :]) - len(text[g[1] :].lstrip())
         term = _whole_name(head, bool(names))
         if term is None:
             continue
         aliases = real_aliases(term, names) if names else []
         if names and aliases is None:
             continue
-        after = m.end() + 1
         body = bodies.until_sentence_end(text, after)
         body = bodies.clean(bodies.with_formula(text, after, body))
         if len(body) < 8 or bodies.says_nothing(body, term, kind=False):
             body = None
         if body is not None:
             cue += "-said" if term.casefold() in body[:40].casefold() else ""
-        out.append(Candidate(term, body, aliases or [], "heading", cue, m.end("h"), m.start("h")))
+        out.append(Candidate(term, body, aliases or [], "heading", cue, at + len(raw.rstrip()), at))
     return out
 
 
@@ -324,4 +359,46 @@ def joined(s: Sentences) -> list[Candidate]:
             term = cjk_term(raw) if is_cjk_term(raw) else latin_term(raw)
             if term and term == raw:
                 out.append(Candidate(term, m.group().strip() + body, [], "joined", "", m.end(g), m.start(g)))
+    return out
+
+
+# ---------------------------------------------------------------- a term in passing: its aside, the thing learned
+
+_ASIDE_RE = re.compile(f"(?<=[{CJK}])\\((?P<a>[{CJK}][^()]{{5,40}})\\)")
+
+_NOT_ASIDE_RE = re.compile("^(?:例如|比如|如|即|包括|见|注|其中|下同|参见|图|表|式|第|也就是|这|那|它|单位|简称|又称|也称|英文|全称|缩写)")
+
+
+def asides(s: Sentences) -> list[Candidate]:
+    """长期依赖(时间序列上距离较远的节点): a term and what it is, in parentheses after it."""
+    out = []
+    text = s.text
+    for m in _ASIDE_RE.finditer(text):
+        inner = m.group("a")
+        if _NOT_ASIDE_RE.match(inner) or _LATIN2_RE.search(inner[:3]):
+            continue
+        clause = text[s.clause_start(m.start()) : m.start()]
+        term = tail_term(clause)
+        if term is None or len(term) < 2:
+            continue
+        out.append(Candidate(term, inner, [], "aside", "", m.start(), m.start() - len(term)))
+    return out
+
+
+_LEARNS_RE = re.compile(f"(?:学习|训练|得到|构建|学到)(?:一个|一种)(?P<t>[{CJK}A-Za-z][{CJK}A-Za-z0-9\\- ]{{1,20}}?)\\s*(?=[;。]|$)")
+
+
+def learned(s: Sentences) -> list[Candidate]:
+    """…通过硬边界最大化,学习一个线性可分支持向量机;: the thing the sentence builds, named at its end."""
+    out = []
+    text = s.text
+    for m in _LEARNS_RE.finditer(text):
+        raw = m.group("t").strip()
+        term = cjk_term(raw) if is_cjk_term(raw) else latin_term(raw)
+        if term is None or term != raw:
+            continue
+        body = text[s.sentence_start(m.start()) : m.end()].strip()
+        if len(body) < len(term) + 10:
+            continue
+        out.append(Candidate(term, bodies.clean(body), [], "named", "learns", m.end(), m.start("t")))
     return out

@@ -27,20 +27,27 @@ def candidates(text: str) -> tuple[Sentences, list[Candidate], list[tuple[str, l
     (X又称为Y, X字面意思是Y): (the sentences, the candidates, (term, names) pairs)."""
     s = Sentences(text)
     found = frames.verbs(s) + frames.glosses(s) + frames.headings(s) + frames.contexts(s) + frames.joined(s)
+    found += frames.learned(s) + (frames.asides(s) if "(" in text else [])
     if ":" in text:
         found += frames.list_items(s)
     named, also = named_after(s)
-    found += [Candidate(d.term, d.definition, d.aliases, "named", "", d.position, d.position) for d in named]
+    found += [_candidate(d, "named") for d in named]
     if "," in text:
-        found += [Candidate(d.term, d.definition, d.aliases, "appositive", "", d.position, d.position)
-                  for d in appositives(s) + (explained(s) if "也就是" in text or "亦即" in text else [])]
+        found += [_candidate(d, "appositive") for d in appositives(s)]
+        found += [_candidate(d, "appositive") for d in explained(s)] if "也就是" in text or "亦即" in text else []
     if "它" in text or "这是" in text:
-        found += [Candidate(d.term, d.definition, d.aliases, "refer", "", d.position, d.position) for d in refer_backs(s)]
-    found += [Candidate(d.term, d.definition, d.aliases, "wording", "", d.position, d.position)
-              for d in other_wordings(text)]
+        found += [_candidate(d, "refer") for d in refer_backs(s)]
+    found += [_candidate(d, "wording", at_start=True) for d in other_wordings(text)]
     if "译" in text or "字面" in text or "中文" in text:
         also += translations(s)
     return s, found, also
+
+
+def _candidate(d: Definition, frame: str, *, at_start: bool = False) -> Candidate:
+    """A Definition of frames.py, naming.py or wordings.py as a candidate (their positions are where the
+    term ends, or for wordings where it starts)."""
+    start = d.position if at_start else max(0, d.position - len(d.term))
+    return Candidate(d.term, d.definition, d.aliases, frame, "", d.position, start)
 
 
 def scored(text: str) -> list[tuple[float, Candidate]]:

@@ -11,7 +11,7 @@ import re
 from kb.cards.candidates import Candidate
 from kb.cards.clauses import Sentences, opens_sentence
 from kb.cards.glosses import abbreviation
-from kb.cards.terms import norm_term, word_pieces
+from kb.cards.terms import norm_term
 from kb.text import CJK
 
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -25,9 +25,9 @@ CONCEPT_HEADS = (
 
 # Words a phrase about a term ends in (协方差性质, ESNs特点, 计算公式): an aspect, not a concept.
 ASPECT_HEADS = ("问题", "特点", "性质", "原理", "公式", "情况", "部分", "概念", "理解", "特性", "优点", "缺点", "方式",
-                "作用", "意义", "区别", "关系", "步骤", "流程", "过程", "思想", "思路", "原因", "目的", "定义", "介绍")
+                "作用", "意义", "区别", "关系", "步骤", "流程", "过程", "思想", "思路", "原因", "目的", "定义", "介绍",
+                "不同", "差异", "变化", "转变", "对比", "比较", "总结", "影响", "效果", "表现")
 
-LEXICAL = True
 
 _FIRST_CLAUSE_RE = re.compile(r"[,;。!?]|\.\s")
 
@@ -35,9 +35,11 @@ _FIRST_CLAUSE_RE = re.compile(r"[,;。!?]|\.\s")
 _EFFECT_RE = re.compile(r"^[:\s]*(?:也|都|还|已|会|能|可以|可)?(?:有效|实现|提高|减少|降低|提升|改善|加快|加速|带来|导致|使得|让|成为|已成为|被|取得|获得|解决)")
 
 # A body opening with another glossed name (…: 自回归模型 (Autoregressive LLMs) …): a category's heading.
-_OPENS_WITH_NAME_RE = re.compile(f"^[:\\s]*[^,。;:()]{{1,16}}\\s*\\([A-Za-z][^()]*\\)")
+_OPENS_WITH_NAME_RE = re.compile(r"^[:\s]*[^,。;:()\\]{1,16}\s*\([A-Za-z][^()\\]*\)")
 
-_COPULA_LEAD_RE = re.compile(r"^[:\s]*(?:是指|指的是|就是|即是|即为|是|即|为|指)")
+
+# What a thing is made of or divided into (分为两个部分…, 包括…): its parts, not what it is.
+_PARTS_RE = re.compile(r"^[:\s]*(?:可以|可|主要)?(?:分为|分成|包括|包含|主要有|有以下|有两|有三)")
 
 _JUDGE_RE = re.compile("最|非常|之一|十分|很|重要|常用|广泛|经典|流行")
 _KIND_RE = re.compile(r"^[:\s]*(?:其实|本质上|实际上|通常|也|就|则|都)?(?:是|为|指|即|就是)?(?:一种|一类|一个|一款|一套)")
@@ -95,8 +97,6 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
         f.append(f"term=cjk{_bucket(n_cjk, (1, 2, 4, 6))}")
         if len(latin) > n_cjk:
             f.append("term=mixed")
-    if LEXICAL:
-        f.append(f"head={term[-1].casefold() if n_cjk else 'latin'}")
     if term.endswith(CONCEPT_HEADS):
         f.append("term=concept-head")
     if "的" in term:
@@ -131,9 +131,6 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
         f.append("def=none")
         return f
     f.append(f"def=len{_bucket(len(body), (15, 40, 100))}")
-    if LEXICAL:
-        words = word_pieces(_COPULA_LEAD_RE.sub("", body[:12]) or body[:12])
-        f.append(f"def-first={words[0] if words else ''}")
     if _KIND_RE.match(body):
         f.append("def=kind")
     if _DEFINE_OPEN_RE.match(body):
@@ -143,6 +140,10 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     first = _FIRST_CLAUSE_RE.split(body, maxsplit=1)[0]
     if _JUDGE_RE.search(first):
         f.append("def=judgement")
+    if n_cjk and _genus(term, first):
+        f.append("def=genus")
+    if _PARTS_RE.match(body):
+        f.append("def=parts")
     if _EFFECT_RE.match(body):
         f.append("def=effect")
     if _OPENS_WITH_NAME_RE.match(body):
@@ -184,6 +185,15 @@ def standing(s: Sentences, at: int) -> str:
     if text[s.clause_start(at) - 1 : s.clause_start(at)] in (",", ":"):
         return "opens-clause"
     return "inside"
+
+
+def _genus(term: str, clause: str) -> bool:
+    """Whether a definition's first clause names the kind of thing the term is by the term's own head
+    (源域: 已有知识的域, 策略梯度算法 是…的算法, 量化粒度 是…的概念 no)."""
+    head = term[-2:] if len(term) >= 3 and _CJK_RE.match(term[-2]) else term[-1]
+    clause = clause.rstrip("。.;,!? ")
+    return clause.endswith(head) or f"的{head}" in clause or clause.endswith(term[-1]) and len(term) >= 2 and \
+        not clause.endswith(term)
 
 
 def post_facts(cands: list[Candidate], text: str) -> dict:
