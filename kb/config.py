@@ -13,6 +13,10 @@ from kb import paths
 from kb.errors import ConfigError, UsageError
 
 QUIZ_MODES = ("flashcard", "typed", "choice", "mixed")
+# kb show and kb browse wrap prose at this many columns on a wider terminal (glow's habit: a line of
+# 160 cells is hard to follow back to its start); below WIDTH_MIN a line holds too few words.
+READING_WIDTH = 100
+WIDTH_MIN = 40
 
 EXAMPLE = """\
 # kb settings; every key is optional.
@@ -20,6 +24,7 @@ db: ~/notes/kb.db                # the database (overridden by --db and $KB_DB)
 captures:                        # folders (or files) that a bare `kb import` re-reads
   - ~/captures/blog
 pager: less -R                   # the pager for long output; false never pages
+width: 100                       # kb show's reading width on wider terminals (≥ 40; 0: the terminal's)
 quiz:
   count: 10                      # questions per session
   mode: flashcard                # flashcard | typed | choice | mixed
@@ -49,6 +54,7 @@ class Config:
     db: Path | None = None
     captures: tuple[Path, ...] = ()
     pager: str | None = None  # None: not set ($PAGER or the default applies); "": never page
+    width: int = READING_WIDTH  # the reading width of kb show and kb browse
     quiz: QuizDefaults = field(default_factory=QuizDefaults)
     topics: dict[str, tuple[str, ...]] = field(default_factory=dict)
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -122,7 +128,7 @@ def load(path: Path | None = None) -> Config:
 
 # Parsing YAML costs more than `kb latest` may spend (importing yaml alone is most of it), so the
 # parsed settings are kept as JSON beside the database, keyed by the file's path, mtime and size.
-_DISK_CACHE_FORMAT = 1
+_DISK_CACHE_FORMAT = 2
 
 
 def _disk_cache_path() -> Path:
@@ -143,6 +149,7 @@ def _from_disk_cache(key: tuple) -> Config | None:
             db=Path(c["db"]) if c["db"] is not None else None,
             captures=tuple(Path(p) for p in c["captures"]),
             pager=c["pager"],
+            width=c["width"],
             quiz=QuizDefaults(**c["quiz"]),
             topics={k: tuple(v) for k, v in c["topics"].items()},
             synonyms={k: tuple(v) for k, v in c["synonyms"].items()},
@@ -161,6 +168,7 @@ def _read_and_remember(path: Path, key: tuple) -> Config:
         "db": str(cfg.db) if cfg.db is not None else None,
         "captures": [str(p) for p in cfg.captures],
         "pager": cfg.pager,
+        "width": cfg.width,
         "quiz": dict(cfg.quiz.__dict__),
         "topics": {k: list(v) for k, v in cfg.topics.items()},
         "synonyms": {k: list(v) for k, v in cfg.synonyms.items()},
@@ -272,7 +280,7 @@ def _build(path: Path, data: Any, lines: dict[str, int]) -> Config:
         return Config(file=path, file_exists=True)
     if not isinstance(data, dict):
         raise ConfigError(f"{r.where('.')}: the config must be a mapping of settings (key: value), not {_kind(data)}")
-    known = {"db", "captures", "pager", "quiz", "topics", "synonyms"}
+    known = {"db", "captures", "pager", "width", "quiz", "topics", "synonyms"}
     for key in data:
         if key not in known:
             raise r.error(str(key), f"unknown setting (known: {', '.join(sorted(known))})")
@@ -295,6 +303,9 @@ def _build(path: Path, data: Any, lines: dict[str, int]) -> Config:
         else:
             values["pager"] = _string(r, "pager", pager)
         r.mark("pager")
+    if data.get("width") is not None:
+        values["width"] = _width(r, data["width"])
+        r.mark("width")
     if data.get("quiz") is not None:
         values["quiz"] = _quiz(r, data["quiz"])
     for name in ("topics", "synonyms"):
@@ -302,6 +313,12 @@ def _build(path: Path, data: Any, lines: dict[str, int]) -> Config:
             values[name] = _term_lists(r, name, data[name])
             r.mark(name)
     return Config(file=path, file_exists=True, origins=r.origins, **values)
+
+
+def _width(r: _Reader, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or (value != 0 and value < WIDTH_MIN):
+        raise r.error("width", f"expected a whole number of columns ≥ {WIDTH_MIN} (0: the terminal's width), not {value!r}")
+    return value
 
 
 def _quiz(r: _Reader, raw: Any) -> QuizDefaults:
@@ -384,6 +401,7 @@ def effective(explicit_db: str | None = None) -> list[dict]:
     else:
         pager, pager_origin = "built-in (less if present)", "default"
     rows.append({"key": "pager", "value": pager, "origin": pager_origin})
+    rows.append({"key": "width", "value": cfg.width, "origin": cfg.origin("width")})
     for key, value in cfg.quiz.__dict__.items():
         rows.append({"key": f"quiz.{key}", "value": value, "origin": cfg.origin(f"quiz.{key}")})
     rows.append({"key": "topics", "value": {k: list(v) for k, v in cfg.topics.items()}, "origin": cfg.origin("topics")})

@@ -1,4 +1,4 @@
-"""The registry of derived data: everything kb computes from the posts (the search index, cards,
+"""The registry of derived data: everything kb computes from the posts (titles, the search index, cards,
 order, related posts) is a Part, and is kept fresh one way, through the functions here.
 
 The importer, migrations' stale marks, `kb doctor --fix` and a changed dictionary all come here;
@@ -49,6 +49,13 @@ class Part:
     tables: tuple[str, ...] = ()
 
 
+def _titles() -> Part:
+    from kb.show import titles
+
+    return Part("titles", titles.rebuild, prepare=titles.prepare, posts_changed=titles.posts_changed,
+                stale=titles.stale, tables=titles.TABLES)
+
+
 def _search() -> Part:
     from kb.search import index
 
@@ -76,10 +83,11 @@ def _related() -> Part:
                 tables=related.TABLES)
 
 
-# The built-in parts in the order their hooks run (the search index first: the cards' topics may
-# look posts up through it). Each is loaded, and registered, when first wanted: a command that only
-# needs the search index does not load card extraction.
-_BUILTINS: dict[str, Callable[[], Part]] = {"search": _search, "cards": _cards, "order": _order, "related": _related}
+# The built-in parts in the order their hooks run (titles first: the search index holds them; the
+# search index before the cards: the cards' topics may look posts up through it). Each is loaded, and
+# registered, when first wanted: a command that only needs the search index does not load card extraction.
+_BUILTINS: dict[str, Callable[[], Part]] = {"titles": _titles, "search": _search, "cards": _cards, "order": _order,
+                                            "related": _related}
 _ORDER: list[str] = list(_BUILTINS)
 _PARTS: dict[str, Part] = {}
 

@@ -22,6 +22,7 @@ LAYERS = [
     ("kb.cards",),
     ("kb.show",),
     ("kb.quiz",),
+    ("kb.browse",),
     ("kb.derived",),
     ("kb.ingest", "kb.doctor"),
     ("kb.cli",),
@@ -189,6 +190,7 @@ def test_the_migrations_in_their_landed_order():
         "m010_sources_format_provenance",
         "m011_cards_aside",
         "m009_cards_by_term",
+        "m012_subject_titles",
     )
 
 

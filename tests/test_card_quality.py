@@ -36,9 +36,27 @@ def _names(term: str, aliases: list[str]) -> set[str]:
     return {_key(term), *(_key(a) for a in aliases)}
 
 
-def split_of(post: str) -> str:
+# Sources labelled later as design data only (definitions-c.yaml): every excerpt of theirs is dev.
+DESIGN_ONLY_SOURCES = ("pumpkin", "ailearning")
+
+
+def hashed_split(post: str) -> str:
     """LABELLING.md's rule, fixed before any rule was written: the first hex digit of SHA-1(post)."""
     return "dev" if hashlib.sha1(post.encode("utf-8")).hexdigest()[0] in "01234567" else "test"
+
+
+def _design_only_posts() -> set[str]:
+    from kb.posts import capture
+
+    keys = set()
+    for path in sorted((REAL / "captures").glob("*.txt")):
+        if path.name.startswith(DESIGN_ONLY_SOURCES):
+            keys |= {ex.text.strip()[:24] for ex in capture.parse_bytes(path.read_bytes()).excerpts}
+    return keys
+
+
+def split_of(post: str, design_only: frozenset[str] = frozenset()) -> str:
+    return "dev" if post in design_only else hashed_split(post)
 
 
 def _predictions(db: Path) -> list[tuple[str, str, list[str]]]:
@@ -102,15 +120,17 @@ def real_db(tmp_path_factory):
 
 def _real_gold() -> list[dict]:
     rows = []
-    for part in ("a", "b"):
+    for part in ("a", "b", "c"):
         rows += yaml.safe_load((REAL / f"definitions-{part}.yaml").read_text(encoding="utf-8"))
     return rows
 
 
 def test_every_label_is_in_the_split_its_post_hashes_to():
     gold = _real_gold()
-    assert len(gold) >= 300
-    assert all(g["split"] == split_of(g["post"]) for g in gold)
+    design_only = _design_only_posts()
+    assert len(gold) >= 450 and len(design_only) >= 60
+    assert all(g["split"] == "dev" for g in gold if g["post"] in design_only)
+    assert all(g["split"] == hashed_split(g["post"]) for g in gold if g["post"] not in design_only)
 
 
 # Not met yet (precision 0.731, recall 0.450 when first measured): the extraction is being redesigned.
@@ -123,8 +143,10 @@ def test_real_text_held_out_part_reaches_the_bar(real_db, capsys):
     known = {r[0].strip()[:24] for r in sqlite3.connect(real_db).execute("SELECT text FROM posts")}
     assert {g["post"] for g in gold} <= known and posts <= known
     figures = {}
+    design_only = frozenset(_design_only_posts())
     for part in ("dev", "test"):
-        figures[part] = score([p for p in predicted if split_of(p[0]) == part], [g for g in gold if g["split"] == part])
+        figures[part] = score([p for p in predicted if split_of(p[0], design_only) == part],
+                              [g for g in gold if g["split"] == part])
     with capsys.disabled():
         print("\n" + line("real text, dev part ", figures["dev"]))
         print(line("real text, test part", figures["test"]))  # aggregate figures only: the part is held out

@@ -44,8 +44,8 @@ def small(kb, tmp_path):
     capture.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert kb("import", capture).code == 0
     listed = kb("latest", "--json", "-n", "0").json()
-    by_start = {p["title"][:6]: p["slug"] for p in listed}
-    return {name: next(slug for start, slug in by_start.items() if text.startswith(start)) for name, text in POSTS.items()}
+    texts = {p["slug"]: kb("show", p["slug"], "--json").json()["text"] for p in listed}
+    return {name: next(slug for slug, t in texts.items() if t == text) for name, text in POSTS.items()}
 
 
 def slugs(run) -> list[str]:

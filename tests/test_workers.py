@@ -32,15 +32,16 @@ def test_workers_and_the_importer_share_the_files_and_compute_the_same(tmp_path)
             pass
         memo = dict(workers.ahead._memo)
     names = {name.rsplit(".", 1)[-1] for name, _ in memo}
-    assert names == {"make_title", "slug_stem", "body_form", "extract", "post_terms"}
+    assert names == {"make_title", "slug_stem", "body_form", "extract", "post_terms", "subject_titles"}
     texts = {text for name, text in memo if name.endswith(".slug_stem")}
     assert texts == set(expected)  # every excerpt of every file, whoever prepared it
     functions = {prepare.fn_key(fn): fn for fn in (importer.naming.make_title, importer.naming.slug_stem)}
     from kb.cards.store import extract
     from kb.search.related import post_terms
     from kb.search.segment import body_form
+    from kb.show.subject import subject_titles
 
-    functions.update({prepare.fn_key(fn): fn for fn in (extract, post_terms, body_form)})
+    functions.update({prepare.fn_key(fn): fn for fn in (extract, post_terms, body_form, subject_titles)})
     for (name, text), value in memo.items():
         assert value == functions[name](text), (name, text[:40])
 

@@ -16,7 +16,7 @@ DEFAULT_LESS = "FRX"
 
 def show(console, renderable, *, use_pager: bool = True) -> None:
     """Print renderable, through $PAGER (default less) when stdout is a terminal it does not fit."""
-    if not use_pager or not _stdout_is_terminal():
+    if not use_pager or not stdout_is_terminal():
         console.print(renderable)
         return
     with console.capture() as captured:
@@ -32,7 +32,7 @@ def show(console, renderable, *, use_pager: bool = True) -> None:
         sys.stdout.flush()
 
 
-def _stdout_is_terminal() -> bool:
+def stdout_is_terminal() -> bool:
     try:
         return sys.stdout.isatty()
     except (AttributeError, ValueError):

@@ -30,6 +30,27 @@ def console(stderr: bool = False):
     return Console(stderr=stderr, width=width, highlight=False, emoji=False, markup=False)
 
 
+def reading_width(renderable, width: int | None):
+    """renderable laid out at most width columns wide (None: the config's width; 0: no limit)."""
+    if width is None:
+        from kb import config
+
+        width = config.load().width
+    if not width:
+        return renderable
+    from rich.constrain import Constrain
+
+    return Constrain(renderable, width)
+
+
+def with_footer(renderable, note: str):
+    """renderable, then a dim line (kb latest's "20 of 43 posts")."""
+    from rich.console import Group
+    from rich.text import Text
+
+    return Group(renderable, Text(note, style="dim"))
+
+
 def latest_table(posts: list[dict]):
     """The `kb latest` listing, laid out for the width it is printed at (see LatestTable)."""
     return LatestTable(posts)

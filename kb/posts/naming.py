@@ -42,9 +42,10 @@ def _is_decoration(ch: str) -> bool:
     return cat in ("So", "Sk", "Cf", "Mn", "Cc", "Co") or ch in "\ufe0f\u200d"
 
 
-def title_source(text: str) -> str:
-    """The text a title is cut from: leading emoji, URLs and section words removed."""
-    text = _URL_RE.sub(" ", text)
+def title_source(text: str, *, urls: bool = False) -> str:
+    """The text a title is cut from: leading emoji, URLs (unless urls) and section words removed."""
+    if not urls:
+        text = _URL_RE.sub(" ", text)
     prev = None
     while prev != text:
         prev = text

@@ -9,6 +9,8 @@ import sqlite3
 from kb.errors import Ambiguous, NotFound
 
 POST_FIELDS = "id, slug, title, category, date, truncated, date_after, date_before, rank"
+# How much of a post's start `kb show WORDS` looks in when no title has the words.
+OPENING_CHARS = 160
 
 
 def _post_summary(row: sqlite3.Row) -> dict:
@@ -93,7 +95,21 @@ def resolve_category(conn: sqlite3.Connection, wanted: str) -> str:
 
 
 def latest(conn: sqlite3.Connection, *, limit: int = 20, category: str | None = None, since: str | None = None) -> list[dict]:
-    sql = f"SELECT {POST_FIELDS} FROM posts"
+    sql, args = _latest_where(conn, f"SELECT {POST_FIELDS} FROM posts", category, since)
+    sql += " ORDER BY rank, id"
+    if limit and limit > 0:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [_post_summary(r) for r in conn.execute(sql, args)]
+
+
+def count_latest(conn: sqlite3.Connection, *, category: str | None = None, since: str | None = None) -> int:
+    """How many posts latest() would list without a limit."""
+    sql, args = _latest_where(conn, "SELECT COUNT(*) FROM posts", category, since)
+    return conn.execute(sql, args).fetchone()[0]
+
+
+def _latest_where(conn: sqlite3.Connection, sql: str, category: str | None, since: str | None) -> tuple[str, list]:
     where, args = [], []
     if category:
         where.append("category = ?")
@@ -104,11 +120,7 @@ def latest(conn: sqlite3.Connection, *, limit: int = 20, category: str | None = 
         args += [since, since]
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY rank, id"
-    if limit and limit > 0:
-        sql += " LIMIT ?"
-        args.append(limit)
-    return [_post_summary(r) for r in conn.execute(sql, args)]
+    return sql, args
 
 
 def get_post(conn: sqlite3.Connection, slug: str) -> dict:
@@ -153,6 +165,13 @@ def resolve_post(conn: sqlite3.Connection, ref: str) -> str:
     if not rows:
         rows = conn.execute(
             "SELECT slug, title FROM posts WHERE instr(lower(title), lower(?)) > 0 ORDER BY rank", (ref,)
+        ).fetchall()
+    if not rows:
+        # Words of the post's opening sentence: what its title was before titles named the subject,
+        # and what a user may have copied (kb show 连续情形出发).
+        rows = conn.execute(
+            f"SELECT slug, title FROM posts WHERE instr(lower(substr(text, 1, {OPENING_CHARS})), lower(?)) > 0"
+            " ORDER BY rank", (ref,)
         ).fetchall()
     if len(rows) == 1:
         return rows[0]["slug"]

@@ -266,13 +266,13 @@ def view(conn: sqlite3.Connection, post: dict) -> dict:
 # ---------------------------------------------------------------- rendering
 
 
-def render(data: dict, *, raw: bool = False):
-    """A Rich renderable for a post view (see view()); raw shows the captured text as it is."""
+def render(data: dict, *, raw: bool = False, header: bool = True):
+    """A Rich renderable for a post view (see view()); raw shows the captured text as it is; without
+    header, the text alone (kb browse's preview says less above it)."""
     from rich.console import Group
     from rich.text import Text
 
-    parts: list = list(_header(data))
-    parts.append(Text(""))
+    parts: list = [*_header(data), Text("")] if header else []
     if raw:
         parts.append(Wrapped(Text(clean(data["text"]) + (" …" if data.get("truncated") else ""))))
         return Group(*parts)
@@ -320,10 +320,28 @@ def render(data: dict, *, raw: bool = False):
     return Group(*parts)
 
 
+def opening_sentence(text: str) -> str:
+    """The post's first sentence, whole (its title names the subject; this is how the post begins)."""
+    from kb.posts.naming import title_source
+
+    src = title_source(text[:2000], urls=True)
+    for i, ch in enumerate(src):
+        if ch in "\u3002!?\uff01\uff1f" and not _inside_math(src, i):  # 。!? and full-width !?
+            return readable(src[: i + 1])
+    cut = 300
+    if _inside_math(src, cut):  # not inside a formula: before it
+        cut = max(src.rfind("\\(", 0, cut), src.rfind("\\[", 0, cut))
+    return readable(src[:cut]).rstrip() + ("…" if len(src) > cut else "")
+
+
 def _header(data: dict):
     from rich.text import Text
 
     yield Text(clean(data["title"]), style="bold")
+    opening = clean(opening_sentence(data.get("text") or ""))
+    ends = " \u3002.!?\uff01\uff1f…"
+    if opening and opening.strip(ends) != clean(data["title"]).strip(ends):  # a title that is the sentence
+        yield Wrapped(Text(opening, style="dim italic"))
     yield Text(
         f"{clean(data.get('category')) or 'no category'} · {date_label(data)} · {data['slug']}", style="dim"
     )

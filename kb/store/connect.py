@@ -14,13 +14,16 @@ from kb.store.migrations import migrate, schema_version
 
 BUSY_TIMEOUT_MS = 30_000
 
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A raw connection with kb's pragmas; no migrations (see open_db)."""
+def connect(path: Path, *, readonly: bool = False, threads: bool = False) -> sqlite3.Connection:
+    """A raw connection with kb's pragmas; no migrations (see open_db).
+
+    threads: the connection may be used from threads other than its creator's, one at a time (the
+    caller serializes them): kb browse answers its search box in worker threads."""
     try:
         if readonly:
-            conn = _connect_readonly(path)
+            conn = _connect_readonly(path, threads)
         else:
-            conn = sqlite3.connect(str(path), isolation_level=None)
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=not threads)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -60,16 +63,16 @@ def _retry_while_locked(step: Callable[[], object]) -> object:
         delay = min(delay * 2, 0.2)
 
 
-def _connect_readonly(path: Path) -> sqlite3.Connection:
+def _connect_readonly(path: Path, threads: bool = False) -> sqlite3.Connection:
     uri = path.resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=not threads)
     try:
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
     except sqlite3.OperationalError:
         # A WAL database in a folder we cannot write has no -shm to share: read it as an
         # unchanging file (nobody can be writing where we cannot).
         conn.close()
-        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=not threads)
     return conn
 
 
@@ -82,7 +85,7 @@ def writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
-def open_db(path: Path, *, readonly: bool = False, create: bool = True) -> sqlite3.Connection:
+def open_db(path: Path, *, readonly: bool = False, create: bool = True, threads: bool = False) -> sqlite3.Connection:
     """Open (creating if allowed) the database at path and bring its schema up to date."""
     if not path.exists():
         if not create or readonly:
@@ -91,7 +94,7 @@ def open_db(path: Path, *, readonly: bool = False, create: bool = True) -> sqlit
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseError(f"cannot create {path.parent}: {exc.strerror}") from None
-    conn = connect(path, readonly=readonly)
+    conn = connect(path, readonly=readonly, threads=threads)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:

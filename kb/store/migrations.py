@@ -280,6 +280,18 @@ def m009_cards_by_term(db) -> None:
         mark_stale(conn, "cards", "m009_cards_by_term")
 
 
+@migration
+def m012_subject_titles(db) -> None:
+    # Titles name what a post is about (kb.show.titles), from each post's title choices: the posts
+    # of an older database get theirs when the titles part is rebuilt (it re-indexes their titles).
+    db.execute("CREATE TABLE title_choices (post_id INTEGER NOT NULL, rank INTEGER NOT NULL, choice TEXT NOT NULL,"
+               " key TEXT NOT NULL, PRIMARY KEY (post_id, rank)) WITHOUT ROWID")
+    db.execute("CREATE INDEX title_choices_choice ON title_choices (choice, rank)")
+    db.execute("CREATE INDEX title_choices_key ON title_choices (key, rank)")
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "titles", "m012_subject_titles")
+
+
 def _has_posts(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
 

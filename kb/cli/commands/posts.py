@@ -82,7 +82,16 @@ def latest_cmd(
     if not posts:
         sys.stderr.write("kb: no posts match\n")
         return
-    pager.show(out(), render.latest_table(posts), use_pager=not no_pager)
+    table = render.latest_table(posts)
+    total = len(posts)
+    if limit and len(posts) == limit:
+        total = reads.count_latest(conn, category=category, since=since)
+    more = f"{len(posts)} of {total} posts — `-n 0` for all" if total > len(posts) else None
+    terminal = pager.stdout_is_terminal()
+    pager.show(out(), render.with_footer(table, more) if more and terminal else table, use_pager=not no_pager)
+    if more and not terminal:
+        # A pipe wants the rows alone (kb latest | wc -l, | cut): the note is for whoever watches.
+        sys.stderr.write(f"kb: {more}\n")
 
 
 def _check_date(value: str) -> None:
@@ -118,6 +127,7 @@ def show_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     raw: Annotated[bool, typer.Option("--raw", help="Show the captured text as it is.")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
+    width: Annotated[Optional[int], typer.Option("--width", "-w", min=0, max=MAX_COUNT, help="Wrap prose at this many columns on a wider terminal (default: the config's width, else 100; 0: the terminal's).", show_default=False)] = None,
 ) -> None:
     """Show one post: sections, formulas in Unicode, key terms, related posts."""
     from kb.cli import pager, render
@@ -131,7 +141,7 @@ def show_cmd(
         keys = ("slug", "title", "category", "date", "text", "truncated", "sources", "related")
         render.print_json({k: view[k] for k in keys})
         return
-    pager.show(out(), article.render(view, raw=raw), use_pager=not no_pager)
+    pager.show(out(), render.reading_width(article.render(view, raw=raw), width), use_pager=not no_pager)
 
 
 @command("stats")

@@ -18,9 +18,10 @@ def search_cmd(
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=MAX_COUNT, help="How many results (0: all).")] = 10,
     explain: Annotated[bool, typer.Option("--explain", help="Show the segmentation, expansions and MATCH expressions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
 ) -> None:
     """Search posts in Chinese or English; a word starting with - is excluded (kb search 扩散 -模型)."""
-    from kb.cli import render
+    from kb.cli import pager, render
     from kb.search import ranking
 
     conn = open_for_read(("search",))
@@ -36,4 +37,4 @@ def search_cmd(
         keys = ("slug", "title", "category", "date", "score", "snippet")
         render.print_json([{k: r[k] for k in keys} for r in res.results])
     elif res.results:
-        out().print(render.search_results(res.results))
+        pager.show(out(), render.search_results(res.results), use_pager=not no_pager)

@@ -73,19 +73,20 @@ def cards_cmd(
     ctx: typer.Context,
     topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Only this topic, category or search terms.", autocompletion=complete_topic)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Never page the output.")] = False,
 ) -> None:
     """List the cards (kb cards export writes them for Anki)."""
     if ctx.invoked_subcommand:
         return
     from kb.cards import store
-    from kb.cli import render
+    from kb.cli import pager, render
 
     conn = open_for_read(("search",))
     rows = store.list_cards(conn, ids=_topic_pool(conn, topic))
     if as_json:
         render.print_json(rows)
     else:
-        out().print(render.cards_table(rows))
+        pager.show(out(), render.cards_table(rows), use_pager=not no_pager)
 
 
 @cards_app.command("export")
