@@ -34,11 +34,12 @@ class Candidate:
 VERB_KINDS = (
     ("define", r"是指|指的是|被定义为|定义为|意味着|的定义(?:为|是)|指(?![出导定向示标针令数南引挥明望])"),
     ("just", r"就是说|就是|即是|即为|即(?![使便可将])"),
-    ("as", r"可以(?:被)?(?:看做|看作|视为|理解为|认为)(?:是)?|可(?:看做|看作|视为)(?:是)?|(?<![化换解称视作成变义设认分记写示改置归名并定])为(?=一种|一类|一个)"),
+    ("as", r"可(?:以)?(?:被)?(?:简单|直观|通俗)?(?:地)?(?:看做|看作|视为|理解为|认为|解释为)(?:是)?|(?<![化换解称视作成变义设认分记写示改置归名并定])为(?=一种|一类|一个)"),
     ("does", r"旨在|用于|用来|负责|的作用(?:就)?(?:是|在于)|的(?:做法|思路|核心思想|基本思想|主要思想|思想|核心|解决方案|关键创新|核心创新)(?:就)?(?:是|在于)"
-             r"|的(?:做法|思路|想法)(?:很|非常)简单\s*:|(?:要)?做的(?:事情)?(?:就)?是|通过(?=[^。;!?]{2,40}?(?:来|从而|以|实现|进行))|(?<=[A-Za-z0-9\u4e00-\u9fff])则(?!不|是|会|可|能|要|在)"),
+             r"|的(?:做法|思路|想法)(?:很|非常)简单\s*:|(?:要)?做的(?:事情)?(?:就)?是|(?:通过|基于)(?=[^。;!?]{2,40}?(?:来|从而|以|实现|进行))|(?<=[A-Za-z0-9\u4e00-\u9fff])则(?!不|是|会|可|能|要|在)"),
     ("describes", r"表示|代表|描述(?:了)?|衡量|度量|刻画|属于"),
     ("uses", r"(?:同时)?(?:使用|利用|采用)(?=[^。;!?]{2,30}?(?:来|从而|以|实现))"),
+    ("cause", r"是(?:由于|因为)"),
     ("is", r"是(?![否不的]|为了|因为|由于|怎么|如何|什么|谁|哪|吗|对|在于|会|能|可以|要|应该)|不是(?=[^。;!?]{1,40}?,\s*而是)"),
 )
 
@@ -54,7 +55,8 @@ def verbs(s: Sentences) -> list[Candidate]:
     for m in _VERB_RE.finditer(text):
         if text[m.start() - 1 : m.start()] in _NO_SUBJECT_BEFORE and m.lastgroup != "does":
             continue
-        if len(m.group()) > 1 and (_splits_word(text, m.start()) or _longer_word(text, m.start(), m.end())):
+        if m.lastgroup in ("does", "describes", "uses") and len(m.group()) > 1 and (
+                _splits_word(text, m.start()) or _longer_word(text, m.start(), m.end())):
             continue  # 应用于, 表示学习: the verb's first character belongs to a word
         subj = subject_at(s, m.start())
         if subj is None:
@@ -177,7 +179,7 @@ _STEPS_RE = re.compile(
 
 _EITHER_RE = re.compile(f"\\)\\s*(?:或|与|和)[{CJK}]{{1,4}}\\s*$")
 
-_NOT_LABELS = set("图表例注答解问式题如即故则令设因所和或及中上下前后左右第其此该本它这那")
+_NOT_LABELS = set("图表例注答解问式题如即故则令设因所和或及中上下前后左右第其此该本它这那附")
 
 _ITEM_NUMBER_RE = re.compile(r"(?:^|\s)(?:\d+[.、)]|\(\d+\)|[•·*\-])\s*$")
 
@@ -401,4 +403,38 @@ def learned(s: Sentences) -> list[Candidate]:
         if len(body) < len(term) + 10:
             continue
         out.append(Candidate(term, bodies.clean(body), [], "named", "learns", m.end(), m.start("t")))
+    return out
+
+
+# ---------------------------------------------------------------- a clause's last term, explained after a comma
+
+_EXPLAINS_RE = re.compile(
+    r",\s*(?P<w>即|也就是说|也就是|亦即|就是|是指|指的是|可(?:以)?(?:简单|直观|通俗)?(?:地)?理解为)\s*:?\s*(?!是|说)"
+)
+
+
+def explains(s: Sentences) -> list[Candidate]:
+    """…服从独立同分布,即每个样本… / 另外还有元语言,就是… / …讨论的目标概念, 可简单理解为…: the term
+    ending a clause, then what it means."""
+    out = []
+    text = s.text
+    for m in _EXPLAINS_RE.finditer(text):
+        end = m.start()
+        names = None
+        g = gloss_before(text, end)
+        if g:
+            names, end = g
+        clause = text[s.clause_start(end) : end].rstrip()
+        term = tail_term(clause)
+        if term is None:
+            continue
+        aliases = real_aliases(term, names) if names else []
+        if names and aliases is None:
+            continue
+        body = bodies.definition_from(text, m.start("w"), m.end(), para=True)
+        if body is None or bodies.says_nothing(body, term, kind=False) or len(body) < 8:
+            continue
+        whole = clause.strip() == term
+        cue = "whole" if whole else "tail"
+        out.append(Candidate(term, body, aliases or [], "explains", cue, end, end - len(term)))
     return out

@@ -88,7 +88,7 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     if got is None:
         return None
     start, region = got
-    if text[start - 1 : start] == ")" and not names:
+    if text[start - 1 : start] == ")" and not names and " " not in region.strip():
         return None  # Probing(探针)策略是…: the name runs on past its gloss
     region = region.rstrip()
     if not region or end - start - region.rfind(" ") > _LONGEST_CHUNK and not _LATIN_IN_RE.search(region):

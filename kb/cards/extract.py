@@ -19,7 +19,7 @@ from kb.cards.wordings import other_wordings
 # The pattern a card keeps (concepts.py ranks wordings by it), by frame and cue.
 _PATTERN = {"verb": "copula", "gloss": "gloss", "list": "list-item", "heading": "heading", "context": "context",
             "joined": "joined", "named": "named-after", "refer": "refer-back", "appositive": "appositive",
-            "wording": "wording"}
+            "wording": "wording", "explains": "appositive", "aside": "aside"}
 
 
 def candidates(text: str) -> tuple[Sentences, list[Candidate], list[tuple[str, list[str]]]]:
@@ -27,7 +27,7 @@ def candidates(text: str) -> tuple[Sentences, list[Candidate], list[tuple[str, l
     (X又称为Y, X字面意思是Y): (the sentences, the candidates, (term, names) pairs)."""
     s = Sentences(text)
     found = frames.verbs(s) + frames.glosses(s) + frames.headings(s) + frames.contexts(s) + frames.joined(s)
-    found += frames.learned(s) + (frames.asides(s) if "(" in text else [])
+    found += frames.learned(s) + (frames.asides(s) if "(" in text else []) + (frames.explains(s) if "," in text else [])
     if ":" in text:
         found += frames.list_items(s)
     named, also = named_after(s)

@@ -11,7 +11,7 @@ import re
 from kb.cards.candidates import Candidate
 from kb.cards.clauses import Sentences, opens_sentence
 from kb.cards.glosses import abbreviation
-from kb.cards.terms import norm_term
+from kb.cards.terms import BASIC, ENGLISH_GENERIC, norm_term, word_pieces
 from kb.text import CJK
 
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -28,6 +28,8 @@ ASPECT_HEADS = ("问题", "特点", "性质", "原理", "公式", "情况", "部
                 "作用", "意义", "区别", "关系", "步骤", "流程", "过程", "思想", "思路", "原因", "目的", "定义", "介绍",
                 "不同", "差异", "变化", "转变", "对比", "比较", "总结", "影响", "效果", "表现")
 
+
+_COPULA_LEAD_RE = re.compile(r"^[:\s]*(?:是指|指的是|就是|即是|即为|是|即|为|指)")
 
 _FIRST_CLAUSE_RE = re.compile(r"[,;。!?]|\.\s")
 
@@ -101,6 +103,8 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
         f.append("term=concept-head")
     if "的" in term:
         f.append("term=of-phrase")
+    if term in BASIC or term.casefold() in ENGLISH_GENERIC:
+        f.append("term=basic")
     if term.endswith(ASPECT_HEADS):
         f.append("term=aspect-head")
     aliases = c.aliases or post["aliases"].get(key, [])
@@ -116,6 +120,11 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     elif any(norm_term(a) in known for a in aliases):
         f.append("known=alias")
     f.append(f"mentions={_bucket(mentions(folded, term), (1, 2, 4))}")
+    first_at = folded.find(term.casefold())
+    if first_at >= 0 and c.start > first_at + len(term) + 2:
+        f.append("mention=not-first")  # a definition is most often where the text first names its term
+    if len(post["siblings"].get((c.frame, c.cue), ())) >= 3:
+        f.append("siblings=3+")  # one of a run of parallel items (TP:… TN:… FP:…): a glossary's
     f.append(f"frames={_bucket(len(post['frames'].get(key, ())), (1, 2))}")
     if c.start <= 40:
         f.append("where=opening")
@@ -130,6 +139,9 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     if body is None:
         f.append("def=none")
         return f
+    # The word opening the definition, after its copula (一种, 指, 用于, 在 …): its shape, in one word.
+    words = word_pieces(_COPULA_LEAD_RE.sub("", body[:14]) or body[:14])
+    f.append(f"def-first={words[0] if words else ''}")
     f.append(f"def=len{_bucket(len(body), (15, 40, 100))}")
     if _KIND_RE.match(body):
         f.append("def=kind")
@@ -203,13 +215,16 @@ def post_facts(cands: list[Candidate], text: str) -> dict:
     aliases: dict[str, list[str]] = {}
     glossed: dict[str, bool] = {}
     opening = norm_term(text[:40])
+    siblings: dict[tuple[str, str], set[str]] = {}
     for c in cands:
         key = norm_term(c.term)
         frames.setdefault(key, set()).add(c.frame)
+        if c.definition:
+            siblings.setdefault((c.frame, c.cue), set()).add(key)
         if c.aliases:
             aliases.setdefault(key, c.aliases)
             glossed[key] = True
-    return {"frames": frames, "aliases": aliases, "glossed": glossed,
+    return {"frames": frames, "aliases": aliases, "glossed": glossed, "siblings": siblings,
             "opening": {k for k in frames if k and k in opening}}
 
 

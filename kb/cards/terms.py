@@ -102,6 +102,9 @@ LEADING = {
     "另一方面", "最后", "接着", "以及", "还有", "特别", "尤其", "简单", "来说", "一般", "通常", "总的来说",
     "简介", "背景", "动机", "引言", "概述", "导言", "总览", "相关内容", "补充知识", "基本概念", "定义", "关键词",
     "总结", "小结", "介绍", "注", "注意", "其", "那", "而在", "再", "还", "又", "也", "与此同时", "相比之下",
+    # section and aside words a capture runs into the text (场景 回归的目的是…, 通俗理解: …)
+    "场景", "原理", "要点", "补充", "通俗来说", "通俗理解", "一句话总结", "简单来说", "概括来说", "举个例子",
+    "须知概念", "相关术语", "工作原理", "开发流程", "算法特点", "附",
 }
 
 
@@ -177,6 +180,16 @@ GENERIC = {
     "注意事项", "主要思想", "基本思想", "核心思想", "工作原理", "基本原理", "算法流程", "计算公式", "定义如下",
     "采样", "核心概念", "基本单位", "组成部分", "原则", "准则", "数据集", "大模型", "关键问题", "主要问题", "相同点",
     "不同点", "共同点", "贡献", "主要贡献",
+}
+
+
+# Generic words that are still the basic vocabulary a textbook defines (样本:也称为"示例",是…, "算法"是指…):
+# candidates, whose being so is a feature for the scorer (features.py), not a rejection.
+BASIC = {
+    "模型", "算法", "样本", "误差", "数据", "数据集", "特征", "分类", "学习", "测试", "分布", "假设", "任务", "关系",
+    "参数", "函数", "向量", "矩阵", "网络", "输入", "输出", "训练", "预测", "推理", "优化", "损失", "概率", "空间",
+    "维度", "状态", "动作", "奖励", "环境", "知识", "经验", "采样", "样例", "示例", "节点", "单元", "层", "模块",
+    "策略", "标签", "类别", "图像", "文本", "词", "句子", "像素", "信息", "结构", "框架", "机制", "特性", "指标",
 }
 
 
@@ -264,7 +277,7 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     elif any(w in POINTING or w in CLAUSE for w in words):
         return None
     n_cjk = len(HAS_CJK_RE.findall(term))
-    if n_cjk > MAX_CJK or (term in GENERIC and not glossed) or term.endswith(NEVER_HEADS):
+    if n_cjk > MAX_CJK or (term in GENERIC and not glossed and term not in BASIC) or term.endswith(NEVER_HEADS):
         return None  # 任务 alone says nothing; 任务 (Task): … is the text introducing it
     if term[-1] in "一二三四五六七八九十" and term[:-1] in GENERIC:
         return None  # 公式一, 步骤二: a numbered label

@@ -66,6 +66,7 @@ def main() -> None:
     gold = {p[1]: p[3] for p in posts}
     source_of = {p[1]: p[0] for p in posts}
     rows = train.examples(posts)
+    k_design = lambda k: source_of[k].startswith(train.DESIGN_ONLY)  # noqa: E731
     sources = sorted({p[0] for p in posts} - {"bundled"})
     labels = lambda keep: [g for k, gs in gold.items() if keep(k) for g in gs]  # noqa: E731
     print(f"{len(posts)} posts ({', '.join(f'{s} {sum(p[0] == s for p in posts)}' for s in [*sources, 'bundled'])}), "
@@ -94,8 +95,13 @@ def main() -> None:
         mine = [r for r in rows if r["source"] != "bundled" and fold_of(r["post"]) == f]
         for t in thresholds:
             by_fold[t] += predictions(mine, w, t)
+    parts = {"A, B (the sources the held-out test part is from)": lambda k: not k_design(k),
+             "C (design data only)": k_design}
     for t in thresholds:
-        print(f"  {t:.2f}  {fmt(score(by_fold[t], dev))}")
+        split = " | ".join(
+            f"{name.split(' ')[0]} {fmt(score([p for p in by_fold[t] if keep(p[0])], labels(lambda k: source_of[k] != 'bundled' and keep(k))))}"
+            for name, keep in parts.items())
+        print(f"  {t:.2f}  {fmt(score(by_fold[t], dev))}   parts {split}")
     print("\nthe bundled posts, left out of training:")
     w = train.fit([r for r in rows if r["source"] != "bundled"], args.l2)
     bundled = labels(lambda k: source_of[k] == "bundled")
