@@ -7,27 +7,31 @@ Pure functions of the text; precision before recall (a wrong card costs a learne
 from __future__ import annotations
 
 from kb.cards import candidates as frames
+from kb.cards import passing
 from kb.cards.candidates import Candidate
 from kb.cards.clauses import Sentences
-from kb.cards.features import candidate_features, post_facts
+from kb.cards.features import candidate_features, glossary, post_facts
 from kb.cards.frames import appositives
 from kb.cards.model import probability, weights
 from kb.cards.naming import explained, named_after, refer_backs, translations
-from kb.cards.terms import Definition, nfkc, norm_term
+from kb.cards.terms import Definition, is_cjk_term, nfkc, norm_term
 from kb.cards.wordings import other_wordings
 
 # The pattern a card keeps (concepts.py ranks wordings by it), by frame and cue.
 _PATTERN = {"verb": "copula", "gloss": "gloss", "list": "list-item", "heading": "heading", "context": "context",
             "joined": "joined", "named": "named-after", "refer": "refer-back", "appositive": "appositive",
-            "wording": "wording", "explains": "appositive", "aside": "aside"}
+            "wording": "wording", "explains": "appositive", "aside": "aside", "subject": "subject",
+            "quoted": "quoted"}
 
 
 def candidates(text: str) -> tuple[Sentences, list[Candidate], list[tuple[str, list[str]]]]:
     """Every candidate definition in NFKC text, and the other names statements give terms
     (X又称为Y, X字面意思是Y): (the sentences, the candidates, (term, names) pairs)."""
     s = Sentences(text)
-    found = frames.verbs(s) + frames.glosses(s) + frames.headings(s) + frames.contexts(s) + frames.joined(s)
-    found += frames.learned(s) + (frames.asides(s) if "(" in text else []) + (frames.explains(s) if "," in text else [])
+    found = frames.verbs(s) + frames.glosses(s) + frames.headings(s)
+    found += passing.contexts(s) + passing.joined(s) + passing.learned(s)
+    found += (passing.asides(s) if "(" in text else []) + (passing.explains(s) if "," in text else [])
+    found += passing.subjects(s, {c.start for c in found}) + passing.quoted(s)
     if ":" in text:
         found += frames.list_items(s)
     named, also = named_after(s)
@@ -40,7 +44,24 @@ def candidates(text: str) -> tuple[Sentences, list[Candidate], list[tuple[str, l
     found += [_candidate(d, "wording", at_start=True) for d in other_wordings(text)]
     if "译" in text or "字面" in text or "中文" in text:
         also += translations(s)
+    for c in found:
+        _known_extent(text, c)
     return s, found, also
+
+
+def _known_extent(text: str, c: Candidate) -> None:
+    """A term the segmentation cut short of a known name (条件 随机场 → 条件随机场, when the glossary
+    knows it): the known name."""
+    if not c.term or c.start <= 0 or not is_cjk_term(c.term[:1]) or text[c.start : c.start + len(c.term)] != c.term:
+        return
+    known = glossary()
+    if norm_term(c.term) in known and len(c.term) >= 4:
+        return
+    for k in range(4, 0, -1):
+        before = text[max(0, c.start - k) : c.start]
+        if len(before) == k and all(is_cjk_term(ch) for ch in before) and norm_term(before + c.term) in known:
+            c.term, c.start = before + c.term, c.start - k
+            return
 
 
 def _candidate(d: Definition, frame: str, *, at_start: bool = False) -> Candidate:

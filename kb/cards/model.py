@@ -11,6 +11,8 @@ from pathlib import Path
 
 L2 = 1.0  # the penalty on every weight but the bias: a feature seen a few times cannot dominate
 
+MIN_COUNT = 3  # a feature of fewer training candidates than this gets no weight (it would only memorize them)
+
 
 def data_file(name: str) -> Path:
     """A file of data/: the one beside this source tree when kb runs from a checkout (its model goes
@@ -33,21 +35,26 @@ def probability(w: dict[str, float], features: list[str]) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z > -40 else 0.0
 
 
-def train(rows: list[tuple[list[str], int]], *, l2: float = L2, iterations: int = 30) -> dict[str, float]:
-    """Weights maximizing the penalized log-likelihood of rows (features, label 0/1)."""
-    names = sorted({f for feats, _ in rows for f in feats})
+def train(rows: list[tuple[list[str], int, float]], *, l2: float = L2, iterations: int = 30) -> dict[str, float]:
+    """Weights maximizing the penalized log-likelihood of rows (features, label 0/1, the row's weight)."""
+    counts: dict[str, int] = {}
+    for feats, _, _ in rows:
+        for f in set(feats):
+            counts[f] = counts.get(f, 0) + 1
+    names = sorted(f for f, n in counts.items() if n >= MIN_COUNT)
     index = {n: i + 1 for i, n in enumerate(names)}  # 0 is the bias
     d = len(names) + 1
-    xs = [[0] + sorted({index[f] for f in feats}) for feats, _ in rows]
-    ys = [y for _, y in rows]
+    xs = [[0] + sorted({index[f] for f in feats if f in index}) for feats, _, _ in rows]
+    ys = [y for _, y, _ in rows]
+    ws = [w for _, _, w in rows]
     beta = [0.0] * d
     for _ in range(iterations):
         grad = [0.0] * d
         hess = [[0.0] * d for _ in range(d)]
-        for x, y in zip(xs, ys):
+        for x, y, w in zip(xs, ys, ws):
             z = sum(beta[i] for i in x)
             p = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-            r, v = y - p, p * (1 - p)
+            r, v = w * (y - p), w * p * (1 - p)
             for i in x:
                 grad[i] += r
                 row = hess[i]

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from kb.cards import train  # noqa: E402
-from kb.cards.model import L2, probability  # noqa: E402
+from kb.cards import train
+from kb.cards.model import L2, probability
 
 
 def predictions(rows: list[dict], w: dict[str, float], threshold: float) -> list[tuple[str, str, list[str]]]:
@@ -66,9 +66,9 @@ def main() -> None:
     gold = {p[1]: p[3] for p in posts}
     source_of = {p[1]: p[0] for p in posts}
     rows = train.examples(posts)
-    k_design = lambda k: source_of[k].startswith(train.DESIGN_ONLY)  # noqa: E731
+    k_design = lambda k: source_of[k].startswith(train.DESIGN_ONLY)
     sources = sorted({p[0] for p in posts} - {"bundled"})
-    labels = lambda keep: [g for k, gs in gold.items() if keep(k) for g in gs]  # noqa: E731
+    labels = lambda keep: [g for k, gs in gold.items() if keep(k) for g in gs]
     print(f"{len(posts)} posts ({', '.join(f'{s} {sum(p[0] == s for p in posts)}' for s in [*sources, 'bundled'])}), "
           f"{len(rows)} candidates, {sum(r['label'] for r in rows)} positive")
     held_out: dict[float, list] = {t: [] for t in thresholds}
