@@ -11,7 +11,7 @@ import re
 from kb.cards import bodies
 from kb.cards.candidates import Candidate
 from kb.cards.clauses import Sentences
-from kb.cards.glosses import gloss_before, real_aliases
+from kb.cards.glosses import ALIAS_LEAD_RE, gloss_before, real_aliases
 from kb.cards.terms import cjk_term, is_cjk_term, latin_term, tail_term, word_spans
 from kb.text import CJK
 
@@ -166,8 +166,8 @@ def subjects(s: Sentences, taken: set[int]) -> list[Candidate]:
             continue
         term, end = found
         rest = text[start + end :].lstrip()
-        if not rest or rest.startswith(_NOT_AFTER_NAME) or rest[0] in ",;:。!?":
-            continue
+        if not rest or rest.startswith(_NOT_AFTER_NAME) or rest[0] in ",;:。!?" or ALIAS_LEAD_RE.match(rest):
+            continue  # …也被称为Y: another name, not what it is
         at = len(text) - len(rest)
         body = bodies.definition_from(text, at, at, para=True)
         if body is None or len(body) < 8 or bodies.says_nothing(body, term, kind=False):

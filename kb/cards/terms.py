@@ -31,6 +31,8 @@ _SYMBOL_RE = re.compile(r"[A-Za-z]\d*|[\d\W_]+")
 
 _DIGIT_RE = re.compile(r"\d")
 
+_COUNTED_RE = re.compile("[一二三四五六七八九十两几百千]+[个种类条步件位名]")  # not 项, 次: 二项分布, 二次规划
+
 _ALL_LATIN_RE = re.compile(r"[A-Za-z0-9][\w\-+./' ]*", re.ASCII)
 
 _NOT_NAME_CHAR_RE = re.compile(r"[^\w\-+./'’ ]")
@@ -262,8 +264,8 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     term = phrase[spans[first][0] : spans[last - 1][1]]  # as written: tanh 函数 keeps its space
     if words[0] in _MEASURES:
         return None  # (n) 维二值向量: a measure word opens no name
-    if term.startswith("第") or _DIGIT_RE.search(term) and is_cjk_term(term):
-        return None  # 小于0.5, 第m个: a number or a rank, not a name
+    if term.startswith("第") or _DIGIT_RE.search(term) and is_cjk_term(term) or _COUNTED_RE.search(term):
+        return None  # 小于0.5, 第m个, 二十个问题: a number or a rank, not a name
     if _ALL_LATIN_RE.fullmatch(term):
         return latin_term(term)
     for head in ABOUT_HEADS:
