@@ -50,7 +50,14 @@ VERB_KINDS = (
     ("is", r"是(?![否不的]|为了|因为|由于|怎么|如何|什么|谁|哪|吗|对|在于|会|能|可以|要|应该)|不是(?=[^。;!?]{1,40}?,\s*而是)"),
 )
 
-_VERB_RE = re.compile("|".join(f"(?P<{kind}>{rx})" for kind, rx in VERB_KINDS))
+# The characters a verb of VERB_KINDS opens with: the lookahead lets the regex engine skip every other
+# position at C speed instead of trying each alternative there (a third of extraction's time otherwise).
+# tests/test_card_frames.py checks the expression finds what it would without it.
+VERB_FIRST = "是指被定意的就即可为旨用负要做通基则表代描衡度刻属同使利采不"
+
+VERB_ALTERNATIVES = "|".join(f"(?P<{kind}>{rx})" for kind, rx in VERB_KINDS)
+
+_VERB_RE = re.compile(f"(?=[{VERB_FIRST}])(?:{VERB_ALTERNATIVES})")
 
 # A pronoun or connective glued to the verb (这是, 还是, 于是, 但是, 即是): no term before it.
 _NO_SUBJECT_BEFORE = set("这那它其不还或但于总要若凡只即便却而则且并可更最") | set(",;。:!?、(\n")

@@ -31,7 +31,7 @@ def candidates(text: str) -> tuple[Sentences, list[Candidate], list[tuple[str, l
     found = frames.verbs(s) + frames.glosses(s) + frames.headings(s)
     found += passing.contexts(s) + passing.joined(s) + passing.learned(s)
     found += (passing.asides(s) if "(" in text else []) + (passing.explains(s) if "," in text else [])
-    found += passing.subjects(s, {c.start for c in found}) + passing.quoted(s)
+    found += passing.quoted(s)
     if ":" in text:
         found += frames.list_items(s)
     named, also = named_after(s)
