@@ -47,6 +47,29 @@ _JUDGE_RE = re.compile("最|非常|之一|十分|很|重要|常用|广泛|经典
 _KIND_RE = re.compile(r"^[:\s]*(?:其实|本质上|实际上|通常|也|就|则|都)?(?:是|为|指|即|就是)?(?:一种|一类|一个|一款|一套)")
 _DEFINE_OPEN_RE = re.compile(r"^[:\s]*(?:是指|指的是|指|定义为|被定义为|意味着|即)")
 _PRONOUN_OPEN_RE = re.compile(r"^[:\s,]*(?:它|这|那|我们|你|他|其)")
+# The function words a definition may open with, each its own feature (一种 says what kind of thing, 用于
+# what it is for, 当 under what condition, 它 refers back); any other word is only its shape: a feature
+# never names a content word, which would only remember the posts it was trained on.
+OPENERS = frozenset(
+    "一种 一类 一个 一组 一套 指 用于 用来 在 当 由 将 把 对 对于 通过 使用 利用 基于 采用 根据 表示 描述 代表 衡量 度量 "
+    "属于 也 也是 都 而 从 如果 若 给定 假设 首先 这 这是 这个 这种 它 它们 其 我们 你 可以 可 能 使 让 做 计算 "
+    "也就是说 就是说 具体 具体来说 因此 所以 意味着 本节 定义 称为 叫做 即 旨在 负责 针对 为了 与 和 是 不是 所有 每个 "
+    "一般 通常 主要 就 只 用 第一 同时 并".split())
+
+
+def opener(word: str) -> str:
+    """A definition's first word as a feature value: a function word itself, else its shape."""
+    if word in OPENERS:
+        return word
+    if not word:
+        return ""
+    if _CJK_RE.match(word):
+        return "cjk-word"
+    if word[0].isascii() and word[0].isalpha():
+        return "latin-word"
+    return "symbol" if word[0] in "\\=+-(<>|" else "other"
+
+
 _LIST_INTRO_RE = re.compile("如下|以下|分为|包括|有以下")
 _DE_END_RE = re.compile("的[,。;]?$")
 
@@ -141,7 +164,7 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
         return f
     # The word opening the definition, after its copula (一种, 指, 用于, 在 …): its shape, in one word.
     words = word_pieces(_COPULA_LEAD_RE.sub("", body[:14]) or body[:14])
-    f.append(f"def-first={words[0] if words else ''}")
+    f.append(f"def-first={opener(words[0] if words else '')}")
     f.append(f"def=len{_bucket(len(body), (15, 40, 100))}")
     if _KIND_RE.match(body):
         f.append("def=kind")
