@@ -1,6 +1,6 @@
 """Candidate definitions: every place a general frame of Chinese technical writing may define a term —
 a verb after a subject (是/指/就是/定义为/旨在/表示…), a gloss (中文(English)), a list item (X:…), a
-heading followed by its sentence, a context (对X来说, / 在X中,), two terms joined (X与Y是…).
+heading followed by its sentence (and passing.py's: a context, an aside, a quoted term …).
 
 Generous on purpose: which candidates are definitions is the scorer's call (model.py); only what can
 never make a card (no term, a definition that says nothing) is dropped here. Pure functions of the text.
@@ -29,7 +29,7 @@ class Candidate:
     term: str
     definition: str | None  # None: the frame names the term but says nothing of it here (a bare gloss)
     aliases: list[str] = field(default_factory=list)
-    frame: str = ""  # verb, gloss, list, heading, context, joined (and the frames of frames.py/naming.py)
+    frame: str = ""  # verb, gloss, list, heading, context (and the frames of frames.py/naming.py)
     cue: str = ""  # what the frame's words say: the verb's kind, the context's word …
     position: int = 0  # the offset where the defined occurrence of the term ends
     start: int = 0  # where that occurrence starts

@@ -19,8 +19,8 @@ from kb.cards.wordings import other_wordings
 
 # The pattern a card keeps (concepts.py ranks wordings by it), by frame and cue.
 _PATTERN = {"verb": "copula", "gloss": "gloss", "list": "list-item", "heading": "heading", "context": "context",
-            "joined": "joined", "named": "named-after", "refer": "refer-back", "appositive": "appositive",
-            "wording": "wording", "explains": "appositive", "aside": "aside", "subject": "subject",
+            "named": "named-after", "refer": "refer-back", "appositive": "appositive",
+            "wording": "wording", "explains": "appositive", "aside": "aside",
             "quoted": "quoted"}
 
 
@@ -29,19 +29,19 @@ def candidates(text: str) -> tuple[Sentences, list[Candidate], list[tuple[str, l
     (X又称为Y, X字面意思是Y): (the sentences, the candidates, (term, names) pairs)."""
     s = Sentences(text)
     found = frames.verbs(s) + frames.glosses(s) + frames.headings(s)
-    found += passing.contexts(s) + passing.joined(s) + passing.learned(s)
+    found += passing.contexts(s) + passing.learned(s)
     found += (passing.asides(s) if "(" in text else []) + (passing.explains(s) if "," in text else [])
     found += passing.quoted(s)
     if ":" in text:
         found += frames.list_items(s)
     named, also = named_after(s)
-    found += [_candidate(d, "named") for d in named]
+    found += [_candidate(text, d, "named") for d in named]
     if "," in text:
-        found += [_candidate(d, "appositive") for d in appositives(s)]
-        found += [_candidate(d, "appositive") for d in explained(s)] if "也就是" in text or "亦即" in text else []
+        found += [_candidate(text, d, "appositive") for d in appositives(s)]
+        found += [_candidate(text, d, "appositive") for d in explained(s)] if "也就是" in text or "亦即" in text else []
     if "它" in text or "这是" in text:
-        found += [_candidate(d, "refer") for d in refer_backs(s)]
-    found += [_candidate(d, "wording", at_start=True) for d in other_wordings(text)]
+        found += [_candidate(text, d, "refer") for d in refer_backs(s)]
+    found += [_candidate(text, d, "wording", at_start=True) for d in other_wordings(text)]
     if "译" in text or "字面" in text or "中文" in text:
         also += translations(s)
     for c in found:
@@ -64,10 +64,14 @@ def _known_extent(text: str, c: Candidate) -> None:
             return
 
 
-def _candidate(d: Definition, frame: str, *, at_start: bool = False) -> Candidate:
+def _candidate(text: str, d: Definition, frame: str, *, at_start: bool = False) -> Candidate:
     """A Definition of frames.py, naming.py or wordings.py as a candidate (their positions are where the
-    term ends, or for wordings where it starts)."""
-    start = d.position if at_start else max(0, d.position - len(d.term))
+    term ends or after it — a gloss may come between —, for wordings where it starts)."""
+    if at_start:
+        start = d.position
+    else:  # the occurrence itself, not a guess before the position: where it stands is a feature
+        found = text.rfind(d.term, max(0, d.position - len(d.term) - 80), d.position)
+        start = found if found >= 0 else max(0, d.position - len(d.term))
     return Candidate(d.term, d.definition, d.aliases, frame, "", d.position, start)
 
 

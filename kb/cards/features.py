@@ -44,7 +44,7 @@ _OPENS_WITH_NAME_RE = re.compile(r"^[:\s]*[^,。;:()\\]{1,16}\s*\([A-Za-z][^()\\
 _PARTS_RE = re.compile(r"^[:\s]*(?:可以|可|主要)?(?:分为|分成|包括|包含|主要有|有以下|有两|有三)")
 
 _JUDGE_RE = re.compile("最|非常|之一|十分|很|重要|常用|广泛|经典|流行")
-_KIND_RE = re.compile(r"^[:\s]*(?:其实|本质上|实际上|通常|也|就|则|都)?(?:是|为|指|即|就是)?(?:一种|一类|一个|一款|一套)")
+_KIND_RE = re.compile(r"^[:\s]*(?:这|它)?(?:其实|本质上|实际上|通常|也|就|则|都)?(?:是|为|指|即|就是)?(?:一种|一类|一个|一款|一套)")
 _DEFINE_OPEN_RE = re.compile(r"^[:\s]*(?:是指|指的是|指|定义为|被定义为|意味着|即)")
 _PRONOUN_OPEN_RE = re.compile(r"^[:\s,]*(?:它|这|那|我们|你|他|其)")
 # The function words a definition may open with, each its own feature (一种 says what kind of thing, 用于

@@ -1,5 +1,5 @@
 """Candidates that name a term in passing, each a frame the scorer (model.py) weighs: a context
-(对X来说, / 在X中,), two terms joined (X与Y是…), an aside (长期依赖(时间序列上…)), the thing a
+(对X来说, / 在X中,), an aside (长期依赖(时间序列上…)), the thing a
 sentence builds (…学习一个X), a clause's last term explained after a comma (…X,即…).
 
 Pure functions of the text (the main frames are in candidates.py).
@@ -11,14 +11,14 @@ import re
 from kb.cards import bodies
 from kb.cards.candidates import Candidate
 from kb.cards.clauses import Sentences
-from kb.cards.glosses import ALIAS_LEAD_RE, gloss_before, real_aliases
-from kb.cards.terms import cjk_term, is_cjk_term, latin_term, tail_term, word_spans
+from kb.cards.glosses import gloss_before, real_aliases
+from kb.cards.terms import cjk_term, is_cjk_term, latin_term, tail_term
 from kb.text import CJK
 
 _LATIN2_RE = re.compile("[A-Za-z]{2}")
 
 
-# ---------------------------------------------------------------- contexts and joined terms
+# ---------------------------------------------------------------- contexts
 
 _CONTEXT_RE = re.compile(
     "(?:^|(?<=[。!?;:\\s]))\\s*(?:而)?(?P<w>对于|对|在做|在)\\s*(?P<t>[^,。;!?:\\s][^,。;!?:]{0,24}?)\\s*"
@@ -41,29 +41,6 @@ def contexts(s: Sentences) -> list[Candidate]:
         if body is None or bodies.says_nothing(body, term, kind=False) or len(body) < 8:
             continue
         out.append(Candidate(term, m.group().strip() + body, [], "context", m.group("e"), m.end("t"), m.start("t")))
-    return out
-
-
-_JOINED_RE = re.compile(
-    f"(?:^|(?<=[。!?;:\\s]))(?P<a>[{CJK}A-Za-z][{CJK}A-Za-z0-9\\- ]{{0,14}}?)\\s*(?:与|和|及)\\s*"
-    f"(?P<b>[{CJK}A-Za-z][{CJK}A-Za-z0-9\\- ]{{0,14}}?)\\s*(?:都|均|也)?(?=是|指|的区别|的关系)"
-)
-
-
-def joined(s: Sentences) -> list[Candidate]:
-    """X与Y是…的概念 / X和Y都是…: a sentence about both terms."""
-    out = []
-    text = s.text
-    for m in _JOINED_RE.finditer(text):
-        body = bodies.until_sentence_end(text, m.end(), para=True)
-        body = bodies.clean(body)
-        if len(body) < 8:
-            continue
-        for g in ("a", "b"):
-            raw = m.group(g).strip()
-            term = cjk_term(raw) if is_cjk_term(raw) else latin_term(raw)
-            if term and term == raw:
-                out.append(Candidate(term, m.group().strip() + body, [], "joined", "", m.end(g), m.start(g)))
     return out
 
 
@@ -141,54 +118,6 @@ def explains(s: Sentences) -> list[Candidate]:
         cue = "whole" if whole else "tail"
         out.append(Candidate(term, body, aliases or [], "explains", cue, end, end - len(term)))
     return out
-
-
-# ---------------------------------------------------------------- a sentence's subject, any predicate
-
-_OPENING_RE = re.compile(f"[{CJK}A-Za-z\"“「]")
-
-_NOT_AFTER_NAME = ("的", "和", "与", "及", "、", "(", "或", "之")
-
-
-def subjects(s: Sentences, taken: set[int]) -> list[Candidate]:
-    """A term opening a sentence, whatever its predicate (Relief 基于…, 话题模型可以告诉我们…): the
-    sentence is about it. taken: where another frame's subject already starts (its verb is known)."""
-    out = []
-    text = s.text
-    for start in [0, *s.ends]:
-        while start < len(text) and text[start] == " ":
-            start += 1
-        if start >= len(text) or start in taken or not _OPENING_RE.match(text, start):
-            continue
-        chunk = re.split(r"[,;:。!?()\[\]\\]", text[start : start + 30], maxsplit=1)[0]
-        found = _leading_term(chunk)
-        if found is None:
-            continue
-        term, end = found
-        rest = text[start + end :].lstrip()
-        if not rest or rest.startswith(_NOT_AFTER_NAME) or rest[0] in ",;:。!?" or ALIAS_LEAD_RE.match(rest):
-            continue  # …也被称为Y: another name, not what it is
-        at = len(text) - len(rest)
-        body = bodies.definition_from(text, at, at, para=True)
-        if body is None or len(body) < 8 or bodies.says_nothing(body, term, kind=False):
-            continue
-        out.append(Candidate(term, body, [], "subject", "", start + end, start))
-    return out
-
-
-def _leading_term(chunk: str) -> tuple[str, int] | None:
-    """The longest run of chunk's first words that is a term, and where it ends in chunk."""
-    spans = word_spans(chunk)
-    best = None
-    for n in range(1, min(len(spans), 6) + 1):
-        end = spans[n - 1][1]
-        phrase = chunk[:end].strip("\"“”「」 ")
-        if not phrase:
-            continue
-        term = cjk_term(phrase) if is_cjk_term(phrase) else latin_term(phrase)
-        if term == phrase:
-            best = (term, end)
-    return best
 
 
 # ---------------------------------------------------------------- a quoted term
