@@ -1,7 +1,7 @@
 """Clauses and subjects: where each clause and sentence of a text starts, and the term whose clause
 has its verb at a position (the region back to the clause's start, cut on the segmentation's words).
 
-Pure functions of the text; every frame (frames.py, lists.py, naming.py) finds its subjects here.
+Pure functions of the text; every frame (candidates.py, passing.py, frames.py, naming.py) finds its subjects here.
 """
 from __future__ import annotations
 

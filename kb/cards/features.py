@@ -102,13 +102,10 @@ def mentions(folded: str, term: str) -> int:
     return folded.count(t) if t else 0
 
 
-def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> list[str]:
-    """The binary features of one candidate (names; the scorer sums their weights).
-
-    post: what the whole post says of the candidate's term (post_facts)."""
-    term = c.term
-    key = norm_term(term)
-    f = [f"frame={c.frame}", f"cue={c.frame}:{c.cue}" if c.cue else f"cue={c.frame}:"]
+def _term_features(term: str, key: str, folded: str) -> tuple[list[str], bool, int, int]:
+    """What a term itself says, whichever candidate names it: (its features, whether the glossary knows
+    it, where the post first mentions it, how many Chinese characters it has)."""
+    f = []
     n_cjk = len(_CJK_RE.findall(term))
     latin = term.replace(" ", "")
     if n_cjk == 0:
@@ -130,6 +127,26 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
         f.append("term=basic")
     if term.endswith(ASPECT_HEADS):
         f.append("term=aspect-head")
+    known = key in glossary()
+    if known:
+        f.append("known=term")
+    n = mentions(folded, term)
+    f.append(f"mentions={_bucket(n, (1, 2, 4))}")
+    if n_cjk == 0 and term.islower() and n <= 2:
+        f.append("term=lowercase-rare")
+    return f, known, folded.find(term.casefold()), n_cjk
+
+
+def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> list[str]:
+    """The binary features of one candidate (names; the scorer sums their weights).
+
+    post: what the whole post says of the candidate's term (post_facts)."""
+    term = c.term
+    key = norm_term(term)
+    shape = post["terms"].get(term)
+    if shape is None:  # the term's own features, once per post (its candidates share them)
+        shape = post["terms"][term] = _term_features(term, key, folded)
+    f = [f"frame={c.frame}", f"cue={c.frame}:{c.cue}" if c.cue else f"cue={c.frame}:", *shape[0]]
     aliases = c.aliases or post["aliases"].get(key, [])
     if c.aliases:
         f.append("alias=here")
@@ -137,13 +154,11 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
         f.append("alias=in-post")
     if any(abbreviation(a) for a in aliases):
         f.append("alias=abbreviation")
-    known = glossary()
-    if key in known:
-        f.append("known=term")
-    elif any(norm_term(a) in known for a in aliases):
-        f.append("known=alias")
-    f.append(f"mentions={_bucket(mentions(folded, term), (1, 2, 4))}")
-    first_at = folded.find(term.casefold())
+    if not shape[1]:
+        known = glossary()
+        if any(norm_term(a) in known for a in aliases):
+            f.append("known=alias")
+    first_at = shape[2]
     if first_at >= 0 and c.start > first_at + len(term) + 2:
         f.append("mention=not-first")  # a definition is most often where the text first names its term
     if len(post["siblings"].get((c.frame, c.cue), ())) >= 3:
@@ -154,8 +169,6 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     elif key in post["opening"]:
         f.append("where=named-in-opening")
     f.append(f"where={standing(s, c.start)}")
-    if n_cjk == 0 and term.islower() and mentions(folded, term) <= 2:
-        f.append("term=lowercase-rare")
     if post["glossed"].get(key):
         f.append("post=glossed")
     body = c.definition
@@ -175,7 +188,7 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     first = _FIRST_CLAUSE_RE.split(body, maxsplit=1)[0]
     if _JUDGE_RE.search(first):
         f.append("def=judgement")
-    if n_cjk and _genus(term, first):
+    if shape[3] and _genus(term, first):
         f.append("def=genus")
     if _PARTS_RE.match(body):
         f.append("def=parts")
@@ -247,7 +260,7 @@ def post_facts(cands: list[Candidate], text: str) -> dict:
         if c.aliases:
             aliases.setdefault(key, c.aliases)
             glossed[key] = True
-    return {"frames": frames, "aliases": aliases, "glossed": glossed, "siblings": siblings,
+    return {"frames": frames, "aliases": aliases, "glossed": glossed, "siblings": siblings, "terms": {},
             "opening": {k for k in frames if k and k in opening}}
 
 
