@@ -266,6 +266,8 @@ _HEADING_START_RE = re.compile(
 )
 
 # A heading ends at the first space not inside a Latin phrase (Faster RCNN, Echo State Networks(ESNs) …).
+_PUNCT_IN_RE = re.compile("[,。;!:]")
+
 _HEADING_END_RE = re.compile(r"(?<![A-Za-z0-9\-]) | (?![A-Za-z0-9(])")
 
 _QUESTION_RE = re.compile(r"^(?:什么是|何为|什么叫)\s*(?P<a>.+?)\s*\??$|^(?P<b>.+?)\s*(?:是什么|是啥|指什么|是什么意思|的定义|的概念|简介|概述)\s*\??$")
@@ -281,7 +283,7 @@ def headings(s: Sentences) -> list[Candidate]:
         if end is None:
             continue
         raw = text[at : end.start()]
-        if not raw or re.search("[,。;!:]", raw) or end.end() >= len(text):
+        if not raw or _PUNCT_IN_RE.search(raw) or end.end() >= len(text):
             continue
         head = raw.strip().rstrip("?")
         q = _QUESTION_RE.match(raw.strip())

@@ -6,6 +6,8 @@ Pure functions of the text; precision before recall (a wrong card costs a learne
 """
 from __future__ import annotations
 
+import functools
+
 from kb.cards import candidates as frames
 from kb.cards import passing
 from kb.cards.candidates import Candidate
@@ -86,7 +88,19 @@ def scored(text: str) -> list[tuple[float, Candidate]]:
 
 
 def extract(text: str) -> list[Definition]:
-    """The definitions in one post's text, one per term (the best-scored wording, aliases merged)."""
+    """The definitions in one post's text, one per term (the best-scored wording, aliases merged).
+
+    The same text asked again (its cards, then its title, in one import) is answered from a memo of
+    the last few hundred texts: new Definitions each time, so no caller sees another's changes."""
+    return [Definition(d.term, d.definition, list(d.aliases), d.pattern, d.position) for d in _extracted(text)]
+
+
+@functools.lru_cache(maxsize=512)
+def _extracted(text: str) -> tuple[Definition, ...]:
+    return tuple(_extract(text))
+
+
+def _extract(text: str) -> list[Definition]:
     text = nfkc(text)
     s, found, also = candidates(text)
     if not found:

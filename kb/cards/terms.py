@@ -322,6 +322,20 @@ def label_term(term: str) -> bool:
     return not term.endswith(LABEL_HEADS)
 
 
+# Hot expressions, compiled once (subject_term and tail_term run for every candidate).
+_SYMBOL_AFTER_RE = re.compile(r"\s*\\\([^()]{0,12}\\\)$")
+
+_NUMBERS_BEFORE_RE = re.compile(r"^(?:[\d.,/%+\-]+ )+")
+
+_COUNT_END_RE = re.compile(r"(?:\d|\b[A-Za-z])$")
+
+_MEASURE_START_RE = re.compile("[维个层种次步阶类位]")
+
+_DIGIT_END_RE = re.compile(r"\d$")
+
+_LATIN_TAIL_RE = re.compile(r"[A-Za-z0-9][\w\-+./' ]*$", re.ASCII)
+
+
 def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> tuple[str, list[str]] | None:
     """The term a clause's subject names, from the region between the clause's start and its verb;
     (term, aliases found beside it without parentheses), or None.
@@ -332,7 +346,7 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
     that name's other-language name.
     """
     region = _SECTION_NUMBER_RE.sub("", region.strip()).strip()
-    region = re.sub(r"\s*\\\([^()]{0,12}\\\)$", "", region).strip()  # 奖励函数 \(R\): the term, then its symbol
+    region = _SYMBOL_AFTER_RE.sub("", region).strip()  # 奖励函数 \(R\): the term, then its symbol
     region = region.strip("“”\"「」'")
     math = max(region.rfind("\\)"), region.rfind("\\]"))
     if math >= 0:  # …\(D_s=D_t\) 异构迁移学习: the name comes after the last formula
@@ -342,14 +356,14 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
     if not region or "\\(" in region or "\\[" in region:
         return None
     chunks = [c for c in _CHUNKS_RE.split(region) if c]
-    chunks[-1] = re.sub(r"^(?:[\d.,/%+\-]+ )+", "", chunks[-1])  # 20/210 unigram模型: a number ends the text before
+    chunks[-1] = _NUMBERS_BEFORE_RE.sub("", chunks[-1])  # 20/210 unigram模型: a number ends the text before
     last = _dedupe(chunks[-1])
     if len(chunks) >= 2 and _SHORT_LATIN_NAME_RE.fullmatch(chunks[-2]) and (
             last in GENERIC and len(last) <= 2 or last.startswith(_KIND_WORDS)):
         last = chunks[-2] + " " + last  # tanh 函数, Q 网络, Claude 系列模型: a Latin name and its kind
-    if len(chunks) >= 2 and re.search(r"(?:\d|\b[A-Za-z])$", chunks[-2]) and re.match("[维个层种次步阶类位]", last):
+    if len(chunks) >= 2 and _COUNT_END_RE.search(chunks[-2]) and _MEASURE_START_RE.match(last):
         return None  # 一个 8 层模型, n 维二值向量: a measure, not a name
-    if len(chunks) >= 2 and re.search(r"\d$", chunks[-2]) and is_cjk_term(last):
+    if len(chunks) >= 2 and _DIGIT_END_RE.search(chunks[-2]) and is_cjk_term(last):
         return None
     if not is_cjk_term(last):
         term = latin_term(last)
@@ -416,7 +430,7 @@ def tail_term(clause: str) -> str | None:
     """The term a clause ends with (…介绍标签平滑, …即为分段常数衰减, …更常见的是 Top-k): the
     longest run of its last words that holds no clause word, filler or pointing word."""
     clause = clause.rstrip()
-    m = re.search(r"[A-Za-z0-9][\w\-+./' ]*$", clause, re.ASCII)
+    m = _LATIN_TAIL_RE.search(clause)
     if m and not _ENDS_CJK_RE.search(clause):
         words = m.group().split()
         while words and not latin_term(" ".join(words)):
