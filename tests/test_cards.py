@@ -40,7 +40,8 @@ def test_card_kinds_and_one_card_set_per_term(kb, imported):
     by_term: dict[tuple, set] = {}
     for c in all_cards:
         by_term.setdefault((c["slug"], c["term"]), set()).add(c["kind"])
-        assert set(c) == {"id", "slug", "term", "aliases", "definition", "kind", "sources", "others"}
+        assert set(c) == {"id", "slug", "term", "aliases", "definition", "kind", "sources", "others", "suspended", "edited"}
+        assert (c["suspended"], c["edited"]) == (False, False)
         assert c["sources"][0] == c["slug"]
     mi = [c for c in all_cards if c["term"] == "互信息"]
     assert {c["kind"] for c in mi} == {"definition", "reverse", "alias", "choice"}
@@ -151,9 +152,13 @@ def test_a_term_defined_in_several_posts_is_one_card_listing_its_sources(kb, tmp
     assert set(article.defined_terms(conn, ids[second])) == {"对比学习", "温度系数"}
     # The flashcard shows the best wording and the other one after it; the export too.
     q = kb("quiz", "--json", "-n", "1").json()[0]
-    assert q["term"] == "对比学习" and q["others"] == cl["others"]
+    assert q["term"] == "对比学习" and [{k: o[k] for k in ("slug", "definition")} for o in q["others"]] == cl["others"]
+    assert [s["slug"] for s in q["sources"]] == [first, second]
     r = kb("quiz", "-n", "1", input="\n3\nq\n")
-    assert f"also ({second}): 让模型区分正样本对和负样本对。" in r.stdout
+    # The answer names its post (title and slug, for kb show) and the other post's wording with its title.
+    title = {r["slug"]: r["title"] for r in conn.execute("SELECT slug, title FROM posts")}
+    assert f"from: {title[first]} · kb show {first}" in r.stdout
+    assert f"also in {title[second]} ({second}): 让模型区分正样本对和负样本对。" in r.stdout
 
 
 def test_reviews_stay_with_a_card_when_another_post_defines_its_term(kb, tmp_path):
@@ -298,7 +303,10 @@ def test_export_apkg_is_an_anki_package_with_stable_guids(kb, imported, tmp_path
     for p in paths:
         r = kb("cards", "export", "--format", "apkg", p)
         assert r.code == 0, r
-    n_defs = len([c for c in kb("cards", "--json").json() if c["kind"] == "definition"])
+    defs = [c for c in kb("cards", "--json").json() if c["kind"] == "definition"]
+    n_defs = len(defs)
+    # A card in each direction, and a third (term → other name) for a term that has one.
+    n_cards = 2 * n_defs + sum(1 for c in defs if c["aliases"])
     guids = []
     for p in paths:
         with zipfile.ZipFile(p) as z:
@@ -307,9 +315,10 @@ def test_export_apkg_is_an_anki_package_with_stable_guids(kb, imported, tmp_path
         conn = sqlite3.connect(tmp_path / p.stem / "collection.anki2")
         rows = conn.execute("SELECT guid, flds FROM notes ORDER BY guid").fetchall()
         models, decks = conn.execute("SELECT models, decks FROM col").fetchone()
-        assert {m["name"] for m in json.loads(models).values()} >= {"kb definition"}
+        model = next(m for m in json.loads(models).values() if m["name"] == "kb concept")
+        assert [t["name"] for t in model["tmpls"]] == ["term → definition", "definition → term", "term → other name"]
         assert "kb" in {d["name"] for d in json.loads(decks).values()}
-        assert conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] == n_defs
+        assert conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] == n_cards
         assert len(rows) == n_defs
         assert any(f.startswith("互信息\x1f表示两个变量") for _, f in rows)
         guids.append([g for g, _ in rows])
@@ -323,10 +332,12 @@ def test_export_tsv_has_anki_header_lines_and_one_note_per_line(kb, imported, tm
     assert kb("cards", "export", "--format", "tsv", out).code == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "#separator:tab"
-    assert "#columns:guid\tterm\tdefinition\taliases\tslug" in lines
-    body = [ln for ln in lines if not ln.startswith("#")]
+    # Anki's own two-way note type, the deck, and columns named as its fields: Anki maps them by name.
+    assert {"#notetype:Basic (and reversed card)", "#deck:kb", "#guid column:1", "#tags column:4",
+            "#columns:guid\tFront\tBack\ttags"} <= set(lines)
+    body = [ln for ln in lines if not ln.startswith("#") or ln.startswith('"#')]
     assert len(body) == len([c for c in kb("cards", "--json").json() if c["kind"] == "definition"])
-    assert all(len(ln.split("\t")) == 5 for ln in body)
+    assert all(len(ln.split("\t")) == 4 for ln in body)
 
 
 def test_exports_keep_post_control_characters_out_and_quote_fields_for_anki(kb, tmp_path):
@@ -337,10 +348,12 @@ def test_exports_keep_post_control_characters_out_and_quote_fields_for_anki(kb, 
     assert kb("import", cap).code == 0
     tsv = tmp_path / "cards.tsv"
     assert kb("cards", "export", "--format", "tsv", tsv).code == 0
-    # Anki reads the body as CSV with tab separators: the quotes come back as written, one field each.
-    rows = [r for r in csv.reader(tsv.open(encoding="utf-8", newline=""), delimiter="\t") if not r[0].startswith("#")]
-    assert len(rows) == 1 and len(rows[0]) == 5
-    assert rows[0][1:3] == ["卷积网络", ' [31m通过卷积核提取"局部"特征 的网络。']
+    # Anki reads the body as CSV with tab separators, a line starting with # being a comment.
+    body = [ln for ln in tsv.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    rows = list(csv.reader(body, delimiter="\t"))
+    assert len(rows) == 1 and len(rows[0]) == 4
+    # The text is HTML there (#html:true): its quotes escaped, its control characters gone.
+    assert rows[0][1:3] == ["卷积网络 (ConvNet)", " [31m通过卷积核提取&quot;局部&quot;特征 的网络。"]
     apkg = tmp_path / "cards.apkg"
     assert kb("cards", "export", "--format", "apkg", apkg).code == 0
     with zipfile.ZipFile(apkg) as z:
@@ -369,7 +382,9 @@ def test_cards_for_humans_show_term_slug_and_definition(kb, imported):
     r = kb("cards", "--topic", "flow")
     assert r.code == 0
     lines = r.stdout.splitlines()
-    i = lines.index("rectified flow  normalizing-flow-data-fefc")
+    ids = {c["term"]: c["id"] for c in kb("cards", "--json").json() if c["kind"] == "definition"}
+    # Each concept by the first digits of its id, which kb cards suspend/delete/edit take.
+    i = lines.index(f"{ids['rectified flow'][:8]}  rectified flow  normalizing-flow-data-fefc")
     assert lines[i + 1] == "  就是 normalizing flow 的变体之一。"
-    assert "Normalizing Flow (标准化流)  flowbased-models-10c7  +1 post" in lines
+    assert f"{ids['Normalizing Flow'][:8]}  Normalizing Flow (标准化流)  flowbased-models-10c7  +1 post" in lines
     assert all(len(ln) <= 100 for ln in lines) and "\x1b" not in r.stdout

@@ -86,8 +86,8 @@ def test_due_cards_come_first_then_new_ones_up_to_the_daily_limit(kb, imported):
     now = schedule.now_utc()
     schedule.review(conn, ids[5], 1, mode="definition", now=now - dt.timedelta(minutes=5))
     picked = schedule.pick(conn, kinds=("definition",), pool=None, count=30, now=now)
-    assert picked["ids"][0] == ids[5]  # due again (Again: one minute)
-    assert picked["due"] == 1
+    assert picked["ids"][0] == ids[5]  # due again (Again: one minute), in its learning step
+    assert (picked["learning"], picked["due"]) == (1, 0)
     assert len(picked["ids"]) == 1 + 19  # one new card was introduced today already
     assert schedule.pick(conn, kinds=("definition",), pool=None, count=30, now=now, new_per_day=1)["ids"] == [ids[5]]
 
@@ -122,10 +122,12 @@ def test_a_piped_session_records_each_grade(kb, imported):
     first_two = [q["card_id"] for q in _first(kb, n=2)]
     r = kb("quiz", input="\n3\n\n4\nq\n")
     assert r.code == 0, r
-    assert "card 1 of 10" in r.stdout and "reviewed 2 · right 2" in r.stdout
+    assert "card 1 of 10 · new 10 · learning 0 · due 0" in r.stdout and "reviewed 2 · right 2" in r.stdout
+    # Good on a new card: its next learning step, 10 minutes on; Easy: graduated, days on.
+    assert "card 2 of 10 · new 9 · learning 1 · due 0" in r.stdout
     assert [(c, rating) for c, rating, _, _ in _reviews(imported)] == [(first_two[0], 3), (first_two[1], 4)]
     stats = kb("stats", "--json").json()
-    assert (stats["reviews"], stats["due"], stats["retention"]) == (2, 0, 1.0)
+    assert (stats["reviews"], stats["due"], stats["retention"]) == (2, 0, 1.0)  # the Good one is due in 10 min
     assert "reviews: 2\ndue: 0\nretention: 1.0" in kb("stats").stdout
     # Graded cards are not due yet: the next session starts with the next new card.
     assert _first(kb)[0]["card_id"] not in first_two
@@ -134,7 +136,8 @@ def test_a_piped_session_records_each_grade(kb, imported):
 def test_json_and_cram_record_nothing(kb, imported):
     assert "retention: —" in kb("stats").stdout and "None" not in kb("stats").stdout
     before = _first(kb, n=3)
-    assert all(set(q) == {"card_id", "kind", "question", "answer", "slug", "term", "choices", "others"} for q in before)
+    assert all(set(q) == {"card_id", "kind", "question", "answer", "slug", "title", "term", "choices", "others",
+                          "sources"} for q in before)
     r = kb("quiz", "--cram", input="\n1\n\n1\nq\n")
     assert r.code == 0 and "cram: nothing recorded" in r.stdout
     assert _reviews(imported) == []
@@ -145,12 +148,13 @@ def test_typed_session_accepts_a_typo_and_asks_about_a_near_miss(kb, imported):
     qs = _first(kb, mode="typed", n=2)
     assert [(q["kind"], q["answer"]) for q in qs] == [("reverse", "表示学习"), ("reverse", "对比损失")]
     assert "表示学习" not in qs[0]["question"]  # the term is blanked out of its definition
-    # 表示 for 表示学习: Chinese gets no typo allowance, so it is a near miss, counted (y) as Hard.
-    # contrastive los for 对比损失: its English name is accepted, with one typo.
-    r = kb("quiz", "--mode", "typed", input="表示\ny\ncontrastive los\nq\n")
+    # 表示 for 表示学习: Chinese gets no typo allowance, so it is a near miss, counted (2) as Hard.
+    # contrastive los for 对比损失: its English name is accepted, with one typo (Enter: Good, proposed).
+    r = kb("quiz", "--mode", "typed", input="表示\n2\ncontrastive los\n\nq\n")
     assert r.code == 0, r
     assert "close: you typed 表示; the answer, [what differs]: 表示[学习]" in r.stdout
-    assert "✓ right (typo; the answer: contrastive loss)" in r.stdout
+    assert "2 Hard if it counts, 1 Again if not" in r.stdout and "Enter: 1 Again" in r.stdout
+    assert "✓ right (typo; the answer: contrastive loss)" in r.stdout and "Enter: 3 Good" in r.stdout
     assert [(rating, answer) for _, rating, _, answer in _reviews(imported)] == [
         (2, "表示"),
         (3, "contrastive los"),
@@ -189,7 +193,8 @@ def test_choice_questions_have_up_to_four_choices_never_an_alias_of_the_answer(k
     assert [q["term"] for q in mi] == ["互信息"]
     for q in mi:
         assert not any("两个变量" in c for c in q["choices"] if c != q["answer"])
-    r = kb("quiz", "--mode", "choice", input="1\n2\n3\nq\n")
+    # A choice, then the grade (Enter: the one proposed, Good if right, Again if wrong), three times.
+    r = kb("quiz", "--mode", "choice", input="1\n\n2\n\n3\n\nq\n")
     assert r.code == 0
     assert len(_reviews(imported)) == 3
 
@@ -220,9 +225,9 @@ def test_a_read_only_database_refuses_grading_but_allows_cram_and_json(kb, impor
     assert _reviews(imported) == []
 
 
-def test_q_or_the_end_of_input_at_the_near_miss_question_ends_the_session(kb, imported):
-    # 表示 for 表示学习 is a near miss: "count it as right? y/n". q there quits, and so does the end of
-    # piped input; before, both were ignored and the session waited for y or n forever.
+def test_q_or_the_end_of_input_at_the_grade_prompt_ends_the_session(kb, imported):
+    # 表示 for 表示学习 is a near miss: the grades follow, to choose from. q there quits, and so does the
+    # end of piped input, recording nothing for that card.
     import subprocess
     import sys
 
@@ -232,8 +237,8 @@ def test_q_or_the_end_of_input_at_the_near_miss_question_ends_the_session(kb, im
         run = subprocess.run([sys.executable, "-m", "kb", "quiz", "--mode", "typed"], input=given, cwd=ROOT,
                              capture_output=True, text=True, encoding="utf-8", timeout=120)
         assert run.returncode == 0, run.stderr
-        assert "count it as right? y/n · q: quit" in run.stdout
-        assert "reviewed 0 · right 0" in run.stdout
+        assert "2 Hard if it counts, 1 Again if not" in run.stdout
+        assert "reviewed 0 · right 0" in run.stdout and "\x1b" not in run.stdout
     assert _reviews(imported) == []
 
 
@@ -251,10 +256,11 @@ def test_the_config_files_quiz_defaults_are_used(kb, imported, tmp_path):
     (tmp_path / "no-config.yaml").write_text(
         "quiz:\n  count: 3\n  mode: typed\n  new_per_day: 2\n  retention: 0.8\n", encoding="utf-8")
     qs = kb("quiz", "--json").json()
-    assert len(qs) == 2 and {q["kind"] for q in qs} <= {"reverse", "alias"}  # 3 asked, 2 new a day
+    # 3 asked, 2 new terms a day: 表示学习's alias card is no further new term.
+    assert [(q["term"], q["kind"]) for q in qs] == [("表示学习", "reverse"), ("对比损失", "reverse"), ("表示学习", "alias")]
     assert [q["kind"] for q in kb("quiz", "--json", "-n", "1", "--mode", "choice").json()] == ["choice"]
-    r = kb("quiz", input="表示学习\nq\n")
-    assert r.code == 0 and "card 1 of 2" in r.stdout
+    r = kb("quiz", input="表示学习\n\nq\n")
+    assert r.code == 0 and "card 1 of 3" in r.stdout
     # The desired retention reaches FSRS: Easy on a new card schedules it further out at 0.8 than at 0.9.
     from fsrs import Card, Rating, Scheduler
 

@@ -79,17 +79,19 @@ def test_ctrl_c_keeps_the_grades_already_given(kb, imported):
 
 
 def test_near_miss_question_takes_single_keys_and_q_quits(kb, imported):
-    # Typed answers are lines; the y/n after a near miss is one key, and q (or Ctrl-D) there quits.
+    # Typed answers are lines; the grade after a near miss is one key, and Ctrl-D there quits.
     child = _spawn("quiz", "--mode", "typed")
     child.expect("card 1 of 10")
     child.expect("which term")
     child.sendline("表示")
-    child.expect(r"count it as right\? y/n")
-    child.send("y")
+    child.expect("2 Hard if it counts, 1 Again if not")
+    child.expect("Enter: 1 Again")
+    child.send("2")
     child.expect("card 2 of 10")
     child.expect("which term")
     child.sendline("对比")  # 对比损失: close, not the term
-    child.expect(r"count it as right\? y/n")
+    child.expect("2 Hard if it counts")
+    child.expect("Enter: 1 Again")
     child.sendeof()  # Ctrl-D
     child.expect("reviewed 1 · right 1")
     child.expect(pexpect.EOF)

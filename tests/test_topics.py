@@ -60,9 +60,11 @@ def test_choice_distractors_come_from_the_same_topic(kb, imported):
     flow = [c for c in kb("cards", "--json").json() if c["term"] in FLOW_TERMS and c["kind"] == "definition"]
     defs = {c["definition"] for c in flow}
     for q in kb("quiz", "--topic", "flow", "--mode", "choice", "--json").json():
-        # Definitions of the same term (Normalizing Flow / Normalizing flow) are never distractors,
-        # so the topic may have fewer than three to give: then there are fewer choices, none from elsewhere.
-        others = {c["definition"] for c in flow if _key(c["term"]) != _key(q["term"])}
+        # Definitions of the same term (Normalizing Flow / Normalizing flow) are never distractors, nor one
+        # that names the asked term ('rectified flow 就是 normalizing flow 的变体' for Normalizing Flow), so
+        # the topic may have fewer than three to give: then there are fewer choices, none from elsewhere.
+        others = {c["definition"] for c in flow if _key(c["term"]) != _key(q["term"])
+                  and _key(q["term"]) not in _key(c["definition"])}
         assert all(_from(c, defs) for c in q["choices"]), q["choices"]
         assert len(q["choices"]) == 1 + min(3, len(others)), q["choices"]
         # The asked term is blanked in every choice: 'rectified flow 就是 normalizing flow 的变体' gives nothing away.

@@ -29,8 +29,11 @@ KEYS = [
     ]),
     ("review: kb quiz's keys", [
         ("Enter", "show the answer"),
-        ("1 2 3 4", "Again, Hard, Good, Easy (a choice: its number)"),
-        ("y  n", "a near miss counts as right, or not"),
+        ("1 2 3 4", "a choice's number; then Again, Hard, Good, Easy"),
+        ("Enter", "on the grades: the grade proposed"),
+        ("u", "undo the last grade, suspension or edit"),
+        ("s  e", "suspend the card / edit it in $EDITOR"),
+        ("", "a typed answer: u, s, e or q alone on the line"),
         ("q  Esc", "end the review"),
     ]),
     ("anywhere", [("?", "these keys"), ("q  Ctrl-C", "quit")]),

@@ -1,6 +1,7 @@
 """The cards as a derived part: each post's definitions are kept per post (card_sources), and each
 term's occurrences make one card of each kind (cards), re-derived when a post's text changes;
-reviews and schedules are never touched, and a reviewed card no longer found is kept, inactive.
+reviews and schedules are never touched, a reviewed card no longer found is kept, inactive, and a
+card the user deleted (kb.cards.decisions) is never derived again.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from kb.cards.concepts import (
     concept,
     wording_rank,
 )
+from kb.cards import decisions
 from kb.cards.terms import norm_term
 from kb.store.meta import set_meta
 from kb.text import META_CARDS_REBUILT_AT, stamp
@@ -126,10 +128,13 @@ def _refresh(conn: sqlite3.Connection, terms: set[str]) -> None:
     found = occurrences(conn, norms)
     now = stamp()
     rows, keep = [], set()
+    deleted = decisions.deleted(conn)  # the user's: never derived again
     for norm, occ in found.items():
         c = concept(norm, occ)
         aliases = json.dumps(c.aliases, ensure_ascii=False)
         for kind in c.kinds:
+            if card_id(norm, kind) in deleted:
+                continue
             keep.add(card_id(norm, kind))
             rows.append((card_id(norm, kind), c.post_id, c.slug, c.term, norm, aliases, c.definition, kind,
                          c.pattern, c.position, now, now))
@@ -152,6 +157,12 @@ def _refresh(conn: sqlite3.Connection, terms: set[str]) -> None:
     _retire(conn, gone)
 
 
+def refresh_terms(conn: sqlite3.Connection, norms: set[str]) -> None:
+    """Make these terms' cards match their occurrences and the user's deletions (after kb cards delete
+    or undelete; inside the caller's transaction)."""
+    _refresh(conn, set(norms))
+
+
 def _retire(conn: sqlite3.Connection, ids: list[str]) -> None:
     """Cards no longer found: delete them, unless they have been reviewed (then keep them, inactive)."""
     for cid in ids:
@@ -165,21 +176,28 @@ def _retire(conn: sqlite3.Connection, ids: list[str]) -> None:
 # ---------------------------------------------------------------- reading cards
 
 
-def card_dict(row: sqlite3.Row, sources: dict[str, dict] | None = None) -> dict:
+def card_dict(row: sqlite3.Row, sources: dict[str, dict] | None = None,
+              decision: decisions.Decision | None = None) -> dict:
     """A card as `kb cards --json` shows it: slug is the post its definition is taken from, sources the
     slugs of every post the term is defined in (that one first), others those posts' definitions
-    (best-worded first, at most MAX_SHOWN - 1; one that says the same as the shown one left out)."""
+    (best-worded first, at most MAX_SHOWN - 1; one that says the same as the shown one left out).
+    An edited card shows the user's term and definition; suspended and edited say so."""
     found = (sources or {}).get(row["norm_term"], {"slugs": [], "shown": []})
-    plain = _plain(row["definition"])
+    edited = decision is not None and decision.edited
+    definition = (decision.definition if edited and decision.definition else None) or row["definition"]
+    term = (decision.term if edited and decision.term else None) or row["term"]
+    plain = _plain(definition)
     return {
         "id": row["id"],
         "slug": row["slug"],
-        "term": row["term"],
+        "term": term,
         "aliases": json.loads(row["aliases"] or "[]"),
-        "definition": row["definition"],
+        "definition": definition,
         "kind": row["kind"],
         "sources": [row["slug"], *(s for s in found["slugs"] if s != row["slug"])],
         "others": [o for o in found["shown"] if o["slug"] != row["slug"] and _plain(o["definition"]) != plain],
+        "suspended": bool(decision and decision.suspended_at),
+        "edited": edited,
     }
 
 
@@ -220,7 +238,8 @@ def list_cards(conn: sqlite3.Connection, *, ids: set[str] | None = None, kinds: 
     ).fetchall()
     rows = [r for r in rows if ids is None or r["id"] in ids]
     sources = sources_of(conn, {r["norm_term"] for r in rows})
-    return [card_dict(r, sources) for r in rows]
+    decided = decisions.of(conn)
+    return [card_dict(r, sources, decided.get(r["id"])) for r in rows]
 
 
 def notes(conn: sqlite3.Connection, ids: set[str] | None = None) -> list[dict]:

@@ -278,18 +278,24 @@ def doctor_table(findings: list[dict]):
 
 
 def cards_table(cards: list[dict]):
-    """`kb cards`: per definition, the term and its post's slug, then the definition on one line.
+    """`kb cards`: per concept, its id (the definition card's, as kb cards suspend/edit/delete take it),
+    the term and its post's slug, what the user decided, then the definition on one line.
 
     Not a table: a term, a slug and a long definition do not share one line of a terminal.
     """
     from rich.console import Group
     from rich.text import Text
 
+    suspended: dict[tuple, list[str]] = {}
+    for c in cards:
+        if c.get("suspended"):
+            suspended.setdefault((c["term"], c["slug"]), []).append(c["kind"])
     parts = []
     for c in cards:
         if c["kind"] != "definition":
             continue
-        head = Text(sanitize(c["term"]), style="bold")
+        head = Text(c["id"][:ID_SHOWN] + "  ", style="dim")
+        head.append(sanitize(c["term"]), style="bold")
         if c["aliases"]:
             head.append(f" ({sanitize(', '.join(c['aliases']))})")
         head.append("  ")
@@ -297,9 +303,18 @@ def cards_table(cards: list[dict]):
         more = len(c.get("sources", [])) - 1
         if more > 0:  # one card per concept: the other posts that define it too
             head.append(f"  +{more} post{'s' if more > 1 else ''}", style="dim")
+        if c.get("edited"):
+            head.append("  edited", style="yellow")
+        kinds = suspended.get((c["term"], c["slug"]))
+        if kinds:
+            head.append(f"  suspended: {', '.join(kinds)}", style="yellow")
         parts.append(head)
         parts.append(Text("  " + sanitize(c["definition"]), no_wrap=True, overflow="ellipsis"))
     return Group(*parts)
+
+
+# kb cards shows ids as git shows commits: the first digits, any unique prefix being a name.
+ID_SHOWN = 8
 
 
 def topics_table(rows: list[dict]):
@@ -321,9 +336,12 @@ def topics_table(rows: list[dict]):
 
 
 def search_results(results: list[dict]):
-    """kb search for humans: rank, title, category · date · slug, then the snippet, matches in bold."""
+    """kb search for humans: rank, title, category · date · slug, then the snippet, matches in bold,
+    its formulas in Unicode and its lines wrapped as kb show prints a post (kb.show)."""
     from rich.console import Group
     from rich.text import Text
+
+    from kb.show.wrap import Wrapped
 
     parts = []
     for i, r in enumerate(results, start=1):
@@ -331,8 +349,34 @@ def search_results(results: list[dict]):
         head.append(sanitize(r["title"]), style="bold")
         meta = Text(f"    {sanitize(r.get('category')) or '—'} · {date_label(r)} · ", style="dim")
         meta.append(r["slug"], style="cyan")
-        snippet = Text("    " + sanitize(r["snippet"]))
-        for a, b in r.get("highlights", []):
-            snippet.stylize("bold reverse", a + 4, b + 4)
-        parts += [head, meta, snippet]
+        parts += [head, meta, Wrapped(snippet_text(r["snippet"], r.get("highlights", [])), indent=4)]
     return Group(*parts)
+
+
+def snippet_text(snippet: str, highlights: list[tuple[int, int]]):
+    """A snippet as Rich text: its formulas as kb show prints them (Unicode, italic, kept whole when
+    wrapped), the matched words bold; a match inside a formula is not marked (its text changed)."""
+    from rich.text import Text
+
+    if "\\(" not in snippet and "\\[" not in snippet:
+        text = Text(sanitize(snippet))
+        for a, b in highlights:
+            text.stylize("bold reverse", a, b)
+        return text
+    from kb.show.article import segment_spans
+    from kb.show.latex import PLACEHOLDER, math_to_unicode
+    from kb.show.wrap import math_style
+
+    text = Text()
+    for kind, value, start in segment_spans(snippet):
+        if kind in ("math", "display"):
+            text.append(math_to_unicode(value), style=math_style())
+        elif kind == "placeholder":
+            text.append(PLACEHOLDER, style="dim")
+        else:
+            offset = len(text.plain)
+            text.append(sanitize(value))
+            for a, b in highlights:
+                if start <= a and b <= start + len(value):
+                    text.stylize("bold reverse", offset + a - start, offset + b - start)
+    return text

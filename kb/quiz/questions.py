@@ -1,59 +1,78 @@
-"""Quiz questions: what each kind of card asks (definition, reverse, alias, choice with distractors
-of the same topic), and grading typed answers (typos, near misses).
+"""Quiz questions: what each kind of card asks (definition, reverse, alias, choice among definitions of
+sibling concepts), the post it comes from, and grading typed answers (typos, near misses).
 """
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import sqlite3
 import unicodedata
 
-from kb.cards.store import card_dict, sources_of
+from kb.cards import control, decisions
+from kb.cards.masking import MASK, mask  # noqa: F401 - MASK and mask are this module's API too
 from kb.cards.terms import norm_term
 
 # Latin-script answers within this rapidfuzz ratio and edit distance are a typo, not a miss.
 TYPO_RATIO = 88.0
 TYPO_EDITS = 2
 NEAR_RATIO = 60.0
-MASK = "＿＿"
+# How much being of the card's own topics weighs against the other signs of a sibling (_sibling_score).
+TOPIC_WEIGHT = 5.0
 
 
-def _card(conn: sqlite3.Connection, cid: str) -> dict:
-    row = conn.execute("SELECT * FROM cards WHERE id = ?", (cid,)).fetchone()
-    return card_dict(row, sources_of(conn, {row["norm_term"]})) | {"norm_term": row["norm_term"]}
+def shuffler() -> random.Random:
+    """What orders a choice card's options: a new order every time, unless KB_QUIZ_SEED (an integer)
+    makes every session the same — for reproducing one, and for tests comparing two front ends."""
+    import os
+
+    seed = os.environ.get("KB_QUIZ_SEED", "").strip()
+    return random.Random(int(seed)) if seed.lstrip("-").isdigit() else random.Random()
 
 
-def question(conn: sqlite3.Connection, cid: str, *, pool: set[str] | None = None) -> dict:
-    """What a card asks: {card_id, kind, question, answer, accepted, slug, term, choices}."""
-    c = _card(conn, cid)
-    q = {"card_id": cid, "kind": c["kind"], "slug": c["slug"], "term": c["term"], "choices": None, "others": []}
-    names = [c["term"], *c["aliases"]]
+def _titles(conn: sqlite3.Connection, slugs: list[str]) -> dict[str, str]:
+    if not slugs:
+        return {}
+    marks = ",".join("?" * len(slugs))
+    return dict(conn.execute(f"SELECT slug, title FROM posts WHERE slug IN ({marks})", slugs).fetchall())
+
+
+def question(conn: sqlite3.Connection, cid: str, *, pool: set[str] | None = None,
+             rng: random.Random | None = None) -> dict:
+    """What a card asks: {card_id, kind, question, answer, accepted, slug, title, term, choices, others,
+    sources}. The answer side names its post (slug, title), the other posts' wordings (others: [{slug,
+    title, definition}]) and every post defining the term (sources: [{slug, title}]). Choices are
+    shuffled by rng: a new order every session (and every time a card comes back)."""
+    found = control.shown(conn, cid)
+    if found is None:
+        raise KeyError(cid)
+    c, derived = found
+    titles = _titles(conn, c["sources"])
+    q = {"card_id": cid, "kind": c["kind"], "slug": c["slug"], "title": titles.get(c["slug"], ""),
+         "term": c["term"], "choices": None, "others": [],
+         "sources": [{"slug": s, "title": titles.get(s, "")} for s in c["sources"]]}
+    others = [o | {"title": titles.get(o["slug"], "")} for o in c["others"]]
+    # The posts' own term is an answer too when the user renamed the card.
+    names = list(dict.fromkeys([c["term"], derived["term"], *c["aliases"]]))
     if c["kind"] == "definition":
         shown = c["term"] + (f" ({', '.join(c['aliases'])})" if c["aliases"] else "")
         # The best-worded definition is the answer; other posts' definitions of the term come after it.
-        q.update(question=shown, answer=c["definition"], accepted=[c["definition"]], others=c["others"])
+        q.update(question=shown, answer=c["definition"], accepted=[c["definition"]], others=others)
     elif c["kind"] == "reverse":
-        q.update(question=mask(c["definition"], names), answer=c["term"], accepted=names)
+        q.update(question=mask(c["definition"], names), answer=c["term"], accepted=names, others=others)
     elif c["kind"] == "alias":
         q.update(question=c["term"], answer=" / ".join(c["aliases"]), accepted=c["aliases"])
     else:
         # Each definition with its own term blanked: 'X是…X…' must not give itself away.
-        # The asked term is blanked from the wrong answers too (…是 normalizing flow 的变体 is no
-        # candidate for Normalizing flow, and must not say so).
         right = mask(c["definition"], names)
-        choices = [right, *(mask(d, [*other, *names]) for d, other in distractors(conn, c, pool=pool))]
-        random.Random(cid).shuffle(choices)  # stable per card: --json and the screen agree
+        choices = [right, *(mask(d, other) for d, other in distractors(conn, c, pool=pool))]
+        (rng or shuffler()).shuffle(choices)
         q.update(question=c["term"], answer=right, accepted=[right], choices=choices)
     return q
 
 
-def mask(text: str, names: list[str]) -> str:
-    """The definition with the term and its aliases blanked out, so the question does not answer itself."""
-    for name in sorted(names, key=len, reverse=True):
-        if name:
-            text = re.sub(re.escape(name), MASK, text, flags=re.IGNORECASE)
-    return text
+# ---------------------------------------------------------------- distractors
 
 
 def _script(text: str) -> str:
@@ -61,18 +80,78 @@ def _script(text: str) -> str:
     return "cjk" if cjk >= 0.3 * max(1, len(text.replace(" ", ""))) else "latin"
 
 
+def head(term: str) -> str:
+    """What kind of thing a term names, by its last word: 损失 of 对比损失, 距离 of Wasserstein距离,
+    flow of Normalizing flow (the head of a Chinese compound is its end)."""
+    norm = unicodedata.normalize("NFKC", term).casefold().strip()
+    m = re.search(r"([a-z][a-z0-9-]*)\s*$", norm)
+    if m:
+        return m.group(1)
+    chars = re.findall(r"[\u3400-\u9fff]", norm)
+    return "".join(chars[-2:]) if len(chars) >= 2 else norm
+
+
+# "是一种生成模型,…" / "是指一类…的方法": the kind of thing a definition says its term is.
+_KIND_RE = re.compile(r"^\s*(?:就|也)?(?:是|为|指)(?:指)?(?:一种|一类|一个|一组|一套|一项|一门)([^,，。;；:：(（]{1,24})")
+
+
+def category(definition: str) -> str | None:
+    m = _KIND_RE.match(definition)
+    return head(m.group(1)) if m else None
+
+
+def _is_formula(definition: str) -> bool:
+    return "\\(" in definition or "\\[" in definition or "$" in definition
+
+
+def _gives_away(text: str, names: list[str]) -> bool:
+    """Whether a wrong option mentions the asked term or one of its names (it would answer, or mislead)."""
+    folded = norm_term(text)
+    return any(len(n := norm_term(name)) >= 2 and n in folded for name in names)
+
+
+def _names_itself(card) -> bool:
+    return norm_term(card["term"]) in norm_term(card["definition"])
+
+
+def _sibling_score(card: dict, row: sqlite3.Row) -> float:
+    """How much a definition looks like the right one: the same kind of thing (head noun, the category
+    it says), the same form (a formula among formulas), script and length."""
+    score = 0.0
+    if head(row["term"]) == head(card["term"]):
+        score += 3
+    kind = category(card["definition"])
+    if kind and kind == category(row["definition"]):
+        score += 2
+    if card.get("category") and row["category"] == card.get("category"):
+        score += 1
+    score += 3 if _is_formula(row["definition"]) == _is_formula(card["definition"]) else -4
+    # A definition naming its own term shows a blank once masked: the right one must not be alone in that.
+    if _names_itself(row) == _names_itself(card):
+        score += 1.5
+    score += 1.5 if _script(row["definition"]) == _script(card["definition"]) else -2
+    score -= 2.5 * abs(math.log(max(1, len(row["definition"])) / max(1, len(card["definition"]))))
+    return score
+
+
 def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None = None,
                 n: int = 3) -> list[tuple[str, list[str]]]:
-    """Up to three other definitions (with their terms) of the same topic and script, closest in length.
+    """Up to three definitions of sibling concepts (with their terms), the most alike first.
 
-    The topic is the one being drilled (pool), else the card's own topics. Never a definition of the
-    answer's own term or of one of its aliases. Only when the topic has no other definition at all do
-    the nearest others stand in: a question with one choice would ask nothing.
+    Siblings are of the topic being drilled (pool), else preferably of the card's own topics
+    (TOPIC_WEIGHT); alike is _sibling_score. Never a definition of the answer's own term or one of
+    its aliases, nor one that names it; never a concept the user deleted or suspended. Only when the
+    topic drilled has no other definition at all do the nearest others stand in: a question with one
+    choice would ask nothing.
     """
-    own = {norm_term(x) for x in [card["term"], *card["aliases"]]}
+    own_names = [card["term"], *card["aliases"]]
+    own = {norm_term(x) for x in own_names}
     rows = conn.execute(
-        "SELECT id, slug, term, norm_term, aliases, definition FROM cards WHERE kind = 'definition' AND active = 1"
+        "SELECT c.id, c.term, c.norm_term, c.aliases, c.definition, p.category FROM cards c"
+        " JOIN posts p ON p.id = c.post_id WHERE c.kind = 'definition' AND c.active = 1"
     ).fetchall()
+    decided = decisions.of(conn)
+    explicit = pool is not None
     if pool is None:
         from kb.quiz import topics
 
@@ -82,25 +161,31 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
     in_topic: set[str] | None = None
     if pool is not None:
         in_topic = {r["norm_term"] for r in conn.execute("SELECT id, norm_term FROM cards") if r["id"] in pool}
-    script = _script(card["definition"])
+    me = conn.execute("SELECT p.category FROM cards c JOIN posts p ON p.id = c.post_id WHERE c.id = ?",
+                      (card["id"],)).fetchone()
+    card = card | {"category": me[0] if me else None}
     seen_defs = {card["definition"]}
     candidates = []
     for r in rows:
-        names = {r["norm_term"], *(norm_term(a) for a in json.loads(r["aliases"] or "[]"))}
-        if names & own or r["definition"] in seen_defs:
+        d = decided.get(r["id"])
+        if d is not None and d.suspended_at:
+            continue
+        if d is not None and d.edited:
+            r = dict(r) | {"term": d.term or r["term"], "definition": d.definition or r["definition"]}
+        aliases = json.loads(r["aliases"] or "[]")
+        names = {r["norm_term"], norm_term(r["term"]), *(norm_term(a) for a in aliases)}
+        if names & own or r["definition"] in seen_defs or _gives_away(r["definition"], own_names):
             continue
         seen_defs.add(r["definition"])
-        rank = (
-            0 if in_topic is None or r["norm_term"] in in_topic else 1,
-            0 if _script(r["definition"]) == script else 1,
-            abs(len(r["definition"]) - len(card["definition"])),
-            r["id"],
-        )
-        candidates.append((rank, r["definition"], [r["term"], *json.loads(r["aliases"] or "[]")]))
-    candidates.sort()
-    if candidates and candidates[0][0][0] == 0:
-        candidates = [c for c in candidates if c[0][0] == 0]  # the topic's own: nothing from elsewhere
-    return [(d, names) for _, d, names in candidates[:n]]
+        topical = in_topic is None or r["norm_term"] in in_topic
+        # Of the card's own topics a sibling counts for more, yet a formula answer is better met by
+        # formulas from elsewhere than by prose of its topic.
+        score = _sibling_score(card, r) + (TOPIC_WEIGHT if topical else 0)
+        candidates.append((not topical, -score, r["id"], r["definition"], [r["term"], *aliases]))
+    if explicit and any(not c[0] for c in candidates):
+        candidates = [c for c in candidates if not c[0]]  # a topic drilled: nothing from elsewhere
+    candidates.sort(key=lambda c: c[1:3])
+    return [(d, names) for *_, d, names in candidates[:n]]
 
 
 # ---------------------------------------------------------------- grading

@@ -187,7 +187,9 @@ def _tokenized(text: str) -> tuple[str, frozenset[int]]:
 def overview(conn: sqlite3.Connection) -> list[dict]:
     """Every topic of topics.yaml with its card and due counts (kb topics)."""
     now = stamp()
-    due = {r[0] for r in conn.execute("SELECT card_id FROM card_schedule WHERE due <= ?", (now,))}
+    due = {r[0] for r in conn.execute(
+        "SELECT s.card_id FROM card_schedule s JOIN cards c ON c.id = s.card_id LEFT JOIN card_decisions d"
+        " ON d.card_id = s.card_id WHERE s.due <= ? AND c.active = 1 AND d.suspended_at IS NULL", (now,))}
     out = []
     for name, terms in load().items():
         ids = card_ids(conn, Topic(name, "topic", terms))

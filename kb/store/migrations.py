@@ -292,6 +292,47 @@ def m012_subject_titles(db) -> None:
         mark_stale(db.conn, "titles", "m012_subject_titles")
 
 
+@migration
+def m013_card_decisions(db) -> None:
+    # What the user decided about a card, keyed by its id (which depends on the term and kind alone):
+    # suspended, deleted (never derived again) or edited (the user's term and definition shown instead
+    # of the posts'). No derived part, no kb doctor --fix and no kb forget writes this table.
+    db["card_decisions"].create(
+        {
+            "card_id": str,
+            "norm_term": str,  # the concept, for saying which one a decision is about
+            "suspended_at": str,
+            "deleted_at": str,
+            "term": str,  # the user's own wording, NULL where the posts' stands
+            "definition": str,
+            "edited_at": str,
+        },
+        pk="card_id",
+    )
+    db["card_decisions"].create_index(["norm_term"])
+
+
+@migration
+def m014_search_glosses_glossary_parts(db) -> None:
+    # Cross-language search without curating each post: the glosses every post writes (中文(English)),
+    # the bundled glossary loaded at index build, and the words inside index words (自注意力 holds
+    # 注意力, FlashAttention holds attention) that sub-word matching looks up by range.
+    db.execute(
+        "CREATE TABLE search_glosses (post_id INTEGER NOT NULL, zh TEXT NOT NULL, en TEXT NOT NULL,"
+        " zh_key TEXT NOT NULL, en_key TEXT NOT NULL, UNIQUE (post_id, zh_key, en_key))"
+    )
+    db.execute("CREATE INDEX search_glosses_zh ON search_glosses (zh_key)")
+    db.execute("CREATE INDEX search_glosses_en ON search_glosses (en_key)")
+    db.execute(
+        "CREATE TABLE search_glossary (key TEXT NOT NULL, term TEXT NOT NULL, senses INTEGER NOT NULL,"
+        " PRIMARY KEY (key, term)) WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE search_parts (part TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (part, term)) WITHOUT ROWID")
+    # English words are stored stemmed now: every existing index is re-cut.
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "search", "m014_search_glosses_glossary_parts")
+
+
 def _has_posts(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
 
