@@ -137,6 +137,45 @@ def _term_features(term: str, key: str, folded: str) -> tuple[list[str], bool, i
     return f, known, folded.find(term.casefold()), n_cjk
 
 
+def _definition_features(term: str, body: str, cjk: bool) -> list[str]:
+    """What a definition's wording says (its first word, length, kind, formula, judgement …)."""
+    f: list[str] = []
+    # The word opening the definition, after its copula (一种, 指, 用于, 在 …): its shape, in one word.
+    words = word_pieces(_COPULA_LEAD_RE.sub("", body[:14]) or body[:14])
+    f.append(f"def-first={opener(words[0] if words else '')}")
+    f.append(f"def=len{_bucket(len(body), (15, 40, 100))}")
+    if _KIND_RE.match(body):
+        f.append("def=kind")
+    if _DEFINE_OPEN_RE.match(body):
+        f.append("def=defining-verb")
+    if "\\(" in body or "\\[" in body:
+        f.append("def=formula")
+    first = _FIRST_CLAUSE_RE.split(body, maxsplit=1)[0]
+    if _JUDGE_RE.search(first):
+        f.append("def=judgement")
+    if cjk and _genus(term, first):
+        f.append("def=genus")
+    if _PARTS_RE.match(body):
+        f.append("def=parts")
+    if _EFFECT_RE.match(body):
+        f.append("def=effect")
+    if _OPENS_WITH_NAME_RE.match(body):
+        f.append("def=opens-with-name")
+    if _PRONOUN_OPEN_RE.match(body):
+        f.append("def=pronoun")
+    if _LIST_INTRO_RE.search(body):
+        f.append("def=introduces")
+    if _DE_END_RE.search(first):
+        f.append("def=property")
+    if not _CJK_RE.search(first):
+        f.append("def=no-chinese")
+    if "?" in body:
+        f.append("def=question")
+    if term.casefold() in body.casefold():
+        f.append("def=repeats-term")
+    return f
+
+
 def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> list[str]:
     """The binary features of one candidate (names; the scorer sums their weights).
 
@@ -175,40 +214,10 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     if body is None:
         f.append("def=none")
         return f
-    # The word opening the definition, after its copula (一种, 指, 用于, 在 …): its shape, in one word.
-    words = word_pieces(_COPULA_LEAD_RE.sub("", body[:14]) or body[:14])
-    f.append(f"def-first={opener(words[0] if words else '')}")
-    f.append(f"def=len{_bucket(len(body), (15, 40, 100))}")
-    if _KIND_RE.match(body):
-        f.append("def=kind")
-    if _DEFINE_OPEN_RE.match(body):
-        f.append("def=defining-verb")
-    if "\\(" in body or "\\[" in body:
-        f.append("def=formula")
-    first = _FIRST_CLAUSE_RE.split(body, maxsplit=1)[0]
-    if _JUDGE_RE.search(first):
-        f.append("def=judgement")
-    if shape[3] and _genus(term, first):
-        f.append("def=genus")
-    if _PARTS_RE.match(body):
-        f.append("def=parts")
-    if _EFFECT_RE.match(body):
-        f.append("def=effect")
-    if _OPENS_WITH_NAME_RE.match(body):
-        f.append("def=opens-with-name")
-    if _PRONOUN_OPEN_RE.match(body):
-        f.append("def=pronoun")
-    if _LIST_INTRO_RE.search(body):
-        f.append("def=introduces")
-    if _DE_END_RE.search(first):
-        f.append("def=property")
-    if not _CJK_RE.search(first):
-        f.append("def=no-chinese")
-    if "?" in body:
-        f.append("def=question")
-    if term.casefold() in body.casefold():
-        f.append("def=repeats-term")
-    return f
+    said = post["said"].get((term, body))
+    if said is None:  # the same wording found by several frames is read once
+        said = post["said"][(term, body)] = _definition_features(term, body, bool(shape[3]))
+    return f + said
 
 
 _SENTENCE_PUNCT = set("。!?;\n")
@@ -260,7 +269,7 @@ def post_facts(cands: list[Candidate], text: str) -> dict:
         if c.aliases:
             aliases.setdefault(key, c.aliases)
             glossed[key] = True
-    return {"frames": frames, "aliases": aliases, "glossed": glossed, "siblings": siblings, "terms": {},
+    return {"frames": frames, "aliases": aliases, "glossed": glossed, "siblings": siblings, "terms": {}, "said": {},
             "opening": {k for k in frames if k and k in opening}}
 
 

@@ -5,6 +5,7 @@ its weights in data/card_model.json, trained offline (train.py) by Newton's meth
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 from pathlib import Path
@@ -31,7 +32,7 @@ def weights() -> tuple[dict[str, float], float]:
 
 
 def probability(w: dict[str, float], features: list[str]) -> float:
-    z = w.get("bias", 0.0) + sum(w.get(f, 0.0) for f in features)
+    z = w.get("bias", 0.0) + sum(map(w.get, features, itertools.repeat(0.0)))
     return 1.0 / (1.0 + math.exp(-z)) if z > -40 else 0.0
 
 
