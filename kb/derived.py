@@ -79,7 +79,7 @@ def _order() -> Part:
 def _related() -> Part:
     from kb.search import related
 
-    return Part("related", related.refresh, prepare=related.prepare, after_import=related.refresh,
+    return Part("related", related.refresh, after_import=related.refresh,
                 tables=related.TABLES)
 
 

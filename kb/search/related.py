@@ -5,11 +5,13 @@ TF-IDF over English words and Chinese character bigrams (no jieba).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import operator
 import re
 import sqlite3
+from array import array
 from collections import Counter, defaultdict
 from typing import Callable
 
@@ -69,7 +71,7 @@ def terms(text: str) -> Counter:
 
 
 def post_terms(text: str) -> Counter:
-    """The terms of a post's text (terms of its plain text): what import workers compute ahead."""
+    """The terms of a post's text (terms of its plain text)."""
     return terms(plain(text))
 
 
@@ -150,24 +152,151 @@ def _grow(term: str, text_a: str, text_b: str, longest: int = 8) -> str:
 TABLES = ("related",)
 
 
-def prepare(ahead, text: str) -> None:
-    """What import workers compute for a post's text: its terms."""
-    ahead(post_terms, text)
-
-
-def refresh(conn: sqlite3.Connection, ahead) -> None:
+def refresh(conn: sqlite3.Connection, ahead=None) -> None:
     """Recompute the related table for every post (inside the caller's transaction): after an
-    import (ahead has the terms workers computed), or as a rebuild."""
-    posts = {r[0]: r[1] for r in conn.execute("SELECT id, text FROM posts")}
-    rows = [
-        (pid, rank, other, score, json.dumps(shared, ensure_ascii=False))
-        for pid, found in compute(posts, lambda text: ahead(post_terms, text)).items()
-        for rank, (other, score, shared) in enumerate(found, start=1)
-    ]
+    import, or as a rebuild. The same rows as compute over all posts, in memory bounded by a few
+    numbers per post: the posts are read from the database twice (their terms, then the texts of
+    the pairs kept), never all held at once.
+
+    Import workers do not compute the terms ahead: their results would be held for every post
+    until the import ends (a Counter per post: most of a large import's memory)."""
+    ids, vectors, vocab = _vectors(conn)
+    postings = _Postings(vectors, len(vocab))
     conn.execute("DELETE FROM related")
-    conn.executemany(
-        "INSERT INTO related (post_id, rank, other_id, score, terms) VALUES (?, ?, ?, ?, ?)", rows
-    )
+    insert = "INSERT INTO related (post_id, rank, other_id, score, terms) VALUES (?, ?, ?, ?, ?)"
+    rows: list[tuple] = []
+    plains = _Plains(conn)
+    for i, (pid, text) in enumerate(conn.execute("SELECT id, text FROM posts ORDER BY id")):
+        vec = vectors.of(i)
+        if not vec:
+            continue
+        scores: dict[int, float] = defaultdict(float)
+        for t, w in vec:
+            for other, ow in postings.of(t):
+                if other != i:
+                    scores[other] += w * ow
+        best = sorted(
+            ((ids[o], s, o) for o, s in scores.items() if s >= MIN_SCORE), key=lambda os: (-os[1], os[0])
+        )[:PER_POST]
+        if not best:
+            continue
+        mine = {vocab[t]: w for t, w in vec}
+        own = plain(text)
+        for rank, (other, s, o) in enumerate(best, start=1):
+            theirs = {vocab[t]: w for t, w in vectors.of(o)}
+            shared = _shared(mine, theirs, own, plains.of(other))
+            rows.append((pid, rank, other, round(s, 4), json.dumps(shared, ensure_ascii=False)))
+        if len(rows) >= 3000:
+            conn.executemany(insert, rows)
+            rows.clear()
+    conn.executemany(insert, rows)
+
+
+class _Vectors:
+    """Each post's top terms and their weights, best first, in flat arrays (post i's are
+    terms[start[i]:start[i + 1]]): the dicts of floats they replace were most of the memory."""
+
+    def __init__(self) -> None:
+        self.start = array("q", [0])
+        self.terms = array("i")
+        self.weights = array("d")
+
+    def add(self, top: list[tuple[int, float]]) -> None:
+        self.terms.extend(t for t, _ in top)
+        self.weights.extend(w for _, w in top)
+        self.start.append(len(self.terms))
+
+    def of(self, i: int) -> list[tuple[int, float]]:
+        lo, hi = self.start[i], self.start[i + 1]
+        return list(zip(self.terms[lo:hi], self.weights[lo:hi]))
+
+
+class _Postings:
+    """For each term id, the posts (indexes) whose top terms have it, with its weight there, in
+    post order: flat arrays again."""
+
+    def __init__(self, vectors: _Vectors, n_terms: int) -> None:
+        sizes = array("q", bytes(8 * (n_terms + 1)))
+        for t in vectors.terms:
+            sizes[t + 1] += 1
+        for t in range(n_terms):
+            sizes[t + 1] += sizes[t]
+        self.start = sizes
+        fill = array("q", sizes)
+        self.posts = array("i", bytes(4 * len(vectors.terms)))
+        self.weights = array("d", bytes(8 * len(vectors.terms)))
+        post = 0
+        for e, (t, w) in enumerate(zip(vectors.terms, vectors.weights)):
+            while e >= vectors.start[post + 1]:
+                post += 1
+            k = fill[t]
+            self.posts[k] = post
+            self.weights[k] = w
+            fill[t] = k + 1
+
+    def of(self, t: int):
+        lo, hi = self.start[t], self.start[t + 1]
+        return zip(self.posts[lo:hi], self.weights[lo:hi])
+
+
+class _Plains:
+    """Plain texts of posts by id, fetched when a pair needs them; the last few kept (a post is
+    often among the related ones of its neighbours)."""
+
+    def __init__(self, conn: sqlite3.Connection, keep: int = 256) -> None:
+        self._conn = conn
+        self._keep = keep
+        self._cache: dict[int, str] = {}
+
+    def of(self, pid: int) -> str:
+        hit = self._cache.get(pid)
+        if hit is None:
+            row = self._conn.execute("SELECT text FROM posts WHERE id = ?", (pid,)).fetchone()
+            hit = plain(row[0] if row else "")
+            if len(self._cache) >= self._keep:
+                del self._cache[next(iter(self._cache))]
+            self._cache[pid] = hit
+        return hit
+
+
+def _vectors(conn: sqlite3.Connection) -> tuple[array, _Vectors, list[str]]:
+    """Every post's id (by id) and top-TOP_TERMS vector as compute makes it, and the terms by id.
+
+    Pass one keeps each post's terms as ids and counts (two arrays for all posts) and counts
+    document frequencies; pass two weighs them."""
+    ids = array("q")
+    starts = array("q", [0])
+    term_ids = array("i")
+    counts = array("i")
+    # A term's id: its number in order of first use (given in C as map() asks for it).
+    numbered: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+    for pid, text in conn.execute("SELECT id, text FROM posts ORDER BY id"):
+        c = post_terms(text)
+        ids.append(pid)
+        term_ids.extend(map(numbered.__getitem__, c))
+        counts.extend(c.values())
+        starts.append(len(term_ids))
+    vocab = list(numbered)
+    del numbered
+    n = len(ids)
+    df = Counter(term_ids)
+    max_df = max(2, min(n // 2, MAX_DF))
+    # Terms in a single post relate it to nothing; terms in many posts are not distinctive
+    # (and their long posting lists would make this quadratic in the number of posts).
+    idf = {t: math.log(n / k) for t, k in df.items() if 1 < k <= max_df}
+    del df
+    vectors = _Vectors()
+    for i in range(n):
+        lo, hi = starts[i], starts[i + 1]
+        weights = [
+            (t, (1 + math.log(k)) * idf[t])
+            for t, k in zip(term_ids[lo:hi], counts[lo:hi])
+            if t in idf
+        ]
+        top = sorted(weights, key=lambda tw: (-tw[1], vocab[tw[0]]))[:TOP_TERMS]
+        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+        vectors.add([(t, w / norm) for t, w in top])
+    return ids, vectors, vocab
 
 
 def for_post(conn: sqlite3.Connection, post_id: int) -> list[dict]:
