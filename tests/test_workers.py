@@ -32,16 +32,16 @@ def test_workers_and_the_importer_share_the_files_and_compute_the_same(tmp_path)
             pass
         memo = dict(workers.ahead._memo)
     names = {name.rsplit(".", 1)[-1] for name, _ in memo}
-    assert names == {"slug_stem", "body_form", "extract", "post_terms", "subject_titles"}
+    # Not related posts' terms: held for every post until the import's end, they were most of its memory.
+    assert names == {"slug_stem", "body_form", "extract", "subject_titles"}
     texts = {text for name, text in memo if name.endswith(".slug_stem")}
     assert texts == set(expected)  # every excerpt of every file, whoever prepared it
     functions = {prepare.fn_key(fn): fn for fn in (importer.naming.slug_stem,)}
     from kb.cards.store import extract
-    from kb.search.related import post_terms
     from kb.search.index import body_form
     from kb.show.subject import subject_titles
 
-    functions.update({prepare.fn_key(fn): fn for fn in (extract, post_terms, body_form, subject_titles)})
+    functions.update({prepare.fn_key(fn): fn for fn in (extract, body_form, subject_titles)})
     for (name, text), value in memo.items():
         assert value == functions[name](text), (name, text[:40])
 
@@ -53,7 +53,7 @@ def test_an_import_with_workers_computes_nothing_twice(tmp_path, monkeypatch):
     conn = open_db(tmp_path / "kb.db")
     report = importer.import_paths(conn, [str(p) for p in CAPTURES])
     assert report.new_posts == 43 and not report.errors
-    assert report.precomputed_hits >= 43 * 5  # title, slug, index cut, definitions, terms of each new post
+    assert report.precomputed_hits >= 43 * 4  # title, slug, index cut, definitions of each new post
     assert report.precomputed_misses == 0
 
 
@@ -80,6 +80,20 @@ def test_a_result_asked_for_twice_where_it_was_made_is_kept_for_both_uses():
     assert (ahead.hits, ahead.misses, calls) == (2, 0, ["abc"])
     assert ahead._memo == {}  # released after its last use
     assert ahead(count, "abc") == 3 and ahead.misses == 1
+
+
+def test_what_a_file_did_not_use_is_dropped_once_it_is_imported_unless_a_later_file_has_it():
+    ahead = prepare.Ahead()
+    key = prepare.fn_key(len)
+    ahead.add(({(key, "abc"): 3, (key, "shared"): 6}, ["abc", "shared"], {}, ("sha-a", None, None)))
+    ahead.add(({(key, "shared"): 6}, ["shared"], {}, ("sha-b", None, None)))
+    ahead.release("sha-a")  # file a asked for neither
+    assert (key, "abc") not in ahead._memo and hash("abc") not in ahead._prepared
+    assert ahead(len, "shared") == 6 and ahead.hits == 1  # file b's use is still to come
+    assert ahead._memo == {}
+    ahead.release("sha-b")
+    assert not (ahead._memo or ahead._uses or ahead._prepared or ahead._files or ahead._pending)
+    assert ahead(len, "abc") == 3 and ahead.misses == 0  # released: computed, and no miss
 
 
 def test_a_file_that_cannot_be_read_prepares_nothing(tmp_path):

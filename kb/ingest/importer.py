@@ -259,6 +259,8 @@ def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes
                 if task.done:
                     break
             changed_any |= task.wrote
+            if task.sha:
+                pool.ahead.release(task.sha)
             gc.collect(1)
         if changed_any:
             with transaction(conn):

@@ -35,8 +35,15 @@ class Ahead:
         # How many more times each result will be asked for: parts asking the same of a text (the
         # cards' and the titles' definitions of a short post) share one result, dropped after its last use.
         self._uses: dict[tuple[str, str], int] = {}
-        # hash() of each excerpt text prepared (a str caches its hash: this costs nothing more).
-        self._prepared: set[int] = set()
+        # hash() of each excerpt text prepared (a str caches its hash: this costs nothing more), with
+        # how many files not yet imported have it.
+        self._prepared: dict[int, int] = {}
+        # sha256 of a file → its results' keys with their uses and its texts' hashes, until release:
+        # what the importer did not ask of a file by its end is never asked (a merged excerpt's
+        # slug, the index's cut of a text that changed nothing), and must not stay to the import's end.
+        self._files: dict[str, tuple[dict[tuple[str, str], int], list[int]]] = {}
+        # How many uses of each result the files not yet released may still make.
+        self._pending: dict[tuple[str, str], int] = {}
         # sha256 of a file's bytes → (its Capture, its listing verdict), as the workers read it.
         self._read: dict[str, tuple] = {}
         self.hits = 0
@@ -52,13 +59,44 @@ class Ahead:
         (optionally) how many times each result is asked for."""
         results, texts = prepared[0], prepared[1]
         uses = prepared[2] if len(prepared) > 2 else {}
+        own: dict[tuple[str, str], int] = {}
+        hashes = list(map(hash, texts))
         if len(prepared) > 3:
             sha, parsed, verdict = prepared[3]
             self._read[sha] = (parsed, verdict)
+            keys, known = self._files.setdefault(sha, ({}, []))
+            own = keys
+            known.extend(hashes)
         for key, value in results.items():
+            n = uses.get(key, 1)
             self._memo[key] = value
-            self._uses[key] = self._uses.get(key, 0) + uses.get(key, 1)
-        self._prepared.update(map(hash, texts))
+            self._uses[key] = self._uses.get(key, 0) + n
+            self._pending[key] = self._pending.get(key, 0) + n
+            own[key] = own.get(key, 0) + n
+        for h in hashes:
+            self._prepared[h] = self._prepared.get(h, 0) + 1
+
+    def release(self, sha: str) -> None:
+        """The file of this sha256 is imported (or failed): drop what was prepared for it and not
+        used, unless another file still to come has the same excerpt text."""
+        self._read.pop(sha, None)
+        keys, hashes = self._files.pop(sha, ({}, []))
+        for key, n in keys.items():
+            left = self._pending.get(key, 0) - n
+            if left <= 0:
+                self._pending.pop(key, None)
+                self._memo.pop(key, None)
+                self._uses.pop(key, None)
+            else:
+                self._pending[key] = left
+                if key in self._uses:
+                    self._uses[key] = min(self._uses[key], left)
+        for h in hashes:
+            k = self._prepared.get(h, 0) - 1
+            if k <= 0:
+                self._prepared.pop(h, None)
+            else:
+                self._prepared[h] = k
 
     def __call__(self, fn: Callable[[str], object], text: str) -> object:
         if self._memo:
@@ -82,6 +120,8 @@ class Ahead:
         self._memo.clear()
         self._uses.clear()
         self._prepared.clear()
+        self._files.clear()
+        self._pending.clear()
 
 
 _MISSING = object()
