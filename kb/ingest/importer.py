@@ -262,6 +262,9 @@ def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes
             if task.sha:
                 pool.ahead.release(task.sha)
             gc.collect(1)
+        # The workers are done: ended before the parts' pass over every post (related posts), so
+        # their memory is not the import's peak on top of that pass's.
+        pool.close()
         if changed_any:
             with transaction(conn):
                 derived.after_import(conn, pool.ahead)

@@ -78,7 +78,8 @@ def post_terms(text: str) -> Counter:
 def compute(posts: dict[int, str], terms_of: Callable[[str], Counter] = post_terms) -> dict[int, list[tuple[int, float, list[str]]]]:
     """For each post id: up to PER_POST (other id, cosine score, shared terms), best first.
 
-    terms_of(text) gives a post's terms (post_terms, or a precomputed result of it)."""
+    terms_of(text) gives a post's terms (post_terms, or a precomputed result of it). Everything in
+    memory at once: refresh writes the same rows streaming from the database."""
     plains = {pid: plain(text) for pid, text in posts.items()}
     counts = {pid: terms_of(text) for pid, text in posts.items()}
     n = len(counts)
