@@ -38,8 +38,12 @@ def cards_cmd(
     rows = store.list_cards(conn, ids=topic_pool(conn, topic))
     if as_json:
         render.print_json(rows)
-    else:
+    elif rows:
         pager.show(out(), render.cards_table(rows), use_pager=not no_pager)
+    else:
+        sys.stderr.write(f"kb: no cards{f' for topic {topic!r}' if topic is not None else ''}\n")
+    if not rows:  # as grep: 1 when nothing is listed
+        raise typer.Exit(1)
 
 
 @cards_app.command("export")
