@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from kb.errors import InternalError, KbError
+from kb.errors import InternalError, KbError, from_sqlite
 from kb.store.meta import clear_stale, stale_marks
 from kb.store.transaction import transaction
 
@@ -128,6 +128,10 @@ def _guarded(part: Part, fn: Callable, *args) -> None:
         fn(*args)
     except (KbError, sqlite3.OperationalError):
         raise  # the user's to fix, or the database's state (locked, read-only): not a bug
+    except sqlite3.DatabaseError as exc:
+        if from_sqlite(exc, "") is not None:
+            raise  # a damaged database file (malformed, not a database): the CLI says so, not a bug
+        raise InternalError(part.name, exc) from exc
     except Exception as exc:
         raise InternalError(part.name, exc) from exc
 
