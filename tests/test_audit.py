@@ -50,3 +50,38 @@ def test_doctor_fix_on_a_damaged_database_says_damaged_not_a_bug_of_kb(kb, impor
     # doctor reports what it found: the damage, not a rebuild that failed as kb's bug
     integrity = next(line for line in r.stdout.splitlines() if line.startswith("sqlite integrity"))
     assert "PROBLEM" in integrity
+
+
+def test_two_files_of_one_name_imported_from_their_folders_are_two_sources(kb, tmp_path, monkeypatch):
+    # Saved pages are often called the same (index.html, page.html): imported by a relative name
+    # from each folder, the second is another file, not the first one changed.
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    shutil.copy(CAPTURES[0], a / "cap.txt")
+    shutil.copy(CAPTURES[3], b / "cap.txt")
+    monkeypatch.chdir(a)
+    assert kb("import", "cap.txt").code == 0
+    monkeypatch.chdir(b)
+    assert kb("import", "cap.txt").code == 0
+    rows = kb("sources", "--json").json()
+    assert sorted(r["path"] for r in rows) == [str(a / "cap.txt"), str(b / "cap.txt")]
+    stats = kb("stats", "--json").json()
+    assert stats["sources"] == 2 and stats["sightings"] == 12 + 11
+    # the posts-first-seen column adds up to every post: none is left without a source
+    assert sum(r["posts_first_seen"] for r in rows) == stats["posts"]
+    # and a source is named by its path from anywhere
+    monkeypatch.chdir(tmp_path)
+    r = kb("forget", str(a / "cap.txt"), "--dry-run", "--json")
+    assert r.code == 0 and r.json()["sources"][0]["path"] == str(a / "cap.txt")
+
+
+def test_a_changed_file_at_the_same_place_named_another_way_replaces_its_sightings(kb, tmp_path, monkeypatch):
+    folder = tmp_path / "caps"
+    folder.mkdir()
+    shutil.copy(CAPTURES[0], folder / "cap.txt")
+    monkeypatch.chdir(folder)
+    assert kb("import", "cap.txt").code == 0
+    shutil.copy(CAPTURES[3], folder / "cap.txt")  # the same file, saved again
+    assert kb("import", folder / "cap.txt").code == 0
+    assert kb("stats", "--json").json()["sources"] == 1
+    assert [r["sightings"] for r in kb("sources", "--json").json()] == [11]

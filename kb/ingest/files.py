@@ -1,7 +1,8 @@
 """The files an import reads: paths as given, folders walked (recursively, in a stable order), stdin.
 
 Folders take the capture formats' files (*.txt, *.html, *.htm, *.md) and skip what is no regular
-file and the resources folder a browser saves beside a page; every path is stored and shown as kb prints it.
+file and the resources folder a browser saves beside a page; every path is shown as kb prints it (a
+source is stored by its absolute path, kb.ingest.importer).
 """
 from __future__ import annotations
 
