@@ -85,3 +85,12 @@ def test_a_changed_file_at_the_same_place_named_another_way_replaces_its_sightin
     assert kb("import", folder / "cap.txt").code == 0
     assert kb("stats", "--json").json()["sources"] == 1
     assert [r["sightings"] for r in kb("sources", "--json").json()] == [11]
+
+
+def test_export_to_dash_is_a_usage_error_not_a_file_named_dash(kb, imported, tmp_path, monkeypatch):
+    # kb import - reads stdin; kb cards export - must not quietly write a file called "-".
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("json", "tsv", "apkg"):
+        r = kb("cards", "export", "--format", fmt, "-")
+        assert r.code == 2 and r.stderr.startswith("kb: error: ") and len(r.stderr.splitlines()) == 1
+        assert not (tmp_path / "-").exists()

@@ -55,7 +55,10 @@ def cards_export_cmd(
 ) -> None:
     """Write one note per concept to PATH; GUIDs are stable, so re-importing updates notes."""
     from kb.cards import export
+    from kb.errors import UsageError
 
+    if str(path) == "-":  # - is stdin to kb import; here it would be a file called "-"
+        raise UsageError("kb cards export writes a file: name it (kb cards --json prints the cards)")
     conn = open_for_read(("search",))
     n = export.export(conn, path, fmt, ids=topic_pool(conn, topic))
     sys.stderr.write(f"kb: wrote {n} notes to {path}\n")
