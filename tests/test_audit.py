@@ -94,3 +94,23 @@ def test_export_to_dash_is_a_usage_error_not_a_file_named_dash(kb, imported, tmp
         r = kb("cards", "export", "--format", fmt, "-")
         assert r.code == 2 and r.stderr.startswith("kb: error: ") and len(r.stderr.splitlines()) == 1
         assert not (tmp_path / "-").exists()
+
+
+def test_one_line_summaries_stay_one_line_in_a_pipe(kb, tmp_path):
+    # kb import | grep 'errors: 0' must find it: Rich folded the summary at the pipe's width.
+    r = kb("import", *CAPTURES)
+    assert r.code == 0
+    assert r.stdout == ("files read: 5, excerpts seen: 59, new posts: 43, merged duplicates: 16, "
+                        "unchanged files skipped: 0, errors: 0\n")
+    r = kb("forget", CAPTURES[4], "--yes")
+    assert r.code == 0 and r.stdout.splitlines()[-1].startswith("forgot 1 source: 12 sightings, ")
+    assert r.stdout.splitlines()[-1].endswith(" reviewed, kept aside)")
+
+
+def test_sources_paths_are_whole_in_a_pipe(kb, tmp_path):
+    deep = tmp_path / ("a-rather-long-folder-name-for-captures" * 2) / "saved-listing-page-of-the-blog.txt"
+    deep.parent.mkdir(parents=True)
+    shutil.copy(CAPTURES[0], deep)
+    assert kb("import", deep).code == 0
+    lines = kb("sources").stdout.splitlines()
+    assert len(lines) == 2 and lines[1].endswith(str(deep))

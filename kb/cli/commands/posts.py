@@ -53,7 +53,7 @@ def import_cmd(
     if as_json:
         render.print_json(report)
     else:
-        out().print(render.import_summary(report))
+        out().print(render.import_summary(report), soft_wrap=True)  # one line, for grep: the terminal wraps it
     if report["errors"]:
         raise typer.Exit(1)
 
