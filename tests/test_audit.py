@@ -114,3 +114,10 @@ def test_sources_paths_are_whole_in_a_pipe(kb, tmp_path):
     assert kb("import", deep).code == 0
     lines = kb("sources").stdout.splitlines()
     assert len(lines) == 2 and lines[1].endswith(str(deep))
+
+
+def test_forget_without_a_database_creates_none(kb, tmp_path):
+    db = tmp_path / "kbhome" / "kb.db"
+    r = kb("forget", "page.html", "--yes")
+    assert r.code == 1 and r.stderr == f"kb: error: no database at {db} (run kb import, or any reading command)\n"
+    assert not db.exists()

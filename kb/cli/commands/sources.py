@@ -52,6 +52,7 @@ def forget_cmd(
     from kb.errors import UsageError
     from kb.ingest import forget
 
+    open_existing().close()  # no database: nothing to forget, and none is created
     conn = open_for_write()
     todo = forget.plan(conn, refs)
     if as_json and (dry_run or not yes):
