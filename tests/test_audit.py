@@ -121,3 +121,19 @@ def test_forget_without_a_database_creates_none(kb, tmp_path):
     r = kb("forget", "page.html", "--yes")
     assert r.code == 1 and r.stderr == f"kb: error: no database at {db} (run kb import, or any reading command)\n"
     assert not db.exists()
+
+
+def test_json_is_utf8_whatever_the_locale_says(imported, tmp_path):
+    # --json is UTF-8 (non-ASCII not escaped) even where Python's stdout encoding is not.
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = dict(os.environ, KB_DB=str(imported), PYTHONIOENCODING="ascii", LC_ALL="C")
+    for args in (["latest", "--json", "-n", "3"], ["search", "扩散模型", "--json", "-n", "2"], ["topics", "--json"]):
+        r = subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, env=env, cwd=ROOT, timeout=60)
+        assert r.returncode == 0, r.stderr
+        data = json.loads(r.stdout.decode("utf-8"))
+        assert data and any(ord(ch) > 127 for ch in r.stdout.decode("utf-8"))
