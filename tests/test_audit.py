@@ -137,3 +137,17 @@ def test_json_is_utf8_whatever_the_locale_says(imported, tmp_path):
         assert r.returncode == 0, r.stderr
         data = json.loads(r.stdout.decode("utf-8"))
         assert data and any(ord(ch) > 127 for ch in r.stdout.decode("utf-8"))
+
+
+def test_a_terminal_that_cannot_show_chinese_is_one_line_saying_so(imported):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = dict(os.environ, KB_DB=str(imported), PYTHONIOENCODING="latin-1")
+    r = subprocess.run([sys.executable, "-m", "kb", "latest", "-n", "2"], capture_output=True, env=env, cwd=ROOT,
+                       timeout=60, text=True, encoding="utf-8", errors="replace")
+    assert r.returncode == 1
+    assert r.stderr == ("kb: error: the output's encoding (latin-1) cannot show this text: use a UTF-8 locale"
+                        " or set PYTHONIOENCODING=utf-8\n")

@@ -107,6 +107,9 @@ def _unexpected(exc: Exception) -> None:
     known = from_sqlite(exc, db)
     if known is not None:
         fail(str(known), known.exit_code)
+    if isinstance(exc, UnicodeEncodeError) and exc.encoding.lower().replace("-", "") != "utf8":
+        # The terminal or pipe is set to an encoding without Chinese (PYTHONIOENCODING, a code page).
+        fail(f"the output's encoding ({exc.encoding}) cannot show this text: use a UTF-8 locale or set PYTHONIOENCODING=utf-8")
     fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
 
 
