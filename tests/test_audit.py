@@ -151,3 +151,19 @@ def test_a_terminal_that_cannot_show_chinese_is_one_line_saying_so(imported):
     assert r.returncode == 1
     assert r.stderr == ("kb: error: the output's encoding (latin-1) cannot show this text: use a UTF-8 locale"
                         " or set PYTHONIOENCODING=utf-8\n")
+
+
+def test_a_folder_without_captures_is_an_error_not_a_silent_success(kb, tmp_path):
+    empty = tmp_path / "downloads"
+    (empty / "pictures").mkdir(parents=True)
+    (empty / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    r = kb("import", empty)
+    assert r.code == 1
+    assert r.stderr == f"kb: error: {empty}: no capture files in this folder (*.txt, *.html, *.htm, *.md)\n"
+    # a folder holding captures already imported is no error: they are unchanged
+    d = tmp_path / "caps"
+    d.mkdir()
+    shutil.copy(CAPTURES[0], d / "a.txt")
+    assert kb("import", d).code == 0
+    r = kb("import", d, "--json")
+    assert r.code == 0 and r.json()["unchanged_skipped"] == 1 and r.json()["errors"] == []

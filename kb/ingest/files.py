@@ -26,7 +26,12 @@ def expand_paths(paths: Iterable[str], errors: list[dict]) -> list[tuple[str, Pa
             continue
         path = Path(raw)
         if path.is_dir():
-            out.extend((shown_path(p), p) for p in _walk_captures(path, errors))
+            before = len(errors)
+            found = _walk_captures(path, errors)
+            if not found and len(errors) == before:  # (an unreadable folder has said so already)
+                # kb import ~/Downloads by mistake: nothing read is no success to report
+                errors.append({"path": shown_path(raw), "error": "no capture files in this folder (*.txt, *.html, *.htm, *.md)"})
+            out.extend((shown_path(p), p) for p in found)
         elif path.exists() or path.is_symlink():
             out.append((shown_path(raw), path))  # a named pipe given by name (kb import <(…)) is read
         else:
