@@ -167,3 +167,13 @@ def test_a_folder_without_captures_is_an_error_not_a_silent_success(kb, tmp_path
     assert kb("import", d).code == 0
     r = kb("import", d, "--json")
     assert r.code == 0 and r.json()["unchanged_skipped"] == 1 and r.json()["errors"] == []
+
+
+def test_an_argument_that_is_not_utf8_is_a_usage_error(kb, imported):
+    # $'\xff\xfe' from a shell reaches Python as surrogates, which SQLite cannot bind.
+    bad = b"\xff\xfe".decode("utf-8", "surrogateescape")
+    card = kb("cards", "--json").json()[0]["id"]
+    for args in (("show", bad), ("cards", "edit", card, "--term", bad)):
+        r = kb(*args)
+        assert r.code == 2, args
+        assert r.stderr == "kb: error: an argument is not UTF-8 text (written in another encoding?): give it in UTF-8\n"
