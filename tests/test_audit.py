@@ -177,3 +177,20 @@ def test_an_argument_that_is_not_utf8_is_a_usage_error(kb, imported):
         r = kb(*args)
         assert r.code == 2, args
         assert r.stderr == "kb: error: an argument is not UTF-8 text (written in another encoding?): give it in UTF-8\n"
+
+
+def test_no_editor_set_and_no_terminal_runs_no_vi(kb, imported, tmp_path, monkeypatch):
+    # From a pipe, vi has no terminal: it hung a piped kb quiz at `e` and wrote escape codes into the pipe.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    ran = tmp_path / "vi-ran"
+    vi = bin_dir / "vi"
+    vi.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
+    vi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    card = kb("cards", "--json").json()[0]["id"]
+    r = kb("cards", "edit", card)
+    assert r.code == 1 and not ran.exists()
+    assert r.stderr == ("kb: error: no editor: set $EDITOR (vi needs a terminal), or give --term and --definition\n")
