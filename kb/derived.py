@@ -1,5 +1,5 @@
 """The registry of derived data: everything kb computes from the posts (titles, the search index, cards,
-order, related posts) is a Part, and is kept fresh one way, through the functions here.
+the quiz topics' members, order, related posts) is a Part, and is kept fresh one way, through the functions here.
 
 The importer, migrations' stale marks, `kb doctor --fix` and a changed dictionary all come here;
 whoever calls a Part's hook owns the transaction (the importer's file, or the one opened here).
@@ -70,6 +70,13 @@ def _cards() -> Part:
                 tables=store.TABLES)
 
 
+def _topics() -> Part:
+    from kb.quiz import membership
+
+    return Part("topics", membership.rebuild, posts_changed=membership.posts_changed,
+                after_import=membership.after_import, stale=membership.stale, tables=membership.TABLES)
+
+
 def _order() -> Part:
     from kb.posts import order
 
@@ -84,10 +91,11 @@ def _related() -> Part:
 
 
 # The built-in parts in the order their hooks run (titles first: the search index holds them; the
-# search index before the cards: the cards' topics may look posts up through it). Each is loaded, and
-# registered, when first wanted: a command that only needs the search index does not load card extraction.
-_BUILTINS: dict[str, Callable[[], Part]] = {"titles": _titles, "search": _search, "cards": _cards, "order": _order,
-                                            "related": _related}
+# search index and the cards before the topics: a topic's members are the cards' definitions in the
+# posts the index matches). Each is loaded, and registered, when first wanted: a command that only
+# needs the search index does not load card extraction.
+_BUILTINS: dict[str, Callable[[], Part]] = {"titles": _titles, "search": _search, "cards": _cards, "topics": _topics,
+                                            "order": _order, "related": _related}
 _ORDER: list[str] = list(_BUILTINS)
 _PARTS: dict[str, Part] = {}
 

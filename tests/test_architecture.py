@@ -192,6 +192,7 @@ def test_the_migrations_in_their_landed_order():
         "m009_cards_by_term",
         "m012_subject_titles",
         "m013_card_decisions",
+        "m014_topic_members",
     )
 
 

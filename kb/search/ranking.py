@@ -325,7 +325,17 @@ def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
     "normalizing flow" matches the posts that say 标准化流. Reads the index as it is: a caller that
     may face a changed dictionary refreshes the search part first (kb.derived.refresh).
     """
-    vocab = Vocabulary(conn)
+    expr = terms_expression(conn, terms)
+    if expr is None:
+        return set()
+    return {r[0] for r in conn.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", (expr,))}
+
+
+def terms_expression(conn: sqlite3.Connection, terms: list[str], vocab: Vocabulary | None = None) -> str | None:
+    """The FTS5 expression post_ids_matching runs for these terms (any of them), or None when none
+    has a word. It depends on the index's vocabulary (a Chinese term is cut against it), so a caller
+    that keeps matches (the quiz's topics) keeps the expression too, and compares."""
+    vocab = vocab or Vocabulary(conn)
     alts: list[list[str]] = []
     for term in terms:
         tokens = query_tokens(conn, term, vocab)
@@ -337,9 +347,8 @@ def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
             if t:
                 alts.append(t)
     if not alts:
-        return set()
-    expr = " OR ".join(phrase(a) for a in dedupe(alts))
-    return {r[0] for r in conn.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", (expr,))}
+        return None
+    return " OR ".join(phrase(a) for a in dedupe(alts))
 
 
 def explain_lines(res: SearchResult) -> list[str]:

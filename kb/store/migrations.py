@@ -312,6 +312,26 @@ def m013_card_decisions(db) -> None:
     db["card_decisions"].create_index(["norm_term"])
 
 
+@migration
+def m014_topic_members(db) -> None:
+    # Which concepts each quiz topic holds, derived at import (kb.quiz.membership) instead of at every
+    # kb topics or kb quiz --topic: per qualifying definition (topic_sources, replaced with its post),
+    # per concept (topic_concepts, what the commands read) and each topic as derived (topic_defs: its
+    # terms and the index expression they were cut into).
+    db.execute("CREATE TABLE topic_defs (topic TEXT PRIMARY KEY, terms TEXT NOT NULL, expr TEXT)")
+    db.execute("CREATE TABLE topic_sources (topic TEXT NOT NULL, norm_term TEXT NOT NULL, post_id INTEGER NOT NULL,"
+               " PRIMARY KEY (topic, norm_term, post_id)) WITHOUT ROWID")
+    db.execute("CREATE INDEX topic_sources_post ON topic_sources (post_id)")
+    db.execute("CREATE TABLE topic_concepts (topic TEXT NOT NULL, norm_term TEXT NOT NULL,"
+               " PRIMARY KEY (topic, norm_term)) WITHOUT ROWID")
+    db.execute("CREATE INDEX topic_concepts_term ON topic_concepts (norm_term, topic)")
+    # A category topic's cards, and new cards in reading order (a post's by position), by index.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_posts_category ON posts (category)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_cards_post_position ON cards (post_id, position, kind)")
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "topics", "m014_topic_members")
+
+
 def _has_posts(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
 
