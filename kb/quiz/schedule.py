@@ -256,6 +256,12 @@ def _waiting(conn: sqlite3.Connection, pool: set[str] | None, kinds: tuple[str, 
     ).fetchone()[0]
 
 
+# New cards are read at least NEW_BATCH at a time, NEW_PER_CARD for each card wanted (a term has up to
+# four kinds, and those of terms the limit holds back are read too); twice as many each round after.
+NEW_BATCH = 64
+NEW_PER_CARD = 8
+
+
 def _fresh(conn: sqlite3.Connection, pool: set[str] | None, kinds: tuple[str, ...], today: set[str],
            room: int | None, want: int) -> tuple[list, set[str]]:
     """(the first want new cards a session takes, the new terms among them): in _spread's order, a term
@@ -265,7 +271,7 @@ def _fresh(conn: sqlite3.Connection, pool: set[str] | None, kinds: tuple[str, ..
         return [], set()
     pending = {r["norm_term"] for r in _new(conn, pool, kinds, -1, 0, today)} if today else set()
     rows: list = []
-    batch = max(64, 8 * want)
+    batch = max(NEW_BATCH, NEW_PER_CARD * want)
     while True:
         got = _new(conn, pool, kinds, batch, len(rows))
         rows += got
