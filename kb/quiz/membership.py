@@ -25,8 +25,6 @@ from kb.text import META_CARDS_REBUILT_AT, META_SEARCH_HASH, META_TOPICS_BUILT
 TABLES = ("topic_defs", "topic_sources", "topic_concepts")
 # Bumped when the rule of membership changes: every database's membership is derived again.
 RULE_VERSION = "1"
-# Posts whose ids form more separate runs than this are matched against the whole index at once.
-MAX_RUNS = 16
 
 
 # ---------------------------------------------------------------- the rule
@@ -39,49 +37,79 @@ def terms_expression(conn: sqlite3.Connection, terms: list[str], vocab=None) -> 
     return ranking.terms_expression(conn, terms, vocab)
 
 
-def members(conn: sqlite3.Connection, terms: list[str], expr: str | None,
-            post_ids: Iterable[int] | None = None) -> set[tuple[str, int]]:
-    """(concept, post) of every definition that makes its concept a member: its post matches expr
-    (among post_ids, when given) and the definition names one of the terms."""
-    if not expr:
-        return set()
-    posts = _matching(conn, expr, post_ids)
-    if not posts:
-        return set()
-    rule = Rule(terms)
-    out: set[tuple[str, int]] = set()
-    wanted = sorted(posts)
+Topics = dict[str, tuple[list[str], "str | None"]]  # name → (terms, index expression)
+
+
+def members(conn: sqlite3.Connection, topics: Topics, post_ids: Iterable[int] | None = None) -> dict[str, set[tuple[str, int]]]:
+    """name → (concept, post) of every definition that makes its concept a member of the topic: its
+    post matches the topic's expression and the definition names one of its terms. With post_ids,
+    only those posts are matched (against a table of their own index rows, so the cost is theirs).
+    Each definition's text is read and folded once for every topic."""
+    out: dict[str, set[tuple[str, int]]] = {name: set() for name in topics}
+    table = "search_fts" if post_ids is None else _probe(conn, sorted(set(post_ids)))
+    matched = {name: ids for name, (_, expr) in topics.items()
+               if expr and (ids := {r[0] for r in conn.execute(
+                   f"SELECT rowid FROM {table} WHERE {table.split('.')[-1]} MATCH ?", (expr,))})}
+    rules = {name: _rule(tuple(topics[name][0])) for name in matched}
+    wanted = sorted(set().union(*matched.values())) if matched else []
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
         for norm, post_id, term, aliases, definition in conn.execute(
                 "SELECT norm_term, post_id, term, aliases, definition FROM card_sources"
                 f" WHERE post_id IN ({','.join('?' * len(chunk))})", chunk):
-            if rule.names(term, aliases, definition):
-                out.add((norm, post_id))
+            source = Source(term, aliases, definition)
+            for name, ids in matched.items():
+                if post_id in ids and rules[name].names(source):
+                    out[name].add((norm, post_id))
     return out
 
 
-def _matching(conn: sqlite3.Connection, expr: str, post_ids: Iterable[int] | None) -> set[int]:
-    """Posts matching expr, among post_ids when given: FTS5 seeks a rowid range, not a list, so the
-    ids are asked for as runs of consecutive ids (an import's new posts are one run)."""
-    sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
-    if post_ids is None:
-        return {r[0] for r in conn.execute(sql, (expr,))}
-    ids = sorted(set(post_ids))
-    if not ids:
-        return set()
-    runs: list[list[int]] = []
-    for pid in ids:
-        if runs and pid == runs[-1][1] + 1:
-            runs[-1][1] = pid
-        else:
-            runs.append([pid, pid])
-    if len(runs) > MAX_RUNS:
-        return {r[0] for r in conn.execute(sql, (expr,))} & set(ids)
-    out: set[int] = set()
-    for lo, hi in runs:
-        out |= {r[0] for r in conn.execute(sql + " AND rowid BETWEEN ? AND ?", (expr, lo, hi))}
-    return out
+_TOKENIZE_RE = re.compile(r"tokenize\s*=\s*(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*')", re.I)
+
+
+def _probe(conn: sqlite3.Connection, post_ids: list[int]) -> str:
+    """A temporary FTS5 table (the index's tokenizer) holding these posts' index rows alone: matching a
+    topic against it costs what the posts hold, where the whole index would cost what it holds."""
+    from kb.search import index
+
+    sql = (conn.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'").fetchone() or [""])[0] or ""
+    m = _TOKENIZE_RE.search(sql)
+    tokenize = m.group(1) if m else "\"unicode61 tokenchars '+#'\""
+    # Contentless: only matched, never read back, and emptied at once.
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.topic_probe USING fts5(title, body, content = '',"
+                 f" tokenize = {tokenize})")
+    conn.execute("INSERT INTO temp.topic_probe (topic_probe) VALUES ('delete-all')")
+    for i in range(0, len(post_ids), 500):
+        conn.executemany("INSERT INTO temp.topic_probe (rowid, title, body) VALUES (?, ?, ?)",
+                         index.stored_rows(conn, post_ids[i : i + 500]))
+    return "temp.topic_probe"
+
+
+@functools.lru_cache(maxsize=64)
+def _rule(terms: tuple[str, ...]) -> "Rule":
+    return Rule(list(terms))
+
+
+class Source:
+    """A post's definition as the rule reads it: its forms computed once, when first asked for."""
+
+    def __init__(self, term: str, aliases: str | None, definition: str):
+        self.term = term
+        self.text = f"{term} {aliases} {definition}"
+        self._term_norm: str | None = None
+        self._folded: str | None = None
+
+    @property
+    def term_norm(self) -> str:
+        if self._term_norm is None:
+            self._term_norm = _norm(self.term)
+        return self._term_norm
+
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = _folded(self.text)
+        return self._folded
 
 
 class Rule:
@@ -91,28 +119,34 @@ class Rule:
     def __init__(self, terms: list[str]):
         self.wanted = [w for w in (_norm(t) for t in terms) if w]
         self.heads = _words(terms)
+        # One search says whether a text holds any of the terms at all (most hold none).
+        self.any = re.compile("|".join(map(re.escape, self.wanted))) if self.wanted else None
 
-    def names(self, term: str, aliases: str | None, definition: str) -> bool:
-        if _norm(term) in self.heads:
+    def names(self, source: Source) -> bool:
+        if source.term_norm in self.heads:
             return True
-        text = f"{term} {aliases} {definition}"
-        folded = _folded(text)
+        folded = source.folded
+        if self.any is None or not self.any.search(folded):
+            return False
         # The cut is what costs: only a text holding a term at all is cut.
-        present = [w for w in self.wanted if w in folded]
-        return bool(present) and any(has_word(text, w) for w in present)
+        return any(w in folded and _has_word(source.text, w) for w in self.wanted)
+
+
+@functools.lru_cache(maxsize=1)
+def _segment():
+    """kb.search.segment, imported when first wanted (kb topics reads the tables without it)."""
+    from kb.search import segment
+
+    return segment
 
 
 def _norm(text: str) -> str:
-    from kb.search import segment
-
-    return segment.normalize(text).casefold().strip()
+    return _segment().normalize(text).casefold().strip()
 
 
 def _folded(text: str) -> str:
     """The comparison form of text: normalized, case-folded unless folding changes its length."""
-    from kb.search import segment
-
-    norm = segment.normalize(text)
+    norm = _segment().normalize(text)
     folded = norm.casefold()
     return folded if len(folded) == len(norm) else norm
 
@@ -127,7 +161,7 @@ def _words(terms: list[str]) -> set[str]:
     return out
 
 
-def has_word(text: str, term: str) -> bool:
+def _has_word(text: str, term: str) -> bool:
     """Whether term occurs in text starting and ending on token boundaries of the search segmentation."""
     if not term or term not in _folded(text):
         return False
@@ -143,11 +177,9 @@ def has_word(text: str, term: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _tokenized(text: str) -> tuple[str, frozenset[int]]:
     """The comparison form of text and the offsets where its tokens start or end."""
-    from kb.search import segment
-
     folded = _folded(text)
     bounds = {0, len(folded)}
-    for start, end in segment.index_tokens(text):
+    for start, end in _segment().index_tokens(text):
         bounds.update((start, end))
     # A Latin word ends where its letters do, even when the segmenter glued it to a neighbour.
     for m in re.finditer(r"[a-z0-9]+", folded):
@@ -236,21 +268,22 @@ def rebuild(conn: sqlite3.Connection, ahead=None) -> None:
     for table in TABLES:
         conn.execute(f"DELETE FROM {table}")
     vocab = Vocabulary(conn)
-    for name, terms in load().items():
-        _derive_topic(conn, name, terms, terms_expression(conn, terms, vocab))
+    _derive(conn, {name: (terms, terms_expression(conn, terms, vocab)) for name, terms in load().items()})
     set_meta(conn, META_TOPICS_BUILT, fingerprint(conn))
 
 
-def _derive_topic(conn: sqlite3.Connection, name: str, terms: list[str], expr: str | None) -> None:
-    conn.execute("DELETE FROM topic_sources WHERE topic = ?", (name,))
-    conn.execute("DELETE FROM topic_concepts WHERE topic = ?", (name,))
-    conn.execute("INSERT OR REPLACE INTO topic_defs (topic, terms, expr) VALUES (?, ?, ?)",
-                 (name, json.dumps(terms, ensure_ascii=False), expr))
-    found = members(conn, terms, expr)
-    conn.executemany("INSERT INTO topic_sources (topic, norm_term, post_id) VALUES (?, ?, ?)",
-                     [(name, norm, pid) for norm, pid in found])
-    conn.executemany("INSERT OR IGNORE INTO topic_concepts (topic, norm_term) VALUES (?, ?)",
-                     [(name, norm) for norm in {n for n, _ in found}])
+def _derive(conn: sqlite3.Connection, topics: Topics) -> None:
+    """These topics' membership from every post, replacing what they had."""
+    for name, (terms, expr) in topics.items():
+        conn.execute("DELETE FROM topic_sources WHERE topic = ?", (name,))
+        conn.execute("DELETE FROM topic_concepts WHERE topic = ?", (name,))
+        conn.execute("INSERT OR REPLACE INTO topic_defs (topic, terms, expr) VALUES (?, ?, ?)",
+                     (name, json.dumps(terms, ensure_ascii=False), expr))
+    for name, found in members(conn, topics).items():
+        conn.executemany("INSERT INTO topic_sources (topic, norm_term, post_id) VALUES (?, ?, ?)",
+                         [(name, norm, pid) for norm, pid in found])
+        conn.executemany("INSERT OR IGNORE INTO topic_concepts (topic, norm_term) VALUES (?, ?)",
+                         [(name, norm) for norm in {n for n, _ in found}])
 
 
 def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead=None) -> None:
@@ -263,8 +296,7 @@ def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead=None) -> 
         touched |= {(r[0], r[1]) for r in conn.execute(
             f"SELECT topic, norm_term FROM topic_sources WHERE post_id IN ({marks})", chunk)}
         conn.execute(f"DELETE FROM topic_sources WHERE post_id IN ({marks})", chunk)
-    for name, (terms, expr) in stored(conn).items():
-        found = members(conn, terms, expr, post_ids)
+    for name, found in members(conn, stored(conn), post_ids).items():
         conn.executemany("INSERT INTO topic_sources (topic, norm_term, post_id) VALUES (?, ?, ?)",
                          [(name, norm, pid) for norm, pid in found])
         touched |= {(name, norm) for norm, _ in found}
@@ -280,10 +312,13 @@ def after_import(conn: sqlite3.Connection, ahead=None) -> None:
     from kb.search.vocabulary import Vocabulary
 
     vocab = Vocabulary(conn)
+    changed = {}
     for name, (terms, expr) in stored(conn).items():
         now = terms_expression(conn, terms, vocab)
         if now != expr:
-            _derive_topic(conn, name, terms, now)
+            changed[name] = (terms, now)
+    if changed:
+        _derive(conn, changed)
 
 
 # ---------------------------------------------------------------- reading
@@ -301,4 +336,4 @@ def concepts(conn: sqlite3.Connection, name: str, terms: list[str]) -> set[str]:
     derived from these terms (a read-only database whose topics changed)."""
     if name in current(conn, {name: terms}):
         return {r[0] for r in conn.execute("SELECT norm_term FROM topic_concepts WHERE topic = ?", (name,))}
-    return {norm for norm, _ in members(conn, terms, terms_expression(conn, terms))}
+    return {norm for norm, _ in members(conn, {name: (terms, terms_expression(conn, terms))})[name]}

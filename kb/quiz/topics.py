@@ -57,7 +57,8 @@ def _suggest(conn: sqlite3.Connection, wanted: str, known: dict[str, list[str]])
 
 
 def _all_of(conn: sqlite3.Connection, terms: list[str]) -> str | None:
-    """The index expression of posts holding every one of the terms (each as post_ids_matching takes it)."""
+    """The index expression of posts holding every one of the terms (each as kb.search.ranking's
+    post_ids_matching takes it)."""
     exprs = [membership.terms_expression(conn, [t]) for t in terms]
     if not exprs or any(e is None for e in exprs):
         return None
@@ -74,7 +75,8 @@ def concepts(conn: sqlite3.Connection, topic: Topic) -> set[str]:
         return {r[0] for r in conn.execute(
             "SELECT DISTINCT s.norm_term FROM posts p JOIN card_sources s ON s.post_id = p.id WHERE p.category = ?",
             (topic.category,))}
-    return {norm for norm, _ in membership.members(conn, topic.terms, _all_of(conn, topic.terms))}
+    found = membership.members(conn, {topic.name: (topic.terms, _all_of(conn, topic.terms))})
+    return {norm for norm, _ in found[topic.name]}
 
 
 def card_ids(conn: sqlite3.Connection, topic: Topic) -> set[str]:
@@ -93,13 +95,6 @@ def _ids_of(conn: sqlite3.Connection, norms: set[str]) -> set[str]:
         out |= {r[0] for r in conn.execute(
             f"SELECT id FROM cards WHERE norm_term IN ({','.join('?' * len(chunk))})", chunk)}
     return out
-
-
-def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
-    """Posts containing any of the terms as whole words of the search index."""
-    from kb.search import ranking
-
-    return set(ranking.post_ids_matching(conn, terms))
 
 
 def overview(conn: sqlite3.Connection) -> list[dict]:
