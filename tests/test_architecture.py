@@ -192,7 +192,8 @@ def test_the_migrations_in_their_landed_order():
         "m009_cards_by_term",
         "m012_subject_titles",
         "m013_card_decisions",
-        "m014_topic_members",
+        "m014_search_glosses_glossary_parts",
+        "m015_topic_members",
     )
 
 

@@ -1,18 +1,34 @@
-"""Search relevance on the bundled posts: tests/data/relevance.yaml through the real `kb search --json`.
+"""Search relevance through the real `kb search --json`: tests/data/relevance.yaml over the bundled posts,
+and tests/data/realtext/relevance-{a,b}.yaml over the real-text captures (imported through the CLI).
 
-Prints MRR and recall@k (overall and by kind of query) and fails below 0.9 for either.
+Prints MRR and recall@k overall and by kind of query. The bundled set fails below 0.9 for either. The
+real-text queries are split: design looks at the dev part's misses, the test part prints its aggregates
+only; they do not reach 0.9 (README, Search: Relevance), and fail below floors that guard what was
+reached, set before the test part was measured.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 import yaml
 
 from kb.store.connect import connect
 from tests.conftest import ROOT
 
 CASES = yaml.safe_load((ROOT / "tests" / "data" / "relevance.yaml").read_text(encoding="utf-8"))
+REALTEXT = ROOT / "tests" / "data" / "realtext"
+REAL_CASES = [
+    case
+    for name in ("relevance-a.yaml", "relevance-b.yaml")
+    for case in yaml.safe_load((REALTEXT / name).read_text(encoding="utf-8"))
+]
 THRESHOLD = 0.9
+# (MRR, recall@k) below which a real-text part fails: what the dev part reached over the captures as they
+# are now (209 posts; more captures came after the first measurement, and their posts compete), less a
+# little; the test part's floor was fixed before it was first measured.
+DEV_FLOOR = (0.72, 0.58)
+TEST_FLOOR = (0.70, 0.55)
 
 
 def test_relevance_set_is_large_and_varied():
@@ -21,20 +37,28 @@ def test_relevance_set_is_large_and_varied():
     assert {"chinese", "english", "mixed", "traditional", "typo", "cross-language"} <= kinds
 
 
-def test_mrr_and_recall_at_k(kb, imported, capsys):
-    conn = connect(imported)
+def test_real_text_sets_are_large_cross_language_and_noted():
+    dev = [c for c in REAL_CASES if c["split"] == "dev"]
+    assert len(dev) >= 40 and all(c.get("note") for c in REAL_CASES)
+    assert sum(c["kind"] == "cross-language" for c in dev) >= len(dev) / 2
+    assert {c["split"] for c in REAL_CASES} == {"dev", "test"}
+
+
+def _measure(kb, db, cases, label: str, capsys, *, show_misses: bool, floor=(THRESHOLD, THRESHOLD)) -> None:
+    """Run the cases, print the figures (and, with show_misses, each query not fully found), assert."""
+    conn = connect(db)
     starts = {r["slug"]: r["text"].strip() for r in conn.execute("SELECT slug, text FROM posts")}
 
     def slug_of(name: str) -> str:
         found = [slug for slug, text in starts.items() if text.startswith(name)]
-        assert len(found) == 1, f"relevance.yaml names {name!r}: {len(found)} posts start so"
+        assert len(found) == 1, f"{label} names {name!r}: {len(found)} posts start so"
         return found[0]
 
     rr_by_kind, recall_by_kind = defaultdict(list), defaultdict(list)
     misses = []
-    for case in CASES:
+    for case in cases:
         run = kb("search", case["query"], "--json", "--limit", "10")
-        assert run.code == 0, run
+        assert run.code in (0, 1), run
         ranked = [r["slug"] for r in run.json()]
         if "top1" in case:
             wanted, k = [slug_of(case["top1"])], 1
@@ -51,13 +75,35 @@ def test_mrr_and_recall_at_k(kb, imported, capsys):
     def mean(xs):
         return sum(xs) / len(xs)
 
-    all_rr = [x for v in rr_by_kind.values() for x in v]
-    all_recall = [x for v in recall_by_kind.values() for x in v]
-    mrr, recall = mean(all_rr), mean(all_recall)
+    mrr = mean([x for v in rr_by_kind.values() for x in v])
+    recall = mean([x for v in recall_by_kind.values() for x in v])
     with capsys.disabled():
-        print(f"\nsearch relevance over {len(CASES)} queries: MRR {mrr:.3f}, recall@k {recall:.3f}")
+        print(f"\nsearch relevance, {label}, over {len(cases)} queries: MRR {mrr:.3f}, recall@k {recall:.3f}")
         for kind in sorted(rr_by_kind):
             print(f"  {kind:15} {len(rr_by_kind[kind]):3} queries  MRR {mean(rr_by_kind[kind]):.3f}  recall@k {mean(recall_by_kind[kind]):.3f}")
-        if misses:
+        if misses and show_misses:
             print("not fully found:\n" + "\n".join(misses))
-    assert mrr >= THRESHOLD and recall >= THRESHOLD, f"MRR {mrr:.3f}, recall@k {recall:.3f}"
+    assert mrr >= floor[0] and recall >= floor[1], f"{label}: MRR {mrr:.3f}, recall@k {recall:.3f}"
+
+
+def test_mrr_and_recall_at_k(kb, imported, capsys):
+    _measure(kb, imported, CASES, "bundled posts", capsys, show_misses=True)
+
+
+@pytest.fixture
+def realtext(kb, tmp_path):
+    """A database of the real-text captures, imported through the CLI."""
+    r = kb("import", REALTEXT / "captures")
+    assert r.code == 0, r
+    return tmp_path / "kbhome" / "kb.db"
+
+
+def test_real_text_dev_part(kb, realtext, capsys):
+    dev = [c for c in REAL_CASES if c["split"] == "dev"]
+    _measure(kb, realtext, dev, "real text, dev part", capsys, show_misses=True, floor=DEV_FLOOR)
+
+
+def test_real_text_test_part(kb, realtext, capsys):
+    # Measured, never studied: only the aggregate figures are printed.
+    test = [c for c in REAL_CASES if c["split"] == "test"]
+    _measure(kb, realtext, test, "real text, test part", capsys, show_misses=False, floor=TEST_FLOOR)

@@ -140,7 +140,7 @@ def test_a_database_from_before_topic_members_gets_them(kb, imported):
     conn.execute("DROP INDEX idx_posts_category")
     conn.execute("DROP INDEX idx_cards_post_position")
     conn.execute("DELETE FROM meta WHERE key = 'topics_built_from'")
-    conn.execute("DELETE FROM _migrations WHERE name = 'm014_topic_members'")
+    conn.execute("DELETE FROM _migrations WHERE name = 'm015_topic_members'")
     from kb.store.migrations import schema_version
 
     conn.execute(f"PRAGMA user_version = {schema_version() - 1}")

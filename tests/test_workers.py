@@ -38,7 +38,7 @@ def test_workers_and_the_importer_share_the_files_and_compute_the_same(tmp_path)
     functions = {prepare.fn_key(fn): fn for fn in (importer.naming.make_title, importer.naming.slug_stem)}
     from kb.cards.store import extract
     from kb.search.related import post_terms
-    from kb.search.segment import body_form
+    from kb.search.index import body_form
     from kb.show.subject import subject_titles
 
     functions.update({prepare.fn_key(fn): fn for fn in (extract, post_terms, body_form, subject_titles)})

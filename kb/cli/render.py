@@ -336,9 +336,12 @@ def topics_table(rows: list[dict]):
 
 
 def search_results(results: list[dict]):
-    """kb search for humans: rank, title, category · date · slug, then the snippet, matches in bold."""
+    """kb search for humans: rank, title, category · date · slug, then the snippet, matches in bold,
+    its formulas in Unicode and its lines wrapped as kb show prints a post (kb.show)."""
     from rich.console import Group
     from rich.text import Text
+
+    from kb.show.wrap import Wrapped
 
     parts = []
     for i, r in enumerate(results, start=1):
@@ -346,8 +349,34 @@ def search_results(results: list[dict]):
         head.append(sanitize(r["title"]), style="bold")
         meta = Text(f"    {sanitize(r.get('category')) or '—'} · {date_label(r)} · ", style="dim")
         meta.append(r["slug"], style="cyan")
-        snippet = Text("    " + sanitize(r["snippet"]))
-        for a, b in r.get("highlights", []):
-            snippet.stylize("bold reverse", a + 4, b + 4)
-        parts += [head, meta, snippet]
+        parts += [head, meta, Wrapped(snippet_text(r["snippet"], r.get("highlights", [])), indent=4)]
     return Group(*parts)
+
+
+def snippet_text(snippet: str, highlights: list[tuple[int, int]]):
+    """A snippet as Rich text: its formulas as kb show prints them (Unicode, italic, kept whole when
+    wrapped), the matched words bold; a match inside a formula is not marked (its text changed)."""
+    from rich.text import Text
+
+    if "\\(" not in snippet and "\\[" not in snippet:
+        text = Text(sanitize(snippet))
+        for a, b in highlights:
+            text.stylize("bold reverse", a, b)
+        return text
+    from kb.show.article import segment_spans
+    from kb.show.latex import PLACEHOLDER, math_to_unicode
+    from kb.show.wrap import math_style
+
+    text = Text()
+    for kind, value, start in segment_spans(snippet):
+        if kind in ("math", "display"):
+            text.append(math_to_unicode(value), style=math_style())
+        elif kind == "placeholder":
+            text.append(PLACEHOLDER, style="dim")
+        else:
+            offset = len(text.plain)
+            text.append(sanitize(value))
+            for a, b in highlights:
+                if start <= a and b <= start + len(value):
+                    text.stylize("bold reverse", offset + a - start, offset + b - start)
+    return text

@@ -1,5 +1,6 @@
-"""The search index as a derived part: FTS5 rows of every post's title and text cut into words,
-refreshed for the posts an import changes and rebuilt when the dictionary changes.
+"""The search index as a derived part: FTS5 rows of every post's title and text cut into words, the
+words inside its words (search_parts) and the glosses each post writes (search_glosses), refreshed for
+the posts an import changes and rebuilt, with the synonyms and the glossary, when the dictionary changes.
 
 Each writer runs inside the caller's transaction; kb.derived calls them (see its Part).
 """
@@ -8,18 +9,48 @@ from __future__ import annotations
 import sqlite3
 
 from kb.posts import naming
-from kb.search import segment, synonyms
+from kb.search import glossary, glosses, segment, synonyms
 from kb.store.meta import get_meta, set_meta
-from kb.text import META_SEARCH_HASH, META_SEARCH_TOKENS
+from kb.text import META_SEARCH_HASH, META_SEARCH_TOKENS, is_cjk
 
-TABLES = ("search_fts", "search_vocab")
+TABLES = ("search_fts", "search_vocab", "search_parts", "search_glosses", "search_glossary")
+# A Chinese word holds the words it ends with, from this length on (自注意力 holds 注意力, 意力 …);
+# the words it starts with are found by a range query on the vocabulary itself.
+MIN_CJK_PART = 2
+
+
+def body_form(text: str) -> tuple[str, int, frozenset[str], tuple[tuple[str, str], ...]]:
+    """What the index keeps of a text (import workers compute it ahead of the importer): its stored
+    form, its word count, the words that may hold others (Chinese words of three or more characters,
+    CamelCase words as written), its glosses."""
+    stored, norm, words, holders = segment.cut_for_index(text)
+    return stored, words, frozenset(holders), glosses.extract(norm, segment.cut_words)
+
+
+def _parts(holders: set[str]) -> set[tuple[str, str]]:
+    """(part, word) for the words inside these: a Chinese word's endings (自注意力 → 注意力, 意力), a
+    CamelCase word's later parts (FlashAttention → attention), as the index stores them."""
+    out: set[tuple[str, str]] = set()
+    camel = segment.CAMEL
+    for token in holders:
+        if token in camel:  # seen by this process's stemmer whenever the text was cut here
+            word, found = camel[token]
+            out.update((p, word) for p in found)
+        elif is_cjk(token[0]):
+            out.update((token[i:], token) for i in range(1, len(token) - MIN_CJK_PART + 1))
+        else:  # cut by an import worker: work the CamelCase parts out here
+            segment.stem(token)
+            if token in camel:
+                word, found = camel[token]
+                out.update((p, word) for p in found)
+    return out
 
 
 def prepare(ahead, text: str) -> None:
     """What import workers compute for a post's text: the stored form and word count of the text and
     of the title a new post gets from it."""
-    ahead(segment.body_form, ahead(naming.make_title, text))
-    ahead(segment.body_form, text)
+    ahead(body_form, ahead(naming.make_title, text))
+    ahead(body_form, text)
 
 
 def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
@@ -27,6 +58,7 @@ def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
     # The vocabulary queries are cut against is FTS5's own (search_vocab, an fts5vocab table):
     # only the total number of word tokens, for the unigram probabilities, is kept here.
     delta = 0
+    holders: set[str] = set()
     for i in range(0, len(post_ids), 500):
         chunk = post_ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
@@ -34,15 +66,21 @@ def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
             delta -= segment.word_count(old[0]) + segment.word_count(old[1])
         conn.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", chunk)
         rows = conn.execute(f"SELECT id, title, text FROM posts WHERE id IN ({marks})", chunk).fetchall()
-        new = []
+        new, glossed = [], []
         for pid, title, text in rows:
             # A merged post keeps the title of its first capture, which workers seeing only the new
             # excerpt may not have cut: then it is cut here (a title is no excerpt: that is no miss).
-            t_form, t_count = ahead(segment.body_form, title or "")
-            b_form, b_count = ahead(segment.body_form, text or "")
+            t_form, t_count, t_parts, _ = ahead(body_form, title or "")
+            b_form, b_count, b_parts, b_glosses = ahead(body_form, text or "")
             new.append((pid, t_form, b_form))
             delta += t_count + b_count
+            holders.update(t_parts)
+            holders.update(b_parts)
+            glossed.append((pid, b_glosses))
         conn.executemany("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", new)
+        glosses.replace(conn, glossed, synonyms.synonym_key)
+    # Parts of words no post holds any more stay: they match nothing, and cost a rebuild nothing.
+    conn.executemany("INSERT OR IGNORE INTO search_parts (part, term) VALUES (?, ?)", _parts(holders))
     if delta:
         set_meta(conn, META_SEARCH_TOKENS, str(int(get_meta(conn, META_SEARCH_TOKENS) or 0) + delta))
 
@@ -55,10 +93,13 @@ def stored_rows(conn: sqlite3.Connection, post_ids: list[int]) -> list[tuple[int
 
 
 def rebuild(conn: sqlite3.Connection, ahead) -> None:
-    """Re-cut every post and reload the synonyms (inside the caller's transaction)."""
+    """Re-cut every post and reload the synonyms and the glossary (inside the caller's transaction)."""
     conn.execute("DELETE FROM search_fts")
+    conn.execute("DELETE FROM search_parts")
+    conn.execute("DELETE FROM search_glosses")
     set_meta(conn, META_SEARCH_TOKENS, "0")
     synonyms.load_table(conn)
+    glossary.load_table(conn)
     ids = [r[0] for r in conn.execute("SELECT id FROM posts ORDER BY id")]
     posts_changed(conn, ids, ahead)
     set_meta(conn, META_SEARCH_HASH, segment.dictionary_hash())

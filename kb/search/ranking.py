@@ -1,5 +1,6 @@
-"""Searching: the best posts first for a query (BM25 with the title weighted, proximity, recency),
-the fall-backs when nothing matches (prefixes, corrected words, any word), snippets.
+"""Searching: the best posts first for a query — the posts matching every clause (a word, its synonyms,
+glosses, glossary terms, words holding it) above those matching fewer, then BM25 with the title
+weighted, proximity and recency — and what to say when the query matched only in part, or nothing.
 
 Reads the index kb.search.index keeps; queries are parsed by kb.search.query.
 """
@@ -9,17 +10,22 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from kb.posts.reads import resolve_category
-from kb.search.query import Clause, dedupe, match_expression, negative_expression, parse, phrase
-from kb.search.segment import SEP
+from kb.search import expand
+from kb.search import score as score_mod
+from kb.search.query import Alt, Clause, alts_expression, match_expression, negative_expression, parse
+from kb.search.snippets import hits as find_hits
+from kb.search.snippets import snippet_for
 from kb.search.synonyms import synonym_key, synonyms
 from kb.search.vocabulary import Vocabulary, query_tokens
 
 TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
-SNIPPET_CHARS = 90
 # A multi-word query scores higher when its words stand within this many tokens of each other.
 PROXIMITY_WINDOW = 12
-
+# A clause counts as matched from this cover on (a word inside a longer word covers 0.9).
+MATCHED = 0.85
+# A post writing the query's English words in the form typed (not only their stem) scores up to this much more.
+SURFACE_BONUS = 0.3
 
 
 @dataclass
@@ -33,18 +39,16 @@ class SearchResult:
 
 
 def search(
-    conn: sqlite3.Connection, query: str, *, category: str | None = None, limit: int = 10
+    conn: sqlite3.Connection, query: str, *, category: str | None = None, limit: int = 10, require_all: bool = False
 ) -> SearchResult:
-    """Posts best first for a query, falling back to prefix, corrected and any-word matches."""
+    """Posts best first for a query (see the module's docstring); a misspelt word is corrected."""
     from kb.errors import UsageError
 
     vocab = Vocabulary(conn, word_starts=True)
-    clauses = parse(conn, query, vocab)
+    clauses = parse(conn, query, vocab, require_all=require_all)
     if not clauses:
         raise UsageError("nothing to search for: give a word (letters or digits)" + (f", not {query!r}" if query.strip() else ""))
-    cat = None
-    if category:
-        cat = resolve_category(conn, category)
+    cat = resolve_category(conn, category) if category else None
     limit = limit if limit and limit > 0 else 1_000_000
     match = match_expression(clauses)
     res = SearchResult([], clauses, match)
@@ -52,76 +56,182 @@ def search(
         res.steps.append("exclusions only: all other posts, newest first")
         res.results = _all_but(conn, negative_expression(clauses), cat, limit)
         return res
-    res.steps.append(f"all words: {match}")
-    res.results = _run(conn, match, clauses, cat, limit)
-    if res.results:
-        return res
-    positives = [c for c in clauses if not c.negative]
-    prefix = match_expression(clauses, prefix=True)
-    res.steps.append(f"prefixes: {prefix}")
-    res.results = _run(conn, prefix, clauses, cat, limit, prefix=True)
-    if res.results:
-        res.notes.append("no post has all the words; showing posts with words that start with them")
-        res.match = prefix
-        return res
-    corrected, suggestions = _corrections(conn, clauses, vocab)
-    res.suggestions = suggestions
+    per_clause, tops = _matches(conn, clauses, cat, limit, res.steps)
+    corrected, suggestions = _corrections(conn, clauses, per_clause, vocab)
     if corrected is not None:
-        fixed = match_expression(corrected)
-        res.steps.append(f"corrected: {fixed}")
-        res.results = _run(conn, fixed, corrected, cat, limit)
-        if res.results:
-            res.notes.append("no post matches; showing results for: " + ", ".join(suggestions))
-            res.match, res.clauses = fixed, corrected
-            return res
-    if len(positives) > 1:
-        base = corrected or clauses
-        anyof = match_expression(base, any_of=True)
-        res.steps.append(f"any word: {anyof}")
-        res.results = _run(conn, anyof, base, cat, limit)
-        if res.results:
-            res.notes.append("no post has all the words; showing posts with any of them")
-            res.match = anyof
-            return res
-    res.notes.append("no post matches")
-    if not suggestions:
-        res.suggestions = _title_suggestions(conn, query)
+        res.clauses = clauses = corrected
+        per_clause, tops = _matches(conn, clauses, cat, limit, res.steps)
+        res.match = match_expression(clauses)
+        res.suggestions = suggestions
+    res.results = _rank(conn, clauses, per_clause, tops, limit, vocab)
+    if not res.results:
+        res.notes.append("no post matches")
+        if not res.suggestions:
+            res.suggestions = _title_suggestions(conn, query)
+        return res
+    if corrected is not None:
+        res.notes.append("no post has " + ", ".join(repr(w) for w, _ in suggestions) + "; showing results for: "
+                         + ", ".join(s for _, s in suggestions))
+        res.suggestions = [s for _, s in suggestions]
+    res.notes += _partial_notes(clauses, res.results)
     return res
 
 
-def _run(conn, match: str, clauses: list[Clause], cat: str | None, limit: int, prefix: bool = False) -> list[dict]:
-    sql = (
-        f"SELECT search_fts.rowid AS id, bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS bm FROM search_fts"
-    )
-    args: list = [match]
+def _positives(clauses: list[Clause]) -> list[Clause]:
+    return [c for c in clauses if not c.negative]
+
+
+def _matches(conn, clauses: list[Clause], cat: str | None, limit: int, steps: list[str]) -> tuple[list[dict[int, tuple[float, float]]], set[int]]:
+    """For each positive clause: post id → (cover, BM25 × weight of the best alternative); and the posts
+    each alternative ranks highest by itself (the shortlist scored in full, whatever the others say)."""
+    positives = _positives(clauses)
+    neg = negative_expression(clauses)
+    required = [c for c in positives if c.required]
+    # With one clause to match, the best of each alternative's posts are all the list can show.
+    top = max(limit * 3, 30) if limit < 1_000_000 else None
+    cap = top if len(positives) == 1 else None
+    out = []
+    tops: set[int] = set()
+    for c in positives:
+        # Each alternative on its own (its best posts make the shortlist); the many words holding the
+        # clause's word are one group.
+        groups: dict[tuple, list[Alt]] = {}
+        for a in c.alts:
+            groups.setdefault((a.weight, a.cover) if a.kind == "inside" else (a.weight, a.cover, tuple(a.tokens)), []).append(a)
+        found: dict[int, tuple[float, float]] = {}
+        for (weight, cover, *_), alts in groups.items():
+            expr = alts_expression([a.tokens for a in alts])
+            if expr is None:
+                continue
+            if neg:
+                expr = f"{expr} NOT {neg}"
+            steps.append(f"{c.source!r} {alts[0].kind} ×{weight:g}: {expr}")
+            hits = _run(conn, expr, cat, cap)
+            tops.update(pid for pid, _ in (hits[:top] if top else hits))
+            for pid, bm in hits:
+                score = -bm * weight
+                old = found.get(pid)
+                found[pid] = (cover, score) if old is None else (max(old[0], cover), max(old[1], score))
+        out.append(found)
+    if required:
+        keep = set.intersection(*(set(m) for c, m in zip(positives, out) if c.required))
+        out = [{pid: v for pid, v in m.items() if pid in keep} for m in out]
+        tops &= keep
+    return out, tops
+
+
+def _run(conn, expr: str, cat: str | None, cap: int | None) -> list[tuple[int, float]]:
+    sql = f"SELECT search_fts.rowid, bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS bm FROM search_fts"
+    args: list = [expr]
     if cat:
         sql += " JOIN posts ON posts.id = search_fts.rowid WHERE search_fts MATCH ? AND posts.category = ?"
         args.append(cat)
     else:
         sql += " WHERE search_fts MATCH ?"
-    # Proximity re-ranks a few more than are shown; BM25 alone picks them.
-    sql += " ORDER BY bm LIMIT ?"
-    args.append(max(limit * 3, 30) if limit < 1_000_000 else limit)
+    sql += " ORDER BY bm"
+    if cap:
+        sql += " LIMIT ?"
+        args.append(cap)
     try:
-        hits = conn.execute(sql, args).fetchall()
+        return conn.execute(sql, args).fetchall()
     except sqlite3.OperationalError as exc:  # never the user's fault: quoting covers every input
         from kb.errors import KbError
 
-        raise KbError(f"search failed on {match!r}: {exc}") from None
-    if not hits:
+        raise KbError(f"search failed on {expr!r}: {exc}") from None
+
+
+def _rank(conn, clauses: list[Clause], per_clause: list[dict], tops: set[int], limit: int, vocab) -> list[dict]:
+    """Posts by how much of the query they match (coverage), then concept BM25F (kb.search.score)
+    raised by proximity and by the query's own word forms, then recency."""
+    cover: dict[int, float] = {}
+    approx: dict[int, float] = {}
+    for m in per_clause:
+        for pid, (cov, bm) in m.items():
+            cover[pid] = cover.get(pid, 0.0) + cov
+            approx[pid] = approx.get(pid, 0.0) + bm
+    if not cover:
         return []
-    scores = {r[0]: -r[1] for r in hits}
-    rows = _rows(conn, list(scores))
-    wanted = _wanted_tokens(clauses)
-    positives = [c for c in clauses if not c.negative]
+    order = sorted(cover, key=lambda p: (-round(cover[p], 3), -approx[p], p))
+    if limit < 1_000_000:
+        # The posts that can be shown: the best by coverage and BM25, and each alternative's own best
+        # of the highest coverage (a post about 价值函数 that an English word's BM25 ranks low).
+        best = round(cover[order[0]], 3)
+        shortlist = list(dict.fromkeys(order[: max(limit * 3, 30)] + sorted(p for p in tops if round(cover[p], 3) >= best)))
+    else:
+        shortlist = order
+    rows = _rows(conn, shortlist)
+    positives = _positives(clauses)
+    sets = [{t for alt in c.alternatives for t in alt} for c in positives]
+    wanted = set().union(*sets) if sets else set()
+    idfs = _idfs(conn, positives, vocab)
+    columns = {row["id"]: _columns(row) for row in rows}
+    mean_len = sum(len(b[0]) for _, b in columns.values()) / max(len(columns), 1) or 1.0
     out = []
     for row in rows:
-        hits = _hits(row["body"], wanted, prefix)
-        score = scores[row["id"]] * (1.0 + 0.5 * _proximity(hits, positives, prefix))
-        out.append((score, row, hits))
+        title, body = columns[row["id"]]
+        score = sum(_clause_score(title, body, len(body[0]) / mean_len, c, idf) for c, idf in zip(positives, idfs))
+        found = find_hits(row["body"], row["text"], wanted)
+        score *= 1.0 + 0.5 * _proximity(found, sets)
+        score *= 1.0 + SURFACE_BONUS * _surface_share(row, found, positives)
+        matched = [c.source for c, m in zip(positives, per_clause) if m.get(row["id"], (0,))[0] >= MATCHED]
+        out.append((round(cover[row["id"]], 3), score, row, found, matched))
     # Recency breaks ties: rank 1 is the newest post.
-    out.sort(key=lambda t: (-round(t[0], 6), t[1]["rank"] if t[1]["rank"] is not None else 1 << 30, t[1]["id"]))
-    return [_result(row, score, hits) for score, row, hits in out[:limit]]
+    out.sort(key=lambda t: (-t[0], -round(t[1], 6), t[2]["rank"] if t[2]["rank"] is not None else 1 << 30, t[2]["id"]))
+    return [_result(row, score, found, matched, cov) for cov, score, row, found, matched in out[:limit]]
+
+
+def _clause_score(title, body, length_ratio: float, clause: Clause, idf: float) -> float:
+    """A clause's BM25F from its full alternatives; from its words alone (markov of markov chain)
+    only when none of those occurs, and then at a fraction."""
+    full = [(a.tokens, a.weight) for a in clause.alts if a.cover >= MATCHED]
+    got = score_mod.clause_score(title, body, length_ratio, full, idf)
+    if got > 0:
+        return got
+    part = [(a.tokens, a.weight) for a in clause.alts if a.cover < MATCHED]
+    return score_mod.clause_score(title, body, length_ratio, part, idf) * 0.5 if part else 0.0
+
+
+def _columns(row):
+    from collections import Counter
+
+    title, body = score_mod.words(row["stitle"]), score_mod.words(row["body"])
+    return (title, Counter(title)), (body, Counter(body))
+
+
+def _idfs(conn, positives: list[Clause], vocab) -> list[float]:
+    """Each clause's IDF as one concept: the posts holding any of its alternatives (at most all)."""
+    total = conn.execute("SELECT max(rowid) FROM search_fts").fetchone()[0] or 1
+    docs = vocab.docs({t for c in positives for a in c.alts for t in a.tokens})
+    out = []
+    for c in positives:
+        n = sum(min(docs.get(t, 0) for t in a.tokens) for a in c.alts if a.tokens)
+        out.append(score_mod.concept_idf(min(n, total), total))
+    return out
+
+
+def _surface_share(row, found: list[tuple[int, int, int, str]], positives: list[Clause]) -> float:
+    """The share of clauses whose English words the post writes as the query does (tokenizer, not
+    only token: both are stored as their stem token)."""
+    with_surface = [c for c in positives if c.surface]
+    if not with_surface:
+        return 0.0
+    text, title = row["text"], (row["title"] or "").casefold()
+    written = {text[a:b].casefold() for _, a, b, _ in found}
+    same = sum(1 for c in with_surface if c.surface & written or any(w in title for w in c.surface))
+    return same / len(positives)
+
+
+def _partial_notes(clauses: list[Clause], results: list[dict]) -> list[str]:
+    """What to say when the best results match only part of the query, or a word only inside others."""
+    positives = _positives(clauses)
+    notes = []
+    best = set(results[0]["matched"])
+    missing = [c.source for c in positives if c.source not in best]
+    if missing and len(positives) > 1:
+        notes.append("no post has all the words; the best results lack: " + ", ".join(missing))
+    elif len(positives) == 1 and results[0]["cover"] < 1.0:
+        notes.append(f"no post has the word {positives[0].source!r}; showing posts with words that contain it")
+    return notes
 
 
 def _all_but(conn, neg: str, cat: str | None, limit: int) -> list[dict]:
@@ -134,55 +244,31 @@ def _all_but(conn, neg: str, cat: str | None, limit: int) -> list[dict]:
     args.append(limit)
     ids = [r[0] for r in conn.execute(sql, args)]
     rows = sorted(_rows(conn, ids), key=lambda r: ids.index(r["id"]))
-    return [_result(r, 0.0, []) for r in rows]
+    return [_result(r, 0.0, [], []) for r in rows]
 
 
 def _rows(conn, ids: list[int]) -> list[sqlite3.Row]:
-    marks = ",".join("?" * len(ids))
-    return conn.execute(
-        "SELECT p.id, p.slug, p.title, p.text, p.category, p.date, p.rank, p.date_after, p.date_before,"
-        f" f.body FROM posts p JOIN search_fts f ON f.rowid = p.id WHERE p.id IN ({marks})",
-        ids,
-    ).fetchall()
-
-
-def _hits(indexed: str, wanted: set[str], prefix: bool) -> list[tuple[int, int, int, str]]:
-    """(token number, start, end, folded token) of the wanted words in an indexed column,
-    offsets in the original text's characters (the column is the text with SEP between tokens)."""
-    if not wanted:
-        return []
-    folded = indexed.casefold()
-    if len(folded) != len(indexed):  # a character whose folding is longer (ß): fold token by token
-        tokens = [t.casefold() for t in indexed.split(SEP)]
-        lengths = [len(t) for t in indexed.split(SEP)]
-    else:
-        tokens = folded.split(SEP)
-        lengths = None
-    starts = tuple(wanted) if prefix else ()
     out = []
-    pos = 0
-    for idx, tok in enumerate(tokens):
-        n = lengths[idx] if lengths else len(tok)
-        if tok in wanted or (starts and tok.startswith(starts)):
-            out.append((idx, pos, pos + n, tok))
-        pos += n
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        out += conn.execute(
+            "SELECT p.id, p.slug, p.title, p.text, p.category, p.date, p.rank, p.date_after, p.date_before,"
+            f" f.title AS stitle, f.body FROM posts p JOIN search_fts f ON f.rowid = p.id WHERE p.id IN ({marks})",
+            chunk,
+        ).fetchall()
     return out
 
 
-def _wanted_tokens(clauses: list[Clause]) -> set[str]:
-    return {t for c in clauses if not c.negative for alt in c.alternatives for t in alt}
-
-
-def _proximity(hits: list[tuple[int, int, int, str]], positives: list[Clause], prefix: bool) -> float:
+def _proximity(found: list[tuple[int, int, int, str]], sets: list[set[str]]) -> float:
     """1.0 when every positive clause has a word within PROXIMITY_WINDOW tokens of the others."""
-    if len(positives) < 2:
+    if len(sets) < 2:
         return 0.0
-    sets = [{t for alt in c.alternatives for t in alt} for c in positives]
     last: dict[int, int] = {}
     best = None
-    for idx, _, _, tok in hits:
+    for idx, _, _, tok in found:
         for k, words in enumerate(sets):
-            if tok in words or (prefix and tok.startswith(tuple(words))):
+            if tok in words:
                 last[k] = idx
         if len(last) == len(sets):
             span = idx - min(last.values())
@@ -193,8 +279,8 @@ def _proximity(hits: list[tuple[int, int, int, str]], positives: list[Clause], p
     return max(0.0, 1.0 - max(0, best - 2 * len(sets) + 2) / (2 * PROXIMITY_WINDOW))
 
 
-def _result(row, score: float, hits: list[tuple[int, int, int, str]]) -> dict:
-    snippet, marks = snippet_for(row["text"], [(a, b) for _, a, b, _ in hits])
+def _result(row, score: float, found: list[tuple[int, int, int, str]], matched: list[str], cover: float = 0.0) -> dict:
+    snippet, marks = snippet_for(row["text"], [(a, b) for _, a, b, _ in found])
     return {
         "slug": row["slug"],
         "title": row["title"],
@@ -205,66 +291,25 @@ def _result(row, score: float, hits: list[tuple[int, int, int, str]]) -> dict:
         "score": round(score, 4),
         "snippet": snippet,
         "highlights": marks,
+        "matched": matched,
+        "cover": cover,
     }
 
 
-def snippet_for(text: str, hits: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
-    """A window of the original text around the densest hits, and the hits' offsets in it."""
-    if not text:
-        return "", []
-    start = 0
-    if hits:
-        best, best_n = hits[0][0], 0
-        for s, _ in hits:
-            n = len({text[a:b].casefold() for a, b in hits if s <= a and b <= s + width})
-            if n > best_n:
-                best, best_n = s, n
-        start = max(0, best - width // 5)
-    end = min(len(text), start + width)
-    piece = " ".join(text[start:end].split())  # newlines and runs of spaces: one space
-    # Offsets move when white space is squeezed: recompute them on the squeezed window.
-    marks = []
-    squeezed_pos = _squeeze_map(text[start:end])
-    for s, e in hits:
-        if s >= start and e <= end:
-            a, b = squeezed_pos[s - start], squeezed_pos[e - start]
-            if b > a:
-                marks.append((a, b))
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    shift = len(prefix)
-    return prefix + piece + suffix, [(a + shift, b + shift) for a, b in marks]
-
-
-def _squeeze_map(raw: str) -> list[int]:
-    """For each offset in raw (and its end), the offset in " ".join(raw.split())."""
-    out = []
-    pos = 0
-    in_space = True  # leading white space is dropped
-    for ch in raw:
-        out.append(pos)
-        if ch.isspace():
-            if not in_space:
-                pos += 1
-            in_space = True
-        else:
-            pos += 1
-            in_space = False
-    out.append(pos)
-    squeezed_len = len(" ".join(raw.split()))
-    return [min(p, squeezed_len) for p in out]
-
-
-def _corrections(conn, clauses: list[Clause], vocab) -> tuple[list[Clause] | None, list[str]]:
-    """Words that match nothing, replaced by the closest index word (rapidfuzz), if any is close."""
+def _corrections(conn, clauses: list[Clause], per_clause: list[dict], vocab) -> tuple[list[Clause] | None, list[tuple[str, str]]]:
+    """Clauses that match nothing, their misspelt Latin words replaced by the closest index word
+    (rapidfuzz), if any is close; and (word, correction) pairs."""
+    empty = {id(c) for c, m in zip(_positives(clauses), per_clause) if not m}
+    if not empty:
+        return None, []
     from rapidfuzz import fuzz, process
 
-    changed = False
-    suggestions: list[str] = []
+    changed: list[tuple[str, str]] = []
     out: list[Clause] = []
     choices = None
     for c in clauses:
-        if c.negative or _count(conn, match_expression([c])) > 0:
+        own = c.alts[0].tokens
+        if id(c) not in empty or not any(t.isascii() and t.isalpha() and len(t) >= 4 for t in own):
             out.append(c)
             continue
         if choices is None:
@@ -272,37 +317,24 @@ def _corrections(conn, clauses: list[Clause], vocab) -> tuple[list[Clause] | Non
             choices = [r[0] for r in conn.execute(
                 "SELECT term FROM search_vocab WHERE length(term) > 3 AND term GLOB '[a-z]*' ORDER BY cnt DESC"
             )]
-        alts = []
-        for alt in c.alternatives[:1]:
-            fixed = []
-            for tok in alt:
-                if _count(conn, phrase([tok])) > 0:
-                    fixed.append(tok)
-                    continue
-                found = None
-                if len(tok) >= 4 and tok.isascii() and tok.isalpha():
-                    found = process.extractOne(tok, choices, scorer=fuzz.ratio, score_cutoff=80)
-                if found:
-                    fixed.append(found[0])
-                    changed = True
-                else:
-                    fixed.append(tok)
-            alts.append(fixed)
-        if alts and alts[0] != c.alternatives[0]:
-            word = " ".join(alts[0])
-            suggestions.append(word)
-            extra = synonyms(conn, synonym_key(word.replace(" ", "")))
-            alts += [t for t in (query_tokens(conn, s, vocab) for s in extra) if t]
-            out.append(Clause(word, dedupe(alts), expanded=extra))
-        else:
+        fixed = []
+        for tok in own:
+            found = None
+            if len(tok) >= 4 and tok.isascii() and tok.isalpha() and not vocab.counts([tok])[tok]:
+                found = process.extractOne(tok, choices, scorer=fuzz.ratio, score_cutoff=80)
+            fixed.append(found[0] if found else tok)
+        if fixed == own:
             out.append(c)
-    return (out if changed else None), suggestions
-
-
-def _count(conn, match: str | None) -> int:
-    if not match:
-        return 0
-    return conn.execute("SELECT count(*) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH ? LIMIT 1)", (match,)).fetchone()[0]
+            continue
+        word = " ".join(fixed)
+        changed.append((c.source, word))
+        clause = Clause(word, [Alt(fixed)], required=c.required)
+        for tokens, kind, weight, cover, term in expand.widen(conn, fixed, vocab):
+            clause.alts.append(Alt(tokens, kind, weight, cover))
+            if term:
+                clause.expanded.append(term)
+        out.append(clause)
+    return (out if changed else None), changed
 
 
 def _title_suggestions(conn, query: str) -> list[str]:
@@ -313,17 +345,17 @@ def _title_suggestions(conn, query: str) -> list[str]:
     return [f[0] for f in found]
 
 
-
 # ---------------------------------------------------------------- for other modules
 
 
 def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
     """Ids of posts holding any of the terms as whole index words (for quiz topics).
 
-    Each term is normalized, cut and synonym-expanded exactly as a query word is, and matched
-    as a phrase of whole words: 流 does not match 训练流程 or 视频流 (one word each), while
-    "normalizing flow" matches the posts that say 标准化流. Reads the index as it is: a caller that
-    may face a changed dictionary refreshes the search part first (kb.derived.refresh).
+    Each term is normalized, cut and expanded by the curated synonyms as a query word is (not by the
+    glossary, nor inside other words: a topic is its own terms), and matched as a phrase of whole
+    words: 流 does not match 训练流程 or 视频流 (one word each), while "normalizing flow" matches the
+    posts that say 标准化流. Reads the index as it is: a caller that may face a changed dictionary
+    refreshes the search part first (kb.derived.refresh).
     """
     expr = terms_expression(conn, terms)
     if expr is None:
@@ -346,20 +378,24 @@ def terms_expression(conn: sqlite3.Connection, terms: list[str], vocab: Vocabula
             t = query_tokens(conn, syn, vocab)
             if t:
                 alts.append(t)
-    if not alts:
-        return None
-    return " OR ".join(phrase(a) for a in dedupe(alts))
+    return alts_expression(list(dict.fromkeys(map(tuple, alts)))) or None
 
 
 def explain_lines(res: SearchResult) -> list[str]:
-    """What --explain prints: the cut, the expansions, each MATCH expression tried."""
+    """What --explain prints: the cut, the expansions with their weights, each MATCH expression tried."""
     lines = []
     for c in res.clauses:
-        kind = "exclude" if c.negative else "require"
-        alts = " | ".join(" ".join(a) for a in c.alternatives)
+        kind = "exclude" if c.negative else ("require" if c.required else "optional")
+        alts = " | ".join(" ".join(a) for a in c.alternatives[:1] + [a.tokens for a in c.alts[1:] if a.kind in ("query", "synonym")])
         lines.append(f"{kind} {c.source!r}: {alts}")
+        by_kind: dict[str, list[str]] = {}
+        for a in c.alts[1:]:
+            if a.kind not in ("query", "synonym"):
+                by_kind.setdefault(a.kind, []).append(f"{' '.join(a.tokens)} ×{a.weight:.2g}")
         if c.expanded:
-            lines.append(f"  synonyms: {', '.join(c.expanded)}")
+            lines.append(f"  expansions: {', '.join(c.expanded)}")
+        for kind_name, items in by_kind.items():
+            lines.append(f"  {kind_name}: {', '.join(items)}")
     for step in res.steps:
         lines.append(f"MATCH {step}")
     return lines

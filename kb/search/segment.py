@@ -1,7 +1,8 @@
-"""Words for search: normalization, the domain dictionary, and jieba's segmentation of the index.
+"""Words for search: normalization, English stems, the domain dictionary, and jieba's segmentation of the index.
 
-The index is cut by jieba's algorithm and dictionary (via rjieba) plus kb's domain dictionary;
-queries are cut against the index's own vocabulary instead (kb.search.vocabulary), never by jieba.
+The index is cut by jieba's algorithm and dictionary (via rjieba) plus kb's domain dictionary, its
+English words' inflections removed (Snowball's stemmer, PyStemmer); queries are cut against the index's own vocabulary
+instead (kb.search.vocabulary), never by jieba.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from kb.text import CJK, is_cjk
 # back the text character for character.
 SEP = "\u200b"
 # Bumped whenever the way text is cut changes, so that existing indexes rebuild themselves.
-SEGMENTER_VERSION = "2"
+SEGMENTER_VERSION = "3"  # 3: English words stored without their inflection (Snowball)
 
 # Pieces of normalized text: programming-language names kept whole (C++, C#, F#), Latin
 # words and numbers, runs of Chinese (handed to the segmenter), any other single character.
@@ -98,10 +99,17 @@ def synonyms_path() -> Path:
     return data_dir() / "synonyms.yaml"
 
 
+def glossary_path() -> Path:
+    return data_dir() / "glossary.tsv"
+
+
 def dictionary_hash() -> str:
-    """What the index depends on besides the posts: segmenter version, dictionary, synonyms."""
-    h = hashlib.sha256(SEGMENTER_VERSION.encode())
-    for path in (dictionary_path(), synonyms_path()):
+    """What the index depends on besides the posts: segmenter and stemmer versions, dictionary,
+    synonyms, glossary (a stemmer that stems otherwise would leave the index's English behind)."""
+    import Stemmer
+
+    h = hashlib.sha256(f"{SEGMENTER_VERSION}\0stemmer {Stemmer.version()}".encode())
+    for path in (dictionary_path(), synonyms_path(), glossary_path()):
         h.update(b"\0" + path.name.encode() + b"\0")
         try:
             h.update(path.read_bytes())
@@ -180,6 +188,78 @@ def domain_words() -> list[tuple[str, int]]:
     return _segmenter()[1]
 
 
+# ---------------------------------------------------------------- English stems
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: Snowball's English stemmer in C
+
+    return Stemmer.Stemmer("english")
+
+
+_LETTER_RE = re.compile(r"[A-Za-z]")
+# CamelCase and letter/digit parts of a Latin word: FlashAttention → Flash, Attention.
+_CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# A part shorter than this is no word a reader would look for inside another (La of LLaMA).
+MIN_PART = 4
+
+
+# What Snowball removes that is inflection (models, normalizing, normalized, normalizes, normalize):
+# only these are taken off, so that derived words stay apart from their base — tokenizer is not token,
+# normalization not normal, diffusion not diffus.
+_INFLECTIONS = ("ing", "es", "ed", "s", "e")
+
+
+def _inflection_stem(word: str) -> str:
+    """A lower-case English word without its inflection, as Snowball's English stemmer finds it:
+    models → model, normalizing/normalized/normalize → normaliz, policies/policy → polici; a word
+    whose only suffix Snowball would remove is a derivation (tokenizer, attention) stays whole."""
+    stemmed = _stemmer().stemWord(word)
+    if not word.startswith(stemmed):
+        return stemmed  # Snowball rewrote a letter (policy → polici): its stem is the form
+    removed = word[len(stemmed):]
+    if not removed:
+        return stemmed
+    for ending in _INFLECTIONS:
+        if removed.endswith(ending):
+            return _inflection_stem(word[: -len(ending)])
+    return word
+
+
+class _StemMap(dict):
+    """A piece of Latin text → what the index stores for it: a word without its inflection, case-folded
+    (models → model, Normalizing → normaliz), anything else as it is. Filled on first sight of each
+    piece; CAMEL records the parts of the CamelCase words met (FlashAttention → (flashattent, (attent,)))."""
+
+    LIMIT = 200_000  # distinct pieces kept before the map starts again (memory of a long import)
+
+    def __missing__(self, piece: str) -> str:
+        out = piece
+        if piece[0].isascii() and piece[0].isalnum() and piece.isalnum() and piece.isascii() and _LETTER_RE.search(piece):
+            out = _inflection_stem(piece.lower())
+            parts = _CAMEL_RE.findall(piece)
+            if len(parts) > 1:
+                found = tuple(
+                    _inflection_stem(p.lower()) for p in parts[1:] if len(p) >= MIN_PART and p.isalpha()
+                )
+                if found:
+                    CAMEL[piece] = (out, found)
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[piece] = out
+        return out
+
+
+_STEMS = _StemMap()
+CAMEL: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def stem(word: str) -> str:
+    """A Latin word as the index stores it (its stem, case-folded); other text unchanged."""
+    return _STEMS[word] if word else word
+
+
 # ---------------------------------------------------------------- index side
 
 
@@ -227,38 +307,88 @@ def index_form(text: str) -> tuple[str, list[str]]:
 
 
 def stored_form(text: str) -> str:
-    """index_form's stored form. Same cut as _cut, done chunk by chunk rather than token by
-    token: it is the import's inner loop."""
+    """index_form's stored form."""
+    return stored_pieces(text)[0]
+
+
+def stored_pieces(text: str) -> tuple[str, list[str]]:
+    """The stored form of text and its pieces as in the normalized text (before stemming)."""
+    stored, _, _, _, pieces = cut_for_index(text, with_pieces=True)
+    return stored, pieces
+
+
+def cut_words(run: str) -> list[str]:
+    """A Chinese run cut as the index cuts it."""
+    return _jieba().cut(run)
+
+
+def cut_for_index(text: str, *, with_pieces: bool = False):
+    """The stored form of text, the normalized text, its number of word tokens, its words that may
+    hold others (Chinese words of three or more characters, CamelCase words as written), and with
+    with_pieces its pieces as in the normalized text (before stemming).
+
+    Same cut as _cut, done chunk by chunk rather than token by token: it is the import's inner loop.
+    English words are stored without their inflection, so removing SEP gives back the normalized text
+    with those words changed (kb.search.snippets aligns it with the text).
+    """
     norm = normalize(text)
     if not norm:
-        return ""
+        return ("", norm, 0, [], []) if with_pieces else ("", norm, 0, [])
     pieces: list[str] = []
+    stored: list[str] = []
+    holders: list[str] = []
+    words = 0
     seg = None
     cjk_split, other_pieces = _index_res()
     for i, chunk in enumerate(cjk_split.split(norm)):
         if not chunk:
             continue
-        if i % 2:  # a Chinese run
-            if len(chunk) == 1:
-                pieces.append(chunk)
-            else:
-                seg = seg or _jieba()
-                pieces.extend(seg.cut(chunk))
+        if i % 2:  # a Chinese run: every token a word
+            cut = [chunk] if len(chunk) == 1 else (seg or (seg := _jieba())).cut(chunk)
+            stored.extend(cut)
+            words += len(cut)
+            if with_pieces:
+                pieces.extend(cut)
         else:
-            pieces.extend(other_pieces.findall(chunk))
-    return SEP.join(pieces)
+            done = _CHUNKS.get(chunk)
+            if done is None:
+                done = _other_chunk(chunk, other_pieces)
+            stored.extend(done[1])
+            if with_pieces:
+                pieces.extend(done[0])
+            words += done[2]
+            if done[3]:
+                holders.extend(done[3])
+    joined = SEP.join(stored)
+    # Chinese words of three or more characters, found in C rather than token by token.
+    holders.extend(_holders_re().findall(joined))
+    return (joined, norm, words, holders, pieces) if with_pieces else (joined, norm, words, holders)
+
+
+@functools.lru_cache(maxsize=1)
+def _holders_re() -> re.Pattern:
+    return re.compile(rf"(?:^|(?<={SEP}))[{CJK}]{{3,}}(?={SEP}|$)")
+
+
+def _other_chunk(chunk: str, other_pieces: re.Pattern) -> tuple[list[str], list[str], int, list[str]]:
+    """A text between Chinese runs: its pieces, what is stored of them, its word count, its CamelCase words."""
+    found = other_pieces.findall(chunk)
+    stored = [_STEMS[p] for p in found]
+    done = (found, stored, sum(1 for t in stored if _WORD_CHAR_RE.search(t)), [p for p in found if p in CAMEL])
+    if len(chunk) <= 32:  # punctuation and short words between Chinese runs recur
+        if len(_CHUNKS) >= _StemMap.LIMIT:
+            _CHUNKS.clear()
+        _CHUNKS[chunk] = done
+    return done
+
+
+# A text between two Chinese runs → its pieces and what is stored of them (the cut's second inner loop).
+_CHUNKS: dict[str, tuple[list[str], list[str], int, list[str]]] = {}
 
 
 def word_count(stored: str) -> int:
     """How many word tokens (holding a letter or digit) a stored form has: what FTS5 indexes of it."""
     return sum(1 for t in stored.split(SEP) if _WORD_CHAR_RE.search(t)) if stored else 0
-
-
-def body_form(text: str) -> tuple[str, int]:
-    """A post text's stored form and its word count: what the index keeps of it (import workers
-    compute it ahead of the importer)."""
-    stored = stored_form(text)
-    return stored, word_count(stored)
 
 
 def warm_up() -> None:

@@ -3,13 +3,32 @@ search_synonyms table, reloaded with the index) and the config file's groups (re
 """
 from __future__ import annotations
 
+import functools
 import sqlite3
 
 from kb.search import segment
 
+@functools.lru_cache(maxsize=65536)
 def synonym_key(text: str) -> str:
-    """The form synonyms are matched by: normalized, case-folded, no white space."""
-    return "".join(segment.normalize(text).casefold().split())
+    """The form synonyms are matched by: the words of the text as a query cuts them (English words
+    stemmed and case-folded, Chinese as it is), joined without white space or punctuation, so that
+    "Normalizing Flows", "normalizing-flow" and the query's tokens normal, flow all give normalflow."""
+    norm = segment.normalize(text)
+    out = []
+    for start, end, kind in segment.pieces(norm):
+        piece = norm[start:end]
+        if kind == "word":
+            out.append(segment.stem(piece))
+        elif kind == "cjk":
+            out.append(piece)
+        elif kind == "lang" or piece.isalnum():
+            out.append(piece.casefold())
+    return "".join(out)
+
+
+def tokens_key(tokens: list[str]) -> str:
+    """The key of a run of query tokens (already stemmed): synonym_key of the text they came from."""
+    return "".join(tokens)
 
 
 def synonym_groups() -> list[list[str]]:

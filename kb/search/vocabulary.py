@@ -8,12 +8,20 @@ import math
 import sqlite3
 from typing import Iterable
 
-from kb.search.segment import has_word_char, normalize, pieces
-from kb.text import META_SEARCH_TOKENS
+from kb.search.segment import has_word_char, normalize, pieces, stem
+from kb.text import META_SEARCH_TOKENS, is_cjk
+
+# Words inside other words: a query word this long at least (a Chinese word of one character, an
+# English one of three letters, is inside too many), and at most this many containing words, the most
+# frequent first (模型 is inside hundreds).
+MIN_INSIDE_CJK = 2
+MIN_INSIDE_LATIN = 4
+MAX_INSIDE = 24
 
 
 def fold(token: str) -> str:
-    return token.casefold()
+    """A Latin word or number as the index stores it: stemmed and case-folded (C++ and C# as they are)."""
+    return stem(token) if token[:1].isascii() and token.isalnum() else token.casefold()
 
 
 def query_tokens(conn: sqlite3.Connection | None, text: str, vocab: "Vocabulary | None" = None) -> list[str]:
@@ -24,15 +32,20 @@ def query_tokens(conn: sqlite3.Connection | None, text: str, vocab: "Vocabulary 
     the index itself: jieba's own method over a dictionary of only the words that can match);
     characters that start no known word stand alone. Tokens without a letter or digit are dropped.
     """
+    return [t for t, _ in surface_tokens(conn, text, vocab)]
+
+
+def surface_tokens(conn: sqlite3.Connection | None, text: str, vocab: "Vocabulary | None" = None) -> list[tuple[str, str]]:
+    """query_tokens with the form each was written in, case-folded (model, models)."""
     norm = normalize(text)
     vocab = vocab or Vocabulary(conn)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for start, end, kind in pieces(norm):
         piece = norm[start:end]
         if kind == "cjk":
-            out.extend(vocab.cut(piece))
+            out.extend((w, w) for w in vocab.cut(piece))
         elif has_word_char(piece):
-            out.append(fold(piece))
+            out.append((fold(piece), piece.casefold()))
     return out
 
 
@@ -63,6 +76,23 @@ class Vocabulary:
             self._total = max(n, 1)
         return self._total
 
+    def docs(self, words: Iterable[str]) -> dict[str, int]:
+        """How many posts hold each word (FTS5's own document counts)."""
+        words = list(set(words))
+        out = dict.fromkeys(words, 0)
+        if self.conn is None or not words:
+            return out
+        for i in range(0, len(words), 500):
+            chunk = words[i : i + 500]
+            try:
+                rows = self.conn.execute(
+                    f"SELECT term, doc FROM search_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
+            except sqlite3.DatabaseError:
+                rows = []
+            out.update(rows)
+        return out
+
     def counts(self, words: Iterable[str]) -> dict[str, int]:
         missing = [w for w in set(words) if w not in self._counts]
         if missing and self.conn is not None:
@@ -80,6 +110,29 @@ class Vocabulary:
         for w in missing:
             self._counts.setdefault(w, 0)
         return {w: self._counts[w] for w in words}
+
+    def inside(self, word: str) -> list[str]:
+        """Index words that hold this word and are not it, most frequent first: those starting with it
+        (扩散模型 for 扩散, flowbasedmodel for flow) and those with it after their start (自注意力 for
+        注意力, flashattent for attent), at most MAX_INSIDE; none for a word too short to look inside."""
+        if self.conn is None or not word:
+            return []
+        if is_cjk(word[0]):
+            if len(word) < MIN_INSIDE_CJK:
+                return []
+        elif not (word.isascii() and word.isalpha() and len(word) >= MIN_INSIDE_LATIN):
+            return []
+        hi = word + "\U0010ffff"
+        try:
+            found = {r[0] for r in self.conn.execute(
+                "SELECT term FROM search_vocab WHERE term > ? AND term < ? LIMIT 200", (word, hi))}
+            found |= {r[0] for r in self.conn.execute(
+                "SELECT term FROM search_parts WHERE part >= ? AND part < ? LIMIT 200", (word, hi))}
+        except sqlite3.DatabaseError:
+            return []
+        found.discard(word)
+        counts = self.counts(found)
+        return sorted((w for w in found if counts[w] > 0), key=lambda w: (-counts[w], w))[:MAX_INSIDE]
 
     def _word_starts(self, run: str, known: set[str]) -> set[str]:
         """Substrings of run (2+ characters) that are no index word but the start of one."""

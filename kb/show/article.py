@@ -135,7 +135,13 @@ def _inside_math(text: str, pos: int) -> bool:
 
 def segments(body: str) -> list[tuple[str, str]]:
     """A section's body as (kind, value) pairs: text, math (inline), display, placeholder, url."""
-    out: list[tuple[str, str]] = []
+    return [(kind, value) for kind, value, _ in segment_spans(body)]
+
+
+def segment_spans(body: str) -> list[tuple[str, str, int]]:
+    """segments() with where each starts in body: (kind, value, start); a text or url segment's value
+    is body[start:start + len(value)] (search snippets mark their matches in it)."""
+    out: list[tuple[str, str, int]] = []
     pos = 0
     for m in _MATH_RE.finditer(body):
         kind = m.lastgroup
@@ -146,21 +152,21 @@ def segments(body: str) -> list[tuple[str, str]]:
             end -= len(value) - len(stripped)
             value = stripped
         if m.start() > pos:
-            out.append(("text", body[pos:m.start()]))
+            out.append(("text", body[pos:m.start()], pos))
         if kind in ("display", "inline"):
-            out.append(("display" if kind == "display" else "math", value.strip()))
+            out.append(("display" if kind == "display" else "math", value.strip(), m.start()))
         else:
-            out.append((kind, value))
+            out.append((kind, value, m.start()))
         pos = end
     tail = body[pos:]
     # A truncated excerpt can stop inside a formula: what was captured of it is still math.
     cut = re.search(r"\\[\[(]", tail)
     if cut and tail[cut.end():].strip():
         if cut.start():
-            out.append(("text", tail[:cut.start()]))
-        out.append(("display" if tail[cut.start() + 1] == "[" else "math", tail[cut.end():].strip()))
+            out.append(("text", tail[:cut.start()], pos))
+        out.append(("display" if tail[cut.start() + 1] == "[" else "math", tail[cut.end():].strip(), pos + cut.start()))
     elif tail:
-        out.append(("text", tail))
+        out.append(("text", tail, pos))
     return out
 
 

@@ -313,7 +313,28 @@ def m013_card_decisions(db) -> None:
 
 
 @migration
-def m014_topic_members(db) -> None:
+def m014_search_glosses_glossary_parts(db) -> None:
+    # Cross-language search without curating each post: the glosses every post writes (中文(English)),
+    # the bundled glossary loaded at index build, and the words inside index words (自注意力 holds
+    # 注意力, FlashAttention holds attention) that sub-word matching looks up by range.
+    db.execute(
+        "CREATE TABLE search_glosses (post_id INTEGER NOT NULL, zh TEXT NOT NULL, en TEXT NOT NULL,"
+        " zh_key TEXT NOT NULL, en_key TEXT NOT NULL, UNIQUE (post_id, zh_key, en_key))"
+    )
+    db.execute("CREATE INDEX search_glosses_zh ON search_glosses (zh_key)")
+    db.execute("CREATE INDEX search_glosses_en ON search_glosses (en_key)")
+    db.execute(
+        "CREATE TABLE search_glossary (key TEXT NOT NULL, term TEXT NOT NULL, senses INTEGER NOT NULL,"
+        " PRIMARY KEY (key, term)) WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE search_parts (part TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (part, term)) WITHOUT ROWID")
+    # English words are stored stemmed now: every existing index is re-cut.
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "search", "m014_search_glosses_glossary_parts")
+
+
+@migration
+def m015_topic_members(db) -> None:
     # Which concepts each quiz topic holds, derived at import (kb.quiz.membership) instead of at every
     # kb topics or kb quiz --topic: per qualifying definition (topic_sources, replaced with its post),
     # per concept (topic_concepts, what the commands read) and each topic as derived (topic_defs: its
@@ -329,7 +350,7 @@ def m014_topic_members(db) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_posts_category ON posts (category)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_cards_post_position ON cards (post_id, position, kind)")
     if _has_posts(db.conn):
-        mark_stale(db.conn, "topics", "m014_topic_members")
+        mark_stale(db.conn, "topics", "m015_topic_members")
 
 
 def _has_posts(conn: sqlite3.Connection) -> bool:
