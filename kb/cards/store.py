@@ -255,11 +255,12 @@ def list_cards(conn: sqlite3.Connection, *, ids: set[str] | None = None, kinds: 
     ids only, read by them. With sources_limit each card's sources are its best-worded that many, and
     sources_total says how many posts define it."""
     marks = ",".join("?" * len(kinds))
-    pooled = "" if ids is None else " AND c.id IN (SELECT value FROM json_each(?))"
+    # Of ids: read by them (the ids first), not by every card of the kinds.
+    src = "cards c" if ids is None else "json_each(?) j CROSS JOIN cards c ON c.id = j.value"
     rows = conn.execute(
-        f"SELECT c.* FROM cards c JOIN posts p ON p.id = c.post_id WHERE c.active = 1 AND c.kind IN ({marks}){pooled}"
+        f"SELECT c.* FROM {src} JOIN posts p ON p.id = c.post_id WHERE c.active = 1 AND c.kind IN ({marks})"
         " ORDER BY p.rank, p.id, c.position, c.kind",
-        (*kinds, *(() if ids is None else (json.dumps(sorted(ids)),))),
+        (*(() if ids is None else (json.dumps(sorted(ids)),)), *kinds),
     ).fetchall()
     sources = sources_of(conn, {r["norm_term"] for r in rows}, sources_limit)
     decided = decisions.of(conn, None if ids is None else [r["id"] for r in rows])
