@@ -194,6 +194,21 @@ def test_q_quits_but_types_a_q_in_the_search_box(imported):
     assert run(imported, scenario) is False
 
 
+def test_keys_typed_while_nothing_has_the_focus_go_to_the_search_box_in_order(imported):
+    # A slow machine drew the list before the focus was set, and the keys sent then were lost (CI typed
+    # "/gumbel" and searched "bel").
+    async def scenario(app, pilot):
+        assert isinstance(app.focused, PostList)  # focused before the first paint
+        app.screen.set_focus(None)
+        await pilot.press("g", "u", "m")
+        await type_text(pilot, "bel")
+        box = app.screen.query_one("#query", Input)
+        return box.value, app.focused is box, slugs(app)
+
+    value, focused, found = run(imported, scenario)
+    assert value == "gumbel" and focused and found == ["gumbel-softmax-c31d"]
+
+
 def test_at_80_columns_the_preview_goes_under_the_list_and_nothing_scrolls_sideways(imported):
     async def scenario(app, pilot):
         from rich.cells import cell_len

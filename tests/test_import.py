@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.conftest import CAPTURES
+from tests.conftest import CAPTURES, ROOT
 
 REPARAM = "文章从连续情形出发"
 POINT_CLOUD = "三维深度学习"
@@ -283,3 +283,11 @@ def test_a_bug_in_a_derived_part_is_kbs_not_the_captures(kb, monkeypatch, tmp_pa
     assert report["new_posts"] == len(latest) < 43
     debug = kb("--debug", "import", *CAPTURES)
     assert debug.code == 1 and "Traceback" in debug.stderr and "ValueError: boom" in debug.stderr
+
+
+def test_the_bundled_data_folder_imports_cleanly(kb):
+    """`kb import data/` takes the five captures and nothing else of the folder (its dictionaries,
+    glossary and licence are no captures, and no error either)."""
+    r = kb("import", "--json", ROOT / "data")
+    assert r.code == 0, r
+    assert r.json()["files_read"] == 5 and r.json()["new_posts"] == 43 and r.json()["errors"] == []

@@ -109,7 +109,9 @@ class ListScreen(Screen):
         self.newest_cache: dict[str | None, data.Listing] = {}
 
     def compose(self) -> ComposeResult:
-        yield QueryInput(placeholder=PLACEHOLDER, id="query")
+        # Not select_on_focus: the keys that moved the focus here are already in the box, and a selection
+        # made when the focus arrives would let the next key replace them ("/gumbel" searched "bel").
+        yield QueryInput(placeholder=PLACEHOLDER, id="query", select_on_focus=False)
         with Horizontal(id="body"):
             with Vertical(id="listing"):
                 yield Static(id="header")
@@ -121,6 +123,9 @@ class ListScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The list has the focus before the screen is first drawn (AUTO_FOCUS comes a turn later): keys
+        # typed as soon as the posts show must not reach a screen with nothing focused, which drops them.
+        self.set_focus(self.query_one("#posts", PostList))
         self.show_listing(self.newest())
         self.warm_up()
 
@@ -144,6 +149,16 @@ class ListScreen(Screen):
         box = self.query_one("#query", Input)
         self.set_focus(box)
         box.insert_text_at_cursor(event.character)
+
+    def on_key(self, event) -> None:
+        """A character that reached the screen with nothing focused (a focus in passing, keys typed the
+        moment the app shows) starts a search as one typed in the list does, rather than vanish."""
+        ch = event.character
+        if self.focused is None and ch and event.is_printable and ch not in RESERVED:
+            event.stop()
+            box = self.query_one("#query", Input)
+            self.set_focus(box)
+            box.insert_text_at_cursor(ch)
 
     # ---------------------------------------------------------------- the list
 
