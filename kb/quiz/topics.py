@@ -118,6 +118,18 @@ def overview(conn: sqlite3.Connection) -> list[dict]:
     return out
 
 
+def stored_counts(conn: sqlite3.Connection, known: dict[str, list[str]]) -> dict[str, int]:
+    """name → card count of each topic whose stored membership is derived from these terms, read from
+    the tables alone (shell completion: nothing is worked out, no segmenter loaded)."""
+    fresh = membership.current(conn, known)
+    if not fresh:
+        return {}
+    counted = dict(conn.execute(
+        "SELECT t.topic, COUNT(c.id) FROM topic_concepts t JOIN cards c ON c.norm_term = t.norm_term"
+        " WHERE t.topic IN (SELECT value FROM json_each(?)) GROUP BY t.topic", (json.dumps(sorted(fresh)),)))
+    return {name: counted.get(name, 0) for name in fresh}
+
+
 def _due_among(conn: sqlite3.Connection, ids: set[str], now: str) -> int:
     return conn.execute(
         "SELECT COUNT(*) FROM json_each(?) j JOIN card_schedule s ON s.card_id = j.value JOIN cards c ON c.id = s.card_id"
