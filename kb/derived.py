@@ -37,6 +37,8 @@ class Part:
         transaction.
     after_import(conn, ahead): once per import that changed anything, inside its own transaction.
     stale(conn): why it must be rebuilt although nothing marked it (a changed dictionary), or None.
+    refresh(conn, ahead): what brings it up to date when stale says so and nothing marked it, where
+        less than a rebuild will do (default: rebuild).
     tables: the tables it owns, which kb doctor --fix may recreate and refill.
     """
 
@@ -46,6 +48,7 @@ class Part:
     posts_changed: Callable[[sqlite3.Connection, list[int], Ahead], None] | None = None
     after_import: Callable[[sqlite3.Connection, Ahead], None] | None = None
     stale: Callable[[sqlite3.Connection], str | None] | None = None
+    refresh: Callable[[sqlite3.Connection, Ahead], None] | None = None
     tables: tuple[str, ...] = ()
 
 
@@ -74,7 +77,8 @@ def _topics() -> Part:
     from kb.quiz import membership
 
     return Part("topics", membership.rebuild, posts_changed=membership.posts_changed,
-                after_import=membership.after_import, stale=membership.stale, tables=membership.TABLES)
+                after_import=membership.after_import, stale=membership.stale, refresh=membership.refresh,
+                tables=membership.TABLES)
 
 
 def _order() -> Part:
@@ -194,7 +198,9 @@ def refresh(conn: sqlite3.Connection, names: Iterable[str] | None = None, *, che
             with transaction(conn):
                 if part.name not in stale(conn, [part.name], check=check):
                     continue
-                _guarded(part, part.rebuild, conn, compute)
+                # Marked by a migration: rebuilt; stale by its own check: refreshed, if it says how.
+                marked = part.name in stale_marks(conn)
+                _guarded(part, part.rebuild if marked or part.refresh is None else part.refresh, conn, compute)
                 clear_stale(conn, part.name)
         except sqlite3.OperationalError as exc:
             if "readonly" in str(exc) or "read-only" in str(exc):

@@ -100,6 +100,34 @@ def test_config_topics_are_derived_when_they_change_and_read_from_the_database(k
     assert members(imported) == derived_anew(imported, tmp_path)
 
 
+def test_a_config_edit_derives_only_the_topics_it_changes(kb, imported, tmp_path):
+    config = tmp_path / "no-config.yaml"
+    assert kb("topics").code == 0
+    # A row only a derivation of flow would remove: flow is not derived again by an edit elsewhere.
+    conn = sqlite3.connect(imported)
+    conn.execute("INSERT INTO topic_concepts (topic, norm_term) VALUES ('flow', 'marker')")
+    conn.commit()
+    conn.close()
+    config.write_text("topics:\n  mi: [互信息, mutual information]\n  gan: [对抗生成]\n", encoding="utf-8")
+    rows = {r["topic"]: r for r in kb("topics", "--json").json()}
+    assert rows["mi"]["cards"] > 0 and rows["gan"]["terms"] == ["对抗生成"]
+    held = members(imported)
+    assert ("flow", "marker") in held["concepts"]
+    conn = sqlite3.connect(imported)
+    conn.execute("DELETE FROM topic_concepts WHERE norm_term = 'marker'")
+    conn.commit()
+    conn.close()
+    assert members(imported) == derived_anew(imported, tmp_path)
+    # The topic dropped from the config is gone, the bundled one it had replaced is back.
+    config.write_text("topics:\n  mi: [互信息, mutual information]\n", encoding="utf-8")
+    assert kb("topics").code == 0
+    assert members(imported) == derived_anew(imported, tmp_path)
+    config.write_text("", encoding="utf-8")
+    assert kb("topics").code == 0
+    assert "mi" not in {t for t, _, _ in members(imported)["defs"]}
+    assert members(imported) == derived_anew(imported, tmp_path)
+
+
 def test_a_read_only_database_works_out_a_topic_it_does_not_hold(kb, imported, tmp_path, monkeypatch):
     before = members(imported)
     (tmp_path / "no-config.yaml").write_text("topics:\n  mi: [互信息, mutual information]\n", encoding="utf-8")

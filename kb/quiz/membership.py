@@ -230,19 +230,22 @@ def load(path=None) -> dict[str, list[str]]:
 
 
 def fingerprint(conn: sqlite3.Connection) -> str:
-    """What membership depends on besides the posts: the topic definitions (the bundled file and the
-    config's topics:), the search index's dictionary and the cards' last full derivation."""
+    """What membership depends on besides the posts, as two hashes: the rule, the search index's
+    dictionary and the cards' last full derivation (a change of which derives every topic again), then
+    the topic definitions (the bundled file and the config's topics:; only the topics that changed are
+    derived again)."""
     from kb import config, paths
 
-    h = hashlib.sha256(RULE_VERSION.encode())
-    try:
-        h.update((paths.bundled_data() / "topics.yaml").read_bytes())
-    except OSError:
-        h.update(b"(missing)")
-    h.update(json.dumps(config.load().topics, sort_keys=True, ensure_ascii=False, default=str).encode())
+    base = hashlib.sha256(RULE_VERSION.encode())
     for key in (META_SEARCH_HASH, META_CARDS_REBUILT_AT):
-        h.update(b"\0" + (get_meta(conn, key) or "").encode())
-    return h.hexdigest()
+        base.update(b"\0" + (get_meta(conn, key) or "").encode())
+    defs = hashlib.sha256()
+    try:
+        defs.update((paths.bundled_data() / "topics.yaml").read_bytes())
+    except OSError:
+        defs.update(b"(missing)")
+    defs.update(json.dumps(config.load().topics, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return f"{base.hexdigest()}.{defs.hexdigest()}"
 
 
 def stale(conn: sqlite3.Connection) -> str | None:
@@ -270,6 +273,28 @@ def rebuild(conn: sqlite3.Connection, ahead=None) -> None:
     vocab = Vocabulary(conn)
     _derive(conn, {name: (terms, terms_expression(conn, terms, vocab)) for name, terms in load().items()})
     set_meta(conn, META_TOPICS_BUILT, fingerprint(conn))
+
+
+def refresh(conn: sqlite3.Connection, ahead=None) -> None:
+    """Bring membership up to date when it is stale by its own check (not marked): when only the topic
+    definitions changed, derive the topics whose terms changed or are new and drop those that are gone
+    (a config edit costs what its topics match, not every topic's); otherwise rebuild everything."""
+    now = fingerprint(conn)
+    held = get_meta(conn, META_TOPICS_BUILT) or ""
+    if held.split(".")[0] != now.split(".")[0] or "." not in held:
+        rebuild(conn, ahead)
+        return
+    from kb.search.vocabulary import Vocabulary
+
+    wanted, have = load(), stored(conn)
+    for name in set(have) - set(wanted):
+        for table in TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE topic = ?", (name,))
+    changed = {name: terms for name, terms in wanted.items() if name not in have or have[name][0] != terms}
+    if changed:
+        vocab = Vocabulary(conn)
+        _derive(conn, {name: (terms, terms_expression(conn, terms, vocab)) for name, terms in changed.items()})
+    set_meta(conn, META_TOPICS_BUILT, now)
 
 
 def _derive(conn: sqlite3.Connection, topics: Topics) -> None:
