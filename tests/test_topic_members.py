@@ -68,6 +68,17 @@ def test_each_import_and_forget_keeps_membership_as_deriving_it_anew_would(kb, t
     assert members(db) == derived_anew(db, tmp_path)
     assert kb("forget", new, "--yes").code == 0
     assert flow_terms(kb) == before
+    # A post first captured cut short of its flow definition, then in full: the grown post joins.
+    coupling, jacobian = FLOW_POST.removeprefix("第一篇 ").split("。")[:2]
+    capture(new, f"第三篇 {jacobian}。此外,...")
+    assert kb("import", new).code == 0 and flow_terms(kb) == before
+    capture(new, f"第三篇 {jacobian}。此外,{coupling}。")
+    r = kb("import", new)
+    assert r.code == 0 and "new posts: 0" in r.stdout  # the same post, grown
+    assert flow_terms(kb) == before | {"耦合流"}
+    assert members(db) == derived_anew(db, tmp_path)
+    assert kb("forget", new, "--yes").code == 0
+    assert flow_terms(kb) == before
     assert members(db) == held
 
 
