@@ -82,3 +82,38 @@ def test_sigterm_leaves_as_q_does_and_says_so(term_env, tmp_path):
     term.child.expect(pexpect.EOF)
     term.child.close()
     assert before.read_text() == after.read_text()
+
+
+def test_e_in_a_review_hands_the_terminal_to_the_editor_and_comes_back(term_env, tmp_path, imported):
+    import sqlite3
+
+    seen = tmp_path / "editor-saw"
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys, termios\n"
+        f"open({str(seen)!r}, 'w').write(str(bool(termios.tcgetattr(0)[3] & termios.ICANON)))\n"
+        "open(sys.argv[1], 'w', encoding='utf-8').write('表示学习\\n\\n学习数据的表示,使下游任务更容易。\\n')\n",
+        encoding="utf-8")
+    env = dict(term_env, EDITOR=f"{sys.executable} {script}", VISUAL="")
+    term = Terminal('"$PYTHON" -m kb browse; echo "kb exited $?"', env)
+    term.wait_for("43 posts newest first")
+    term.send("r")
+    term.wait_for("card 1 of 10 · new 10", "Enter: show the answer")
+    term.send("e")
+    shown = term.wait_for("edited: 表示学习", "card 1 of 10")
+    assert "学习数据的表示" not in shown  # asked again: the answer not shown yet
+    assert seen.read_text() == "True"  # the editor had the terminal in its usual mode, not Textual's
+    term.send("\r")
+    term.wait_for("学习数据的表示,使下游任务更容易。", "3 Good")
+    term.send("q")
+    term.wait_for("reviewed 0 · right 0")
+    term.send("q")
+    term.wait_for("43 posts newest first")
+    term.send("q")
+    term.wait_for("kb exited 0")
+    term.child.expect(pexpect.EOF)
+    term.child.close()
+    conn = sqlite3.connect(imported)
+    assert conn.execute("SELECT DISTINCT definition FROM card_decisions WHERE definition IS NOT NULL").fetchall() == [
+        ("学习数据的表示,使下游任务更容易。",)]
+    conn.close()

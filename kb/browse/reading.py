@@ -113,7 +113,6 @@ class ReadScreen(Screen):
 
 def start_review(app, pool, *, cram: bool = False) -> str | None:
     """Open a review of the pool's cards as kb quiz would pick them; else say why not."""
-    from kb.browse.review import Review
     from kb.browse.studying import ReviewScreen
     from kb.quiz import schedule
 
@@ -126,6 +125,12 @@ def start_review(app, pool, *, cram: bool = False) -> str | None:
                            cram=cram, new_per_day=s.new_per_day)
     if not picked["ids"]:
         nxt = schedule.next_due(app.conn, pool.ids)
-        return f"nothing to review now in {pool.label}" + (f"; next card due {nxt}" if nxt else "") + " (R practises anyway)"
-    app.push_screen(ReviewScreen(Review(app.conn, picked, s.mode, pool.ids, cram=cram, retention=s.retention), pool.label))
+        line = f"nothing to review now in {pool.label}" + (f"; next card due {schedule.until(nxt)}" if nxt else "")
+        if picked["limit"].get("held_back"):  # as kb quiz says it: the daily limit is what stops
+            from kb.quiz import view
+
+            line += "; " + view.limit_hint(picked["limit"])
+        return line + " (R practises anyway)"
+    app.push_screen(ReviewScreen(app.conn, picked, label=pool.label, pool=pool.ids, mode=s.mode, cram=cram,
+                                 retention=s.retention))
     return None

@@ -99,9 +99,17 @@ def interval_text(span) -> str:
 
 def grades(console, intervals: dict, proposal: int | None) -> None:
     """1 Again <1m · 2 Hard <6m · 3 Good <10m · 4 Easy 8d, then the keys (Enter takes the proposal)."""
-    console.print(_text(" · ".join(f"{r} {GRADE_NAMES[r]} {interval_text(intervals[r])}" for r in GRADE_NAMES)))
+    console.print(_text(grade_line(intervals)))
+    console.print(_text(grade_keys(proposal), "dim"))
+
+
+def grade_line(intervals: dict) -> str:
+    return " · ".join(f"{r} {GRADE_NAMES[r]} {interval_text(intervals[r])}" for r in GRADE_NAMES)
+
+
+def grade_keys(proposal: int | None) -> str:
     enter = f"Enter: {proposal} {GRADE_NAMES[proposal]} · " if proposal else ""
-    console.print(_text(f"{enter}{CONTROL_KEYS}", "dim"))
+    return f"{enter}{CONTROL_KEYS}"
 
 
 def verdict(console, ok: bool, text: str) -> None:
