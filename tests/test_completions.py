@@ -191,6 +191,11 @@ def test_topic_completion_names_each_topics_cards_as_kb_topics_counts_them(db, t
     monkeypatch.setenv("KB_DB", str(db))
     offered = dict(completion.complete_topic(None, [], ""))
     assert {n: offered[n] for n in counted} == {n: f"topic, {c} card{'' if c == 1 else 's'}" for n, c in counted.items()}
+    # From a shell: the counts come from the tables, without the segmenter.
+    r = complete(db, "zsh", "kb quiz --topic fl", KB_CONFIG=str(db.parent / "none.yaml"), PYTHONPROFILEIMPORTTIME="1")
+    assert f"topic, {counted['flow']} cards" in r.stdout
+    imported = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    assert "kb.cli" in imported and not {"jieba", "kb.search.segment"} & imported
     # A topic the config redefines since the import is offered without a count (nothing is worked out).
     conf = tmp_path / "c.yaml"
     conf.write_text("topics:\n  flow: [耦合流]\n", encoding="utf-8")
