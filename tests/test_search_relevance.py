@@ -1,10 +1,10 @@
 """Search relevance through the real `kb search --json`: tests/data/relevance.yaml over the bundled posts,
-and tests/data/realtext/relevance-{a,b}.yaml over the real-text captures (imported through the CLI).
+and tests/data/realtext/relevance-{a,b,c}.yaml over the real-text captures (imported through the CLI).
 
-Prints MRR and recall@k overall and by kind of query. The bundled set fails below 0.9 for either. The
-real-text queries are split: design looks at the dev part's misses, the test part prints its aggregates
-only; they do not reach 0.9 (README, Search: Relevance), and fail below floors that guard what was
-reached, set before the test part was measured.
+Prints MRR and recall@k overall and by kind of query. The bundled set and part C (design data only)
+fail below 0.9 for either. The queries of parts A and B are split: design looks at the dev part's
+misses, the test part prints its aggregates only; they do not reach 0.9 for both (README, Search:
+Relevance), and fail below floors just under what was measured.
 """
 from __future__ import annotations
 
@@ -23,18 +23,34 @@ REAL_CASES = [
     for name in ("relevance-a.yaml", "relevance-b.yaml")
     for case in yaml.safe_load((REALTEXT / name).read_text(encoding="utf-8"))
 ]
+# Part C: queries over the captures added later (pumpkin-*, ailearning-*), every row dev, written before the
+# search changes they check (README, Search: Relevance); each row says which words its posts write.
+PART_C = yaml.safe_load((REALTEXT / "relevance-c.yaml").read_text(encoding="utf-8"))
 THRESHOLD = 0.9
-# (MRR, recall@k) below which a real-text part fails: what the dev part reached over the captures as they
-# are now (209 posts; more captures came after the first measurement, and their posts compete), less a
-# little; the test part's floor was fixed before it was first measured.
-DEV_FLOOR = (0.72, 0.58)
-TEST_FLOOR = (0.70, 0.55)
+# (MRR, recall@k) below which a real-text part of A and B fails: what it measured over the captures as
+# they are now (209 posts), less a little — dev 0.880 / 0.817, test 0.911 / 0.878 (measured once, as
+# aggregates, after the design on the dev rows was done); the issue's bar is 0.9 for both.
+DEV_FLOOR = (0.87, 0.80)
+TEST_FLOOR = (0.90, 0.87)
+PART_C_FLOOR = (THRESHOLD, THRESHOLD)
 
 
 def test_relevance_set_is_large_and_varied():
     kinds = {c["kind"] for c in CASES}
     assert len(CASES) >= 30
     assert {"chinese", "english", "mixed", "traditional", "typo", "cross-language"} <= kinds
+
+
+def test_part_c_notes_hold_on_the_captures(kb, realtext):
+    """relevance-c.yaml's rows say which words their relevant posts write and never write: checked here."""
+    conn = connect(realtext)
+    texts = [r[0].strip().casefold() for r in conn.execute("SELECT text FROM posts")]
+    for case in PART_C:
+        for name in [case["top1"]] if "top1" in case else case["expect"]:
+            found = [t for t in texts if t.startswith(name.casefold())]
+            assert len(found) == 1, name
+            assert all(w.casefold() in found[0] for w in case["writes"]), (case["query"], name)
+            assert not any(w.casefold() in found[0] for w in case.get("never", [])), (case["query"], name)
 
 
 def test_real_text_sets_are_large_cross_language_and_noted():
@@ -101,6 +117,11 @@ def realtext(kb, tmp_path):
 def test_real_text_dev_part(kb, realtext, capsys):
     dev = [c for c in REAL_CASES if c["split"] == "dev"]
     _measure(kb, realtext, dev, "real text, dev part", capsys, show_misses=True, floor=DEV_FLOOR)
+
+
+def test_real_text_part_c(kb, realtext, capsys):
+    # Design data too (every row dev), over the captures added later: measured on its own.
+    _measure(kb, realtext, PART_C, "real text, part C (dev)", capsys, show_misses=True, floor=PART_C_FLOOR)
 
 
 def test_real_text_test_part(kb, realtext, capsys):

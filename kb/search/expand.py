@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kb.search import glossary, glosses
+from kb.search import glossary, glosses, variants
 from kb.search.synonyms import known_keys as synonym_keys
 from kb.search.synonyms import synonym_key, synonyms, tokens_key  # noqa: F401 (tokens_key: for query)
 from kb.search.vocabulary import Vocabulary, query_tokens
@@ -28,6 +28,13 @@ ONE_CHARACTER_FACTOR = 0.6
 # A Chinese expansion that is no index word (自举法 where the posts write 自举) also matches by its
 # longest word, when the rest of its cut is single characters.
 PART_FACTOR = 0.5  # the words (the query's own and its best expansions) looked inside for
+
+
+VARIANT_FACTOR = 0.8  # 自编码器 written 自动编码器, 马尔科夫 马尔可夫 (kb.search.variants)
+MAX_VARIANT_SOURCES = 3
+COMPOSE_FACTOR = 0.7  # 层归一化 → layer normalization: the translations of its words, side by side
+MAX_COMPOSED = 12
+TRANSLATIONS = ("synonym", "gloss", "glossary", "pivot")
 
 
 def known_keys(conn: sqlite3.Connection, keys: list[str]) -> set[str]:
@@ -115,8 +122,17 @@ def widen(conn: sqlite3.Connection, own: list[str], vocab: Vocabulary) -> list[t
         if tokens and tokens != own:
             out.append((tokens, kind, weight, 1.0, term))
             longest = max(tokens, key=len)
-            if len(tokens) > 1 and len(longest) >= 2 and _script(longest) == "zh" and sum(len(t) > 1 for t in tokens) == 1:
+            if len(tokens) > 1 and len(longest) >= 2 and _script(longest) == "zh" and sum(len(t) > 1 for t in tokens) == 1 \
+                    and not variants.held(conn, tokens):  # 超 参数 written as such: 参数 alone is another word
                 out.append(([longest], kind, weight * PART_FACTOR, INSIDE_COVER, ""))
+    # Another writing of the word, or of its best Chinese expansions (自编码器 → 自动编码器).
+    chinese = [("".join(own), 1.0)] + [("".join(t), w) for t, k, w, c, _ in out if c >= 1.0 and all(is_cjk(x[0]) for x in t)]
+    seen = {tuple(own)} | {tuple(t) for t, *_ in out}
+    for term, weight in chinese[:MAX_VARIANT_SOURCES]:
+        for tokens in variants.writings(conn, vocab, term):
+            if tuple(tokens) not in seen:
+                seen.add(tuple(tokens))
+                out.append((tokens, "variant", weight * VARIANT_FACTOR, 1.0, ""))
     sources = ([(own, 1.0)] if len(own) == 1 else []) + [(t, w) for t, _, w, _, _ in out if len(t) == 1]
     have = {tuple(own)} | {tuple(t) for t, *_ in out}
     for tokens, weight in sources[:MAX_INSIDE_SOURCES]:
@@ -124,4 +140,64 @@ def widen(conn: sqlite3.Connection, own: list[str], vocab: Vocabulary) -> list[t
             if (word,) not in have:
                 have.add((word,))
                 out.append(([word], "inside", weight * INSIDE_FACTOR, INSIDE_COVER, ""))
+    return out
+
+
+def composed(meanings: dict, n: int) -> list[tuple[list[str], float]]:
+    """Translations of a Chinese query word's parts put side by side, as one phrase standing for the
+    whole word: 层 (layer) + 归一化 (normalization, through a gloss) → layer normalization, which a post
+    writing only Layer Normalization matches. meanings: (start, end) of a run of parts → its
+    alternatives as (tokens, kind, weight, cover); the best two English translations of each are
+    combined, at most MAX_COMPOSED phrases, weighted by the weakest translation. Returns (tokens, weight)."""
+    english = {
+        span: sorted((a for a in alts if a[1] in TRANSLATIONS and a[3] >= 1.0 and _script("".join(a[0])) == "en"),
+                     key=lambda a: -a[2])[:2]
+        for span, alts in meanings.items()
+    }
+    out: list[tuple[list[str], float]] = []
+
+    def walk(start: int, tokens: list[str], weight: float) -> None:
+        if len(out) >= MAX_COMPOSED:
+            return
+        if start == n:
+            out.append((tokens, weight * COMPOSE_FACTOR))
+            return
+        for (a, b), alts in english.items():
+            if a == start and (b - a < n):
+                for tokens_, _, w, _ in alts:
+                    walk(b, tokens + tokens_, min(weight, w))
+
+    walk(0, [], 1.0)
+    return out
+
+
+def combine(pieces: list[list[tuple[str, list[str], float]]], cut) -> list[tuple[list[str], float]]:
+    """Each word's own tokens or one of its translations, side by side, at least one translated:
+    (script, tokens, weight) options per word → (tokens, weight) phrases, adjacent Chinese joined and
+    cut again (cut(text) → tokens), weighted COMPOSE_FACTOR × the weakest translation, at most
+    MAX_COMPOSED."""
+    out: list[tuple[list[str], float]] = []
+
+    def walk(k: int, chosen: list[tuple[str, list[str]]], weight: float, translated: bool) -> None:
+        if len(out) >= MAX_COMPOSED:
+            return
+        if k == len(pieces):
+            if translated:
+                tokens: list[str] = []
+                for i, (script, toks) in enumerate(chosen):
+                    if script == "zh" and i and chosen[i - 1][0] == "zh":
+                        continue
+                    if script == "zh":
+                        j = i
+                        while j < len(chosen) and chosen[j][0] == "zh":
+                            j += 1
+                        tokens += cut("".join("".join(t) for _, t in chosen[i:j]))
+                    else:
+                        tokens += toks
+                out.append((tokens, weight * COMPOSE_FACTOR))
+            return
+        for script, toks, w in pieces[k]:
+            walk(k + 1, chosen + [(script, toks)], min(weight, w), translated or w < 1.0 or script == "zh")
+
+    walk(0, [], 1.0, False)
     return out

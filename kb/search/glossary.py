@@ -9,9 +9,15 @@ import sqlite3
 
 from kb.search import segment
 from kb.search.synonyms import synonym_key
+from kb.text import is_cjk
 
 # An abbreviation this short names too many things to stand for a term in a query (ES, FN, LR).
 MIN_ABBREVIATION = 3
+# A word's translation read off two-word terms (Decision Tree 决策树 with Decision 决策: tree 树) counts
+# as a term of this many concepts: below the glossary's own rows (kb.search.expand divides by it).
+ALIGNED_SENSES = 2
+MAX_ALIGNED_ZH = 4
+MAX_ALIGNED_WORDS = 4
 
 
 def rows() -> list[list[str]]:
@@ -35,6 +41,55 @@ def rows() -> list[list[str]]:
     return out
 
 
+def aligned(concepts: list[list[str]]) -> set[tuple[str, str]]:
+    """(english word, chinese) translations of single words the glossary does not list but its longer
+    terms show: Decision Tree 决策树 and Decision 决策 give tree 树, Conditional Random Field 条件随机场
+    with Conditional 条件 and Random 随机 give field 场 (the known words peeled off either end until one
+    is left). Only for words without a row of their own (by stem: modeling is Model's); two rounds, so
+    a word found in the first helps the second. Multi-word English queries compose these (density
+    reachable → 密度可达: kb.search.query)."""
+    words: dict[str, set[str]] = {}  # stem → its Chinese
+    pairs: list[tuple[list[tuple[str, str]], str]] = []
+    for terms in concepts:
+        english = [(synonym_key(w), w) for w in terms[0].replace("-", " ").split()]
+        chinese = [t for t in terms[1:] if t and all(map(is_cjk, t))]
+        for zh in chinese:
+            if len(english) == 1:
+                words.setdefault(english[0][0], set()).add(zh)
+            elif 2 <= len(english) <= MAX_ALIGNED_WORDS and all(k for k, _ in english):
+                pairs.append((english, zh))
+    listed = set(words)
+    found: set[tuple[str, str]] = set()
+    for _ in range(2):
+        new: set[tuple[str, str, str]] = set()
+        for english, zh in pairs:
+            left = _peel(english, zh, words)
+            if left:
+                (stem, other), rest = left
+                if len(rest) <= MAX_ALIGNED_ZH and len(other) >= 3 and other.isalnum() and stem not in listed:
+                    new.add((stem, other, rest))
+        for stem, other, zh in new:
+            words.setdefault(stem, set()).add(zh)
+            found.add((other, zh))
+    return found
+
+
+def _peel(english: list[tuple[str, str]], zh: str, words: dict[str, set[str]]):
+    """The one word left, with the Chinese left, once the known words at either end are taken off
+    (their Chinese at that end of zh); None when more than one word or no Chinese is left."""
+    while len(english) > 1:
+        head = next((p for p in words.get(english[0][0], ()) if zh.startswith(p) and len(p) < len(zh)), None)
+        if head:
+            english, zh = english[1:], zh[len(head):]
+            continue
+        tail = next((p for p in words.get(english[-1][0], ()) if zh.endswith(p) and len(p) < len(zh)), None)
+        if tail:
+            english, zh = english[:-1], zh[: -len(tail)]
+            continue
+        return None
+    return (english[0], zh) if zh else None
+
+
 def load_table(conn: sqlite3.Connection) -> None:
     """Refill search_glossary: for every term, each other term of each concept that holds it, and in
     how many concepts the term appears (its ambiguity: 准确率 is Accuracy's and Precision's)."""
@@ -50,6 +105,11 @@ def load_table(conn: sqlite3.Connection) -> None:
             for term, other in concept:
                 if other and other != key:
                     pairs.setdefault((key, term), senses[key])
+    for en, zh in aligned(rows()):
+        ek, zk = synonym_key(en), synonym_key(zh)
+        if ek and zk:
+            pairs.setdefault((ek, zh), max(senses.get(ek, 1), ALIGNED_SENSES))
+            pairs.setdefault((zk, en), max(senses.get(zk, 1), ALIGNED_SENSES))
     conn.executemany(
         "INSERT INTO search_glossary (key, term, senses) VALUES (?, ?, ?)",
         [(k, t, n) for (k, t), n in pairs.items()],

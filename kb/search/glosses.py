@@ -59,7 +59,7 @@ def extract(norm: str, cut) -> tuple[tuple[str, str], ...]:
                 for eng in re.split(r"\s*[,;、]\s*", m.group(1)):
                     eng = " ".join(eng.split())
                     zh = None if eng.casefold() in EN_STOP else _chinese_before(before, len(eng.replace("-", " ").split()), eng)
-                    if zh:
+                    if zh and not (zh == b.group(1) and _after_latin(norm, b.start())):
                         out.append((zh, eng))
         else:
             m = zh_inside.match(norm, i)
@@ -72,6 +72,18 @@ def extract(norm: str, cut) -> tuple[tuple[str, str], ...]:
                         out.append((zh, eng))
         i = norm.find("(", i + 1)
     return tuple(dict.fromkeys(out))
+
+
+def _after_latin(norm: str, start: int) -> bool:
+    """Whether the Chinese run starting here follows a letter or two (V 模型, Q 网络, Q学习): the run
+    is then the end of a name, which the bracket glosses whole, not a Chinese term of its own."""
+    j = start - 1
+    while j >= 0 and norm[j] == " ":
+        j -= 1
+    k = j
+    while k >= 0 and norm[k].isascii() and norm[k].isalpha():
+        k -= 1
+    return 1 <= j - k <= 2 and not (k >= 0 and norm[k].isascii() and norm[k].isalnum())
 
 
 def _chinese_before(before: list[str], n_words: int, eng: str) -> str | None:
@@ -103,15 +115,49 @@ def replace(conn: sqlite3.Connection, rows: list[tuple[int, tuple[tuple[str, str
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         conn.execute(f"DELETE FROM search_glosses WHERE post_id IN ({','.join('?' * len(chunk))})", chunk)
+    aligned = _aligned(conn, {pair for _, pairs in rows for pair in pairs}, key)
     new = []
     for pid, pairs in rows:
-        for zh, en in pairs:
+        for zh, en in pairs + tuple(w for pair in pairs for w in aligned.get(pair, ())):
             zk, ek = key(zh), key(en)
             if zk and ek and zk != ek:
                 new.append((pid, zh, en, zk, ek))
     conn.executemany(
         "INSERT OR IGNORE INTO search_glosses (post_id, zh, en, zh_key, en_key) VALUES (?, ?, ?, ?, ?)", new
     )
+
+
+def _aligned(conn: sqlite3.Connection, pairs: set[tuple[str, str]], key) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """The words of two-word glosses, where the glossary knows one of them: 批归一化（Batch
+    Normalization） with Batch 批量 (批 its start) gives 归一化 normalization. The other word's Chinese
+    must start what the glossary gives (or be it), so 梯度消失（vanishing gradient） gives nothing:
+    梯度 is no Chinese of vanishing. One glossary look-up for all the posts."""
+    two = {(zh, en): en.replace("-", " ").split() for zh, en in pairs}
+    two = {pair: words for pair, words in two.items() if len(words) == 2 and len(pair[0]) >= 3}
+    if not two:
+        return {}
+    from kb.search import glossary
+
+    known = glossary.lookup(conn, sorted({key(w) for words in two.values() for w in words}))
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for (zh, en), (first, last) in two.items():
+        # The longest start the first word's Chinese begins with (学习 of 学习率, not 学): the rest is the
+        # last word's; and the other way round. Either side must be a word of the index (协同过 of
+        # 协同过滤 is none).
+        heads = [k for k in range(1, len(zh)) if any(t.startswith(zh[:k]) for t, _ in known.get(key(first), []))]
+        if heads and len(zh) - max(heads) >= 2 and _indexed(conn, zh[max(heads):]):
+            out.setdefault((zh, en), []).append((zh[max(heads):], last))
+        tails = [k for k in range(1, len(zh)) if any(t.startswith(zh[k:]) for t, _ in known.get(key(last), []))]
+        if tails and min(tails) >= 2 and _indexed(conn, zh[:min(tails)]):
+            out.setdefault((zh, en), []).append((zh[:min(tails)], first))
+    return out
+
+
+def _indexed(conn: sqlite3.Connection, word: str) -> bool:
+    try:
+        return conn.execute("SELECT 1 FROM search_vocab WHERE term = ?", (word,)).fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False
 
 
 def lookup(conn: sqlite3.Connection, keys: list[str]) -> dict[str, list[tuple[str, int]]]:

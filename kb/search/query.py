@@ -15,6 +15,7 @@ from kb.search.vocabulary import Vocabulary, query_tokens, surface_tokens
 from kb.text import CJK, is_cjk
 
 MAX_SYNONYM_TOKENS = 6
+MAX_COMPOSED_WORDS = 4
 INSIDE_FACTOR = expand.INSIDE_FACTOR
 
 
@@ -25,9 +26,12 @@ class Alt:
     0.9: it ranks below a whole word; one word of a two-word term 0.5)."""
 
     tokens: list[str]
-    kind: str = "query"  # query | synonym | gloss | glossary | pivot | inside | word
+    kind: str = "query"  # query | synonym | gloss | glossary | pivot | inside | variant | word | part | composed | compound
     weight: float = 1.0
     cover: float = 1.0
+    # The clause's parts this alternative stands for, when it stands for only some of them (a word of
+    # 深度可分离卷积, its translation, or a translation of two adjacent words): () stands for the whole.
+    parts: tuple[int, ...] = ()
 
 
 @dataclass
@@ -43,6 +47,9 @@ class Clause:
     # The query's own English words as written, where the stem differs (tokenizer, not token):
     # a post writing that very form ranks a little higher than one with only its stem.
     surface: set[str] = field(default_factory=set)
+    # The share of the clause each part is (by characters for Chinese, by words for English): a post
+    # matching parts only covers the sum of theirs, below one matching the whole (ranking.PART_CAP).
+    shares: list[float] = field(default_factory=list)
 
     @property
     def alternatives(self) -> list[list[str]]:
@@ -103,13 +110,15 @@ def parse(conn: sqlite3.Connection, query: str, vocab: Vocabulary | None = None,
     plain: list[str] = []  # tokens of consecutive plain words, expanded together
     plain_required: list[bool] = []
     plain_surface: list[str] = []
+    plain_item: list[int] = []  # which query word each token came from
 
     def flush() -> None:
         if plain:
-            clauses.extend(_expand_run(conn, plain, plain_required, plain_surface, vocab))
+            clauses.extend(_expand_run(conn, plain, plain_required, plain_surface, vocab, plain_item))
             plain.clear()
             plain_required.clear()
             plain_surface.clear()
+            plain_item.clear()
 
     items = lex(query)
     for k, item in enumerate(items):
@@ -142,6 +151,7 @@ def parse(conn: sqlite3.Connection, query: str, vocab: Vocabulary | None = None,
             plain.extend(t for t, _ in joined)
             plain_required.extend([item.required] * len(joined))
             plain_surface.extend(w for _, w in joined)
+            plain_item.extend([k] * len(joined))
     flush()
     _compounds([c for c in clauses if not c.negative])
     for c in clauses:
@@ -188,10 +198,13 @@ def _compounds(clauses: list[Clause]) -> None:
 
 
 def _expand_run(
-    conn: sqlite3.Connection, tokens: list[str], required: list[bool], surface: list[str], vocab: Vocabulary
+    conn: sqlite3.Connection, tokens: list[str], required: list[bool], surface: list[str], vocab: Vocabulary,
+    items: list[int] | None = None,
 ) -> list[Clause]:
     """Plain words → one clause per word, except runs of words that name a term of the synonyms, the
-    glosses or the glossary (markov chain, normalizing flow): one clause, its words alone covering part."""
+    glosses or the glossary (markov chain, normalizing flow), and a Chinese query word the cut splits
+    (深度可分离卷积 → 深度 可 分离 卷积): one clause each, its words parts of it."""
+    items = items if items is not None else list(range(len(tokens)))
     spans = {
         expand.tokens_key(tokens[i:j]).replace(" ", "")
         for i in range(len(tokens))
@@ -201,13 +214,19 @@ def _expand_run(
     out: list[Clause] = []
     i = 0
     while i < len(tokens):
+        end = _chinese_word_end(tokens, items, i)
+        if end - i >= 2:
+            out.append(_chinese_clause(conn, tokens[i:end], any(required[i:end]), surface[i:end], vocab, known))
+            i = end
+            continue
         for j in range(min(len(tokens), i + MAX_SYNONYM_TOKENS), i + 1, -1):
             if expand.tokens_key(tokens[i:j]).replace(" ", "") in known:
                 run = [t for tok in tokens[i:j] for t in tok.split(" ")]
                 clause = Clause(" ".join(surface[i:j]), [Alt(run)], required=any(required[i:j]),
                                 surface={w for t, w in zip(run, surface[i:j]) if w != t})
                 _widen(conn, clause, vocab)
-                clause.alts += [Alt([t], "word", 0.3, 1.0 / len(run)) for t in run]
+                clause.alts += [Alt([t], "word", 0.3, 1.0, (k,)) for k, t in enumerate(run)]
+                clause.shares = [1.0 / len(run)] * len(run)
                 out.append(clause)
                 i = j
                 break
@@ -217,7 +236,69 @@ def _expand_run(
             _widen(conn, clause, vocab)
             out.append(clause)
             i += 1
+    _compose_words(conn, out, vocab)
     return out
+
+
+def _compose_words(conn, clauses: list[Clause], vocab: Vocabulary) -> None:
+    """Adjacent English words that name no term together: their Chinese translations side by side
+    (density + reachable → 密度可达, model + tree → 模型树), or one kept in English (Dirichlet分布), an
+    alternative of each of them, so a post writing the composed term matches them all."""
+    def single(c: Clause) -> bool:
+        own = c.alts[0].tokens
+        return not c.shares and len(own) == 1 and own[0].isascii() and own[0].isalpha()
+
+    def pieces(c: Clause) -> list[tuple[str, list[str], float]]:
+        chinese = sorted((a for a in c.alts if a.kind in expand.TRANSLATIONS and a.cover >= 1.0
+                          and all(is_cjk(t[0]) for t in a.tokens)), key=lambda a: -a.weight)[:2]
+        return [("en", c.alts[0].tokens, 1.0)] + [("zh", a.tokens, a.weight) for a in chinese]
+
+    start = 0
+    while start < len(clauses):
+        end = start
+        while end < len(clauses) and single(clauses[end]) and end - start < MAX_COMPOSED_WORDS:
+            end += 1
+        if end - start >= 2:
+            run = clauses[start:end]
+            for tokens, weight in expand.combine([pieces(c) for c in run], lambda text: query_tokens(conn, text, vocab)):
+                for c in run:
+                    c.alts.append(Alt(tokens, "compound", weight, 1.0))
+        start = max(end, start + 1)
+
+
+def _chinese_word_end(tokens: list[str], items: list[int], i: int) -> int:
+    """The end of the run of Chinese tokens from position i that one query word gave."""
+    j = i
+    while j < len(tokens) and items[j] == items[i] and is_cjk(tokens[j][0]):
+        j += 1
+    return j
+
+
+def _chinese_clause(conn, run: list[str], required: bool, surface: list[str], vocab: Vocabulary, known: set[str]) -> Clause:
+    """One clause for a Chinese query word cut into several index words: the word itself and what it
+    means, then each of its words (and each run of them that names a term) as a part, with what that
+    means, and translations of adjacent parts put together (层归一化 → layer normalization)."""
+    words = [t for tok in run for t in tok.split(" ")]
+    clause = Clause("".join(surface), [Alt(words)], required=required)
+    _widen(conn, clause, vocab)
+    sizes = [len(tok.replace(" ", "")) for tok in run]
+    clause.shares = [n / sum(sizes) for n in sizes]
+    meanings: dict[tuple[int, int], list[Alt]] = {}
+    for a in range(len(run)):
+        for b in range(a + 1, len(run) + 1):
+            if (a, b) == (0, len(run)):
+                continue
+            if b - a > 1 and expand.tokens_key(run[a:b]).replace(" ", "") not in known:
+                continue
+            own = [t for tok in run[a:b] for t in tok.split(" ")]
+            parts = tuple(range(a, b))
+            alts = [Alt(own, "part", 1.0, 1.0, parts)]
+            for tokens, kind, weight, cover, _ in expand.widen(conn, own, vocab):
+                alts.append(Alt(tokens, kind, weight, cover, parts))
+            meanings[(a, b)] = [(x.tokens, x.kind, x.weight, x.cover) for x in alts]
+            clause.alts += alts
+    clause.alts += [Alt(tokens, "composed", weight, 1.0) for tokens, weight in expand.composed(meanings, len(run))]
+    return clause
 
 
 def _widen(conn: sqlite3.Connection, clause: Clause, vocab: Vocabulary) -> None:
@@ -236,7 +317,7 @@ def dedupe(alts: list[Alt]) -> list[Alt]:
             continue
         key = tuple(a.tokens)
         old = best.get(key)
-        if old is None or (a.cover, a.weight) > (old.cover, old.weight):
+        if old is None or (not a.parts, a.cover, a.weight) > (not old.parts, old.cover, old.weight):
             best[key] = a
     seen, out = set(), []
     for a in alts:

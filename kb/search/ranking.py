@@ -22,8 +22,10 @@ TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
 # A multi-word query scores higher when its words stand within this many tokens of each other.
 PROXIMITY_WINDOW = 12
-# A clause counts as matched from this cover on (a word inside a longer word covers 0.9).
-MATCHED = 0.85
+# A clause counts as matched from this cover on: a word inside a longer word covers 0.9, a post with
+# every part of a clause (深度, 可分离, 卷积 of 深度可分离卷积, apart) PART_CAP.
+PART_CAP = 0.8
+MATCHED = PART_CAP - 1e-6
 # A post writing the query's English words in the form typed (not only their stem) scores up to this much more.
 SURFACE_BONUS = 0.3
 
@@ -97,9 +99,11 @@ def _matches(conn, clauses: list[Clause], cat: str | None, limit: int, steps: li
         # clause's word are one group.
         groups: dict[tuple, list[Alt]] = {}
         for a in c.alts:
-            groups.setdefault((a.weight, a.cover) if a.kind == "inside" else (a.weight, a.cover, tuple(a.tokens)), []).append(a)
-        found: dict[int, tuple[float, float]] = {}
-        for (weight, cover, *_), alts in groups.items():
+            key = (a.weight, a.cover, a.parts) if a.kind == "inside" else (a.weight, a.cover, a.parts, tuple(a.tokens))
+            groups.setdefault(key, []).append(a)
+        whole: dict[int, tuple[float, float]] = {}
+        parts: dict[int, dict[int, tuple[float, float]]] = {}
+        for (weight, cover, covered, *_), alts in groups.items():
             expr = alts_expression([a.tokens for a in alts])
             if expr is None:
                 continue
@@ -110,11 +114,18 @@ def _matches(conn, clauses: list[Clause], cat: str | None, limit: int, steps: li
             tops.update(pid for pid, _ in (hits[:top] if top else hits))
             for pid, bm in hits:
                 score = -bm * weight
-                old = found.get(pid)
-                found[pid] = (cover, score) if old is None else (max(old[0], cover), max(old[1], score))
+                for slot, key in ([(parts.setdefault(pid, {}), k) for k in covered] if covered else [(whole, pid)]):
+                    old = slot.get(key)
+                    slot[key] = (cover, score) if old is None else (max(old[0], cover), max(old[1], score))
+        found = dict(whole)
+        for pid, got in parts.items():
+            cov = PART_CAP * sum(c.shares[k] * v[0] for k, v in got.items())
+            score = sum(c.shares[k] * v[1] for k, v in got.items())
+            old = found.get(pid, (0.0, 0.0))
+            found[pid] = (max(old[0], cov), max(old[1], score))
         out.append(found)
     if required:
-        keep = set.intersection(*(set(m) for c, m in zip(positives, out) if c.required))
+        keep = set.intersection(*({p for p, v in m.items() if v[0] >= MATCHED} for c, m in zip(positives, out) if c.required))
         out = [{pid: v for pid, v in m.items() if pid in keep} for m in out]
         tops &= keep
     return out, tops
@@ -180,15 +191,20 @@ def _rank(conn, clauses: list[Clause], per_clause: list[dict], tops: set[int], l
     return [_result(row, score, found, matched, cov) for cov, score, row, found, matched in out[:limit]]
 
 
-def _clause_score(title, body, length_ratio: float, clause: Clause, idf: float) -> float:
-    """A clause's BM25F from its full alternatives; from its words alone (markov of markov chain)
-    only when none of those occurs, and then at a fraction."""
-    full = [(a.tokens, a.weight) for a in clause.alts if a.cover >= MATCHED]
-    got = score_mod.clause_score(title, body, length_ratio, full, idf)
-    if got > 0:
+def _clause_score(title, body, length_ratio: float, clause: Clause, idf) -> float:
+    """A clause's BM25F from its alternatives standing for the whole; from its parts (the words of
+    深度可分离卷积, markov of markov chain) only when none of those occurs, each part by its own IDF,
+    weighted by its share of the clause, and then at a fraction."""
+    whole_idf, part_idfs = idf
+    full = [(a.tokens, a.weight) for a in clause.alts if not a.parts and a.cover >= MATCHED]
+    got = score_mod.clause_score(title, body, length_ratio, full, whole_idf)
+    if got > 0 or not clause.shares:
         return got
-    part = [(a.tokens, a.weight) for a in clause.alts if a.cover < MATCHED]
-    return score_mod.clause_score(title, body, length_ratio, part, idf) * 0.5 if part else 0.0
+    total = 0.0
+    for k, share in enumerate(clause.shares):
+        alts = [(a.tokens, a.weight) for a in clause.alts if k in a.parts]
+        total += share * score_mod.clause_score(title, body, length_ratio, alts, part_idfs[k])
+    return total * 0.5
 
 
 def _columns(row):
@@ -198,27 +214,33 @@ def _columns(row):
     return (title, Counter(title)), (body, Counter(body))
 
 
-def _idfs(conn, positives: list[Clause], vocab) -> list[float]:
-    """Each clause's IDF as one concept: the posts holding any of its alternatives (at most all)."""
+def _idfs(conn, positives: list[Clause], vocab) -> list[tuple[float, list[float]]]:
+    """Each clause's IDF as one concept (the posts holding any of its alternatives standing for the
+    whole, at most all), and each of its parts' own."""
     total = conn.execute("SELECT max(rowid) FROM search_fts").fetchone()[0] or 1
     docs = vocab.docs({t for c in positives for a in c.alts for t in a.tokens})
-    out = []
-    for c in positives:
-        n = sum(min(docs.get(t, 0) for t in a.tokens) for a in c.alts if a.tokens)
-        out.append(score_mod.concept_idf(min(n, total), total))
-    return out
+
+    def idf(alts: list[Alt]) -> float:
+        n = sum(min(docs.get(t, 0) for t in a.tokens) for a in alts if a.tokens)
+        return score_mod.concept_idf(min(n, total), total)
+
+    return [(idf([a for a in c.alts if not a.parts]), [idf([a for a in c.alts if k in a.parts]) for k in range(len(c.shares))])
+            for c in positives]
 
 
 def _surface_share(row, found: list[tuple[int, int, int, str]], positives: list[Clause]) -> float:
-    """The share of clauses whose English words the post writes as the query does (tokenizer, not
-    only token: both are stored as their stem token)."""
+    """The share of clauses whose English words the post does not write in another form than the
+    query's (tokenizer, not only token: both are stored as their stem token). A post matching a clause
+    by another word (its translation) is not counted down."""
     with_surface = [c for c in positives if c.surface]
     if not with_surface:
         return 0.0
     text, title = row["text"], (row["title"] or "").casefold()
     written = {text[a:b].casefold() for _, a, b, _ in found}
-    same = sum(1 for c in with_surface if c.surface & written or any(w in title for w in c.surface))
-    return same / len(positives)
+    tokens = {tok for *_, tok in found}
+    other_form = sum(1 for c in with_surface if set(c.alts[0].tokens) & tokens
+                     and not (c.surface & written or any(w in title for w in c.surface)))
+    return 1.0 - other_form / len(positives)
 
 
 def _partial_notes(clauses: list[Clause], results: list[dict]) -> list[str]:

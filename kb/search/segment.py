@@ -21,6 +21,8 @@ from kb.text import CJK, is_cjk
 SEP = "\u200b"
 # Bumped whenever the way text is cut changes, so that existing indexes rebuild themselves.
 SEGMENTER_VERSION = "3"  # 3: English words stored without their inflection (Snowball)
+# How the glossary table is filled from data/glossary.tsv: 2, with the words its two-word terms align.
+GLOSSARY_ROWS_VERSION = "2"
 
 # Pieces of normalized text: programming-language names kept whole (C++, C#, F#), Latin
 # words and numbers, runs of Chinese (handed to the segmenter), any other single character.
@@ -108,7 +110,7 @@ def dictionary_hash() -> str:
     synonyms, glossary (a stemmer that stems otherwise would leave the index's English behind)."""
     import Stemmer
 
-    h = hashlib.sha256(f"{SEGMENTER_VERSION}\0stemmer {Stemmer.version()}".encode())
+    h = hashlib.sha256(f"{SEGMENTER_VERSION}\0stemmer {Stemmer.version()}\0glossary {GLOSSARY_ROWS_VERSION}".encode())
     for path in (dictionary_path(), synonyms_path(), glossary_path()):
         h.update(b"\0" + path.name.encode() + b"\0")
         try:
