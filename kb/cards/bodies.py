@@ -40,10 +40,12 @@ PLACEHOLDER_RE = re.compile(r"\[(?:公式|Math|math|图片|image)\]")
 
 # 是一个很/非常…, 是最…之一, …的基础: praise or a judgement, not a definition.
 # 是最重要的方法之一, 是最流行的激活函数之一: a ranking, not what it is.
-EVALUATIVE_RE = re.compile(r"^(?:也|都|就)?是(?:一个|一种)?(?:目前|当前)?(?:最|非常|十分|极其)[^,;。]{0,16}之一")
+EVALUATIVE_RE = re.compile(
+    r"^(?:也|都|就)?是(?:一个|一种)?(?:目前|当前)?(?:最|非常|十分|极其)[^,;。]{0,16}之一|^(?:也|都|就)?是最[^,;。()]{1,8}的(?:[,;。(]|$)"
+)
 
 JUDGEMENT_RE = re.compile(
-    "(?:力作|之作|基础|前提|里程碑|突破|趋势|热点|方向|关键|主流|首选|利器|话题|例子|代表|好方法|先驱|鼻祖|开山之作)"
+    "(?:力作|之作|基础|前提|里程碑|突破|趋势|热点|方向|关键|主流|首选|利器|话题|例子|代表|好方法|先驱|鼻祖|开山之作|重要组成部分)"
     "[,。;!?]?$"
 )
 
@@ -196,6 +198,8 @@ def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
     """True when the definition only restates its term, is a bare kind (为一个循环单元, 就是一个neural
     network), a property (是…的), a history (是在2016年由…提出的), an abbreviation's expansion (…的缩写),
     points elsewhere (如下, 见下图), is an evaluation, or is too short to teach anything."""
+    if term and body.startswith(term):
+        body = body[len(term) :]  # 模式识别: 模式识别是最古老的 — the item's text names its label again
     plain_body = _ASIDE_RE.sub("", body) if "(" in body else body  # asides in parentheses say nothing of the kind
     first = _CLAUSE_END_RE.split(plain_body, maxsplit=1)[0]
     rest = _COPULA_HEAD_RE.sub("", first).strip()

@@ -1,7 +1,7 @@
 """Clauses and subjects: where each clause and sentence of a text starts, and the term whose clause
 has its verb at a position (the region back to the clause's start, cut on the segmentation's words).
 
-Pure functions of the text; every frame (frames.py, lists.py, naming.py) finds its subjects here.
+Pure functions of the text; every frame (candidates.py, passing.py, frames.py, naming.py) finds its subjects here.
 """
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     if got is None:
         return None
     start, region = got
-    if text[start - 1 : start] == ")" and not names:
+    if text[start - 1 : start] == ")" and not names and " " not in region.strip():
         return None  # Probing(探针)策略是…: the name runs on past its gloss
     region = region.rstrip()
     if not region or end - start - region.rfind(" ") > _LONGEST_CHUNK and not _LATIN_IN_RE.search(region):

@@ -1,91 +1,131 @@
-"""Flashcard definitions found in a post's text, by the general frames of Chinese technical writing
-(frames.py, lists.py, naming.py), plus a few wordings those do not cover (wordings.py); one per term.
+"""Flashcard definitions found in a post's text: the candidates every general frame gives
+(candidates.py, frames.py, naming.py, wordings.py), each scored by the trained model (features.py,
+model.py), the ones above its threshold kept — one per term, the best-scored wording, aliases merged.
 
 Pure functions of the text; precision before recall (a wrong card costs a learner more than a missing one).
 """
 from __future__ import annotations
 
-import re
+import functools
 
+from kb.cards import candidates as frames
+from kb.cards import passing
+from kb.cards.candidates import Candidate
 from kb.cards.clauses import Sentences
-from kb.cards.frames import appositives, copulas, functions, glosses
-from kb.cards.lists import list_items
+from kb.cards.features import candidate_features, glossary, post_facts
+from kb.cards.frames import appositives
+from kb.cards.model import probability, weights
 from kb.cards.naming import explained, named_after, refer_backs, translations
-from kb.cards.terms import Definition, nfkc, norm_term
+from kb.cards.terms import Definition, is_cjk_term, nfkc, norm_term
 from kb.cards.wordings import other_wordings
 
-# How strongly a frame says what a term is: a weaker frame's term gives way, in the same
-# sentence, to a stronger frame's other term (ReLU函数是修正线性单元函数,它的公式为… defines ReLU函数).
-STRENGTH = {
-    "copula": 3, "gloss": 3, "appositive": 3, "list-item": 3,
-    "named-after": 2, "function": 2, "wording": 2,
-    "refer-back": 1,
-}
+# The pattern a card keeps (concepts.py ranks wordings by it), by frame and cue.
+_PATTERN = {"verb": "copula", "gloss": "gloss", "list": "list-item", "heading": "heading", "context": "context",
+            "named": "named-after", "refer": "refer-back", "appositive": "appositive",
+            "wording": "wording", "explains": "appositive", "aside": "aside",
+            "quoted": "quoted"}
+
+
+def candidates(text: str) -> tuple[Sentences, list[Candidate], list[tuple[str, list[str]]]]:
+    """Every candidate definition in NFKC text, and the other names statements give terms
+    (X又称为Y, X字面意思是Y): (the sentences, the candidates, (term, names) pairs)."""
+    s = Sentences(text)
+    found = frames.verbs(s) + frames.glosses(s) + frames.headings(s)
+    found += passing.contexts(s) + passing.learned(s)
+    found += (passing.asides(s) if "(" in text else []) + (passing.explains(s) if "," in text else [])
+    found += passing.quoted(s)
+    if ":" in text:
+        found += frames.list_items(s)
+    named, also = named_after(s)
+    found += [_candidate(text, d, "named") for d in named]
+    if "," in text:
+        found += [_candidate(text, d, "appositive") for d in appositives(s)]
+        found += [_candidate(text, d, "appositive") for d in explained(s)] if "也就是" in text or "亦即" in text else []
+    if "它" in text or "这是" in text:
+        found += [_candidate(text, d, "refer") for d in refer_backs(s)]
+    found += [_candidate(text, d, "wording", at_start=True) for d in other_wordings(text)]
+    if "译" in text or "字面" in text or "中文" in text:
+        also += translations(s)
+    for c in found:
+        _known_extent(text, c)
+    return s, found, also
+
+
+def _known_extent(text: str, c: Candidate) -> None:
+    """A term the segmentation cut short of a known name (条件 随机场 → 条件随机场, when the glossary
+    knows it): the known name."""
+    if not c.term or c.start <= 0 or not is_cjk_term(c.term[:1]) or text[c.start : c.start + len(c.term)] != c.term:
+        return
+    known = glossary()
+    if norm_term(c.term) in known and len(c.term) >= 4:
+        return
+    for k in range(4, 0, -1):
+        before = text[max(0, c.start - k) : c.start]
+        if len(before) == k and all(is_cjk_term(ch) for ch in before) and norm_term(before + c.term) in known:
+            c.term, c.start = before + c.term, c.start - k
+            return
+
+
+def _candidate(text: str, d: Definition, frame: str, *, at_start: bool = False) -> Candidate:
+    """A Definition of frames.py, naming.py or wordings.py as a candidate (their positions are where the
+    term ends or after it — a gloss may come between —, for wordings where it starts)."""
+    if at_start:
+        start = d.position
+    else:  # the occurrence itself, not a guess before the position: where it stands is a feature
+        found = text.rfind(d.term, max(0, d.position - len(d.term) - 80), d.position)
+        start = found if found >= 0 else max(0, d.position - len(d.term))
+    return Candidate(d.term, d.definition, d.aliases, frame, "", d.position, start)
+
+
+def scored(text: str) -> list[tuple[float, Candidate]]:
+    """Each candidate that has a definition, with the model's probability that it defines its term."""
+    text = nfkc(text)
+    s, found, _ = candidates(text)
+    facts = post_facts(found, text)
+    w, _ = weights()
+    folded = text.casefold()
+    return [(probability(w, candidate_features(c, s, folded, facts)), c) for c in found if c.definition]
 
 
 def extract(text: str) -> list[Definition]:
-    """The definitions in one post's text, one per term (the strongest wording wins, aliases merged)."""
+    """The definitions in one post's text, one per term (the best-scored wording, aliases merged).
+
+    The same text asked again (its cards, then its title, in one import) is answered from a memo of
+    the last few hundred texts: new Definitions each time, so no caller sees another's changes."""
+    return [Definition(d.term, d.definition, list(d.aliases), d.pattern, d.position) for d in _extracted(text)]
+
+
+@functools.lru_cache(maxsize=512)
+def _extracted(text: str) -> tuple[Definition, ...]:
+    return tuple(_extract(text))
+
+
+def _extract(text: str) -> list[Definition]:
     text = nfkc(text)
-    s = Sentences(text)
-    # Each frame runs only when the words it needs are there (a cheap test; most posts lack several).
-    named, also = named_after(s) if _NAMING_CHARS_RE.search(text) else ([], [])
-    found = copulas(s) + functions(s) + named
-    if ")" in text:
-        found += glosses(s)
-    if "," in text:
-        found += appositives(s)
-        found += explained(s) if "也就是" in text or "亦即" in text else []
-    if ":" in text:
-        found += list_items(s)
-    if "它" in text or "这是" in text:
-        found += refer_backs(s)
-    found += other_wordings(text)
-    if "译" in text or "字面" in text or "中文" in text:
-        also += translations(s)
-    if len(found) == 1 and not also:
-        return [_copy(found[0])]
-    return _merge(s, found, also)
-
-
-_NAMING_CHARS_RE = re.compile("[称叫记命这此就即了“「\"]")
-
-
-def _copy(d: Definition) -> Definition:
-    return Definition(d.term, d.definition, list(d.aliases), d.pattern, d.position)
-
-
-def _covers(r: Definition, d: Definition) -> bool:
-    """Whether d was found inside r's definition (ReLU函数是修正线性单元函数,它的公式为…: the 它 is ReLU函数)."""
-    return r.position <= d.position <= r.position + len(r.definition) + 2
-
-
-def _strength(d: Definition) -> int:
-    return STRENGTH.get(d.pattern, 2)
-
-
-def _merge(s: Sentences, found: list[Definition], also: list[tuple[str, list[str]]]) -> list[Definition]:
-    by_sentence: dict[int, list[Definition]] = {}
-    for d in found:
-        by_sentence.setdefault(s.sentence_start(d.position), []).append(d)
-    kept = []
-    for d in found:
-        rivals = by_sentence[s.sentence_start(d.position)]
-        key = norm_term(d.term)
-        if any(_strength(r) > _strength(d) and norm_term(r.term) != key and key not in _names(r) and _covers(r, d)
-               for r in rivals):
+    s, found, also = candidates(text)
+    if not found:
+        return []
+    facts = post_facts(found, text)
+    w, threshold = weights()
+    folded = text.casefold()
+    best: dict[str, tuple[float, Candidate]] = {}
+    for c in found:
+        if not c.definition:
             continue
-        if any(r.aliases and r.pattern == "gloss" and key != norm_term(r.term) and key.startswith(norm_term(r.term))
-               for r in rivals):
-            continue  # 解码(decoding) 解码阶段是…: the glossed heading is the term, 解码阶段 its sentence's subject
-        kept.append(d)
+        p = probability(w, candidate_features(c, s, folded, facts))
+        key = norm_term(c.term)
+        if p >= threshold and (key not in best or p > best[key][0]):
+            best[key] = (p, c)
     by_term: dict[str, Definition] = {}
-    for d in sorted(kept, key=lambda d: (-_strength(d), d.position)):
-        key = norm_term(d.term)
-        known = by_term.get(key)
-        if known is None:
-            by_term[key] = _copy(d)
-        else:
-            _add_aliases(known, d.aliases)
+    for key, (_, c) in best.items():
+        pattern = _PATTERN.get(c.frame, c.frame)
+        if c.frame == "verb" and c.cue in ("does", "describes"):
+            pattern = "function"
+        by_term[key] = Definition(c.term, c.definition or "", list(c.aliases), pattern, c.position)
+    for c in found:  # the other names every candidate of a kept term gives it
+        d = by_term.get(norm_term(c.term))
+        if d is not None:
+            _add_aliases(d, c.aliases)
     for term, names in also:
         d = by_term.get(norm_term(term))
         if d is None:  # the other name has the definition: 困惑度 定义为…, Perplexity字面意思是困惑度

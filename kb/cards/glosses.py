@@ -37,9 +37,16 @@ def script(name: str) -> str:
     return "cjk" if _HAS_CJK.search(name) else "latin"
 
 
+_ABBREVIATION_RE = re.compile(r"[A-Z][A-Za-z0-9]{0,3}[A-Z0-9](?:s|-[A-Z0-9]+)?|[A-Z]{2,}s?")
+
+_NOT_NAMES_RE = re.compile(r"[。;!?:\\]|\d+\s*[%％]")
+
+_NAME_SPLIT_RE = re.compile(r"\s*[,、;]\s*|\s+或\s*|\s*或\s+")
+
+
 def abbreviation(name: str) -> bool:
     """An abbreviation: a few capitals or digits (VAE, DQN, PER, ESNs, MDN-RNN, LLMs)."""
-    return bool(re.fullmatch(r"[A-Z][A-Za-z0-9]{0,3}[A-Z0-9](?:s|-[A-Z0-9]+)?|[A-Z]{2,}s?", name))
+    return bool(_ABBREVIATION_RE.fullmatch(name))
 
 
 def split_gloss(inner: str) -> list[str] | None:
@@ -47,10 +54,10 @@ def split_gloss(inner: str) -> list[str] | None:
     inner = inner.strip()
     if not inner or _ASIDE_RE.match(inner) or len(inner) > 60 or _CITATION_RE.search(inner):
         return None  # (例如…), (Devlin et al. 2018): an aside or a citation, no other name
-    if re.search(r"[。;!?:\\]|\d+\s*[%％]", inner) or len(inner.split()) > 8:
+    if _NOT_NAMES_RE.search(inner) or len(inner.split()) > 8:
         return None
     parts = []
-    for p in re.split(r"\s*[,、;]\s*|\s+或\s*|\s*或\s+", inner):
+    for p in _NAME_SPLIT_RE.split(inner):
         p = _NAME_LEAD_RE.sub("", p.strip()).strip(" \"“”")
         if p:
             parts.append(p)

@@ -31,6 +31,8 @@ _SYMBOL_RE = re.compile(r"[A-Za-z]\d*|[\d\W_]+")
 
 _DIGIT_RE = re.compile(r"\d")
 
+_COUNTED_RE = re.compile("[一二三四五六七八九十两几百千]+[个种类条步件位名]")  # not 项, 次: 二项分布, 二次规划
+
 _ALL_LATIN_RE = re.compile(r"[A-Za-z0-9][\w\-+./' ]*", re.ASCII)
 
 _NOT_NAME_CHAR_RE = re.compile(r"[^\w\-+./'’ ]")
@@ -102,6 +104,9 @@ LEADING = {
     "另一方面", "最后", "接着", "以及", "还有", "特别", "尤其", "简单", "来说", "一般", "通常", "总的来说",
     "简介", "背景", "动机", "引言", "概述", "导言", "总览", "相关内容", "补充知识", "基本概念", "定义", "关键词",
     "总结", "小结", "介绍", "注", "注意", "其", "那", "而在", "再", "还", "又", "也", "与此同时", "相比之下",
+    # section and aside words a capture runs into the text (场景 回归的目的是…, 通俗理解: …)
+    "场景", "原理", "要点", "补充", "通俗来说", "通俗理解", "一句话总结", "简单来说", "概括来说", "举个例子",
+    "须知概念", "相关术语", "工作原理", "开发流程", "算法特点", "附",
 }
 
 
@@ -133,7 +138,8 @@ CLAUSE = {
     "依然", "仍然", "仍", "一直", "总", "也会", "地", "只不过", "不过", "尽可能", "大概", "大约", "解释", "写成",
     "原先", "原来", "同样", "一般来讲", "一般来说", "不仅", "不仅仅", "仅仅", "右边", "左边", "上面", "下面", "下表",
     "上表", "下图", "上图", "图中", "表中", "文中", "其次", "再次", "第一个", "第二个", "总的来说",
-    "写作", "用了", "已", "已成为", "成为", "不得不说", "可见", "显然", "往", "朝", "沿", "沿着", "按", "按照", "根据",
+    "写作", "用了", "已", "已成为", "成为", "而是", "但是", "于是", "可是", "只是", "也是", "都是",
+    "正是", "或是", "凡是", "要是", "若是", "便是", "不得不说", "可见", "显然", "往", "朝", "沿", "沿着", "按", "按照", "根据",
 }
 
 
@@ -176,6 +182,16 @@ GENERIC = {
     "注意事项", "主要思想", "基本思想", "核心思想", "工作原理", "基本原理", "算法流程", "计算公式", "定义如下",
     "采样", "核心概念", "基本单位", "组成部分", "原则", "准则", "数据集", "大模型", "关键问题", "主要问题", "相同点",
     "不同点", "共同点", "贡献", "主要贡献",
+}
+
+
+# Generic words that are still the basic vocabulary a textbook defines (样本:也称为"示例",是…, "算法"是指…):
+# candidates, whose being so is a feature for the scorer (features.py), not a rejection.
+BASIC = {
+    "模型", "算法", "样本", "误差", "数据", "数据集", "特征", "分类", "学习", "测试", "分布", "假设", "任务", "关系",
+    "参数", "函数", "向量", "矩阵", "网络", "输入", "输出", "训练", "预测", "推理", "优化", "损失", "概率", "空间",
+    "维度", "状态", "动作", "奖励", "环境", "知识", "经验", "采样", "样例", "示例", "节点", "单元", "层", "模块",
+    "策略", "标签", "类别", "图像", "文本", "词", "句子", "像素", "信息", "结构", "框架", "机制", "特性", "指标",
 }
 
 
@@ -248,8 +264,8 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     term = phrase[spans[first][0] : spans[last - 1][1]]  # as written: tanh 函数 keeps its space
     if words[0] in _MEASURES:
         return None  # (n) 维二值向量: a measure word opens no name
-    if term.startswith("第") or _DIGIT_RE.search(term) and is_cjk_term(term):
-        return None  # 小于0.5, 第m个: a number or a rank, not a name
+    if term.startswith("第") or _DIGIT_RE.search(term) and is_cjk_term(term) or _COUNTED_RE.search(term):
+        return None  # 小于0.5, 第m个, 二十个问题: a number or a rank, not a name
     if _ALL_LATIN_RE.fullmatch(term):
         return latin_term(term)
     for head in ABOUT_HEADS:
@@ -263,7 +279,7 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     elif any(w in POINTING or w in CLAUSE for w in words):
         return None
     n_cjk = len(HAS_CJK_RE.findall(term))
-    if n_cjk > MAX_CJK or (term in GENERIC and not glossed) or term.endswith(NEVER_HEADS):
+    if n_cjk > MAX_CJK or (term in GENERIC and not glossed and term not in BASIC) or term.endswith(NEVER_HEADS):
         return None  # 任务 alone says nothing; 任务 (Task): … is the text introducing it
     if term[-1] in "一二三四五六七八九十" and term[:-1] in GENERIC:
         return None  # 公式一, 步骤二: a numbered label
@@ -306,6 +322,20 @@ def label_term(term: str) -> bool:
     return not term.endswith(LABEL_HEADS)
 
 
+# Hot expressions, compiled once (subject_term and tail_term run for every candidate).
+_SYMBOL_AFTER_RE = re.compile(r"\s*\\\([^()]{0,12}\\\)$")
+
+_NUMBERS_BEFORE_RE = re.compile(r"^(?:[\d.,/%+\-]+ )+")
+
+_COUNT_END_RE = re.compile(r"(?:\d|\b[A-Za-z])$")
+
+_MEASURE_START_RE = re.compile("[维个层种次步阶类位]")
+
+_DIGIT_END_RE = re.compile(r"\d$")
+
+_LATIN_TAIL_RE = re.compile(r"[A-Za-z0-9][\w\-+./' ]*$", re.ASCII)
+
+
 def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> tuple[str, list[str]] | None:
     """The term a clause's subject names, from the region between the clause's start and its verb;
     (term, aliases found beside it without parentheses), or None.
@@ -316,7 +346,7 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
     that name's other-language name.
     """
     region = _SECTION_NUMBER_RE.sub("", region.strip()).strip()
-    region = re.sub(r"\s*\\\([^()]{0,12}\\\)$", "", region).strip()  # 奖励函数 \(R\): the term, then its symbol
+    region = _SYMBOL_AFTER_RE.sub("", region).strip()  # 奖励函数 \(R\): the term, then its symbol
     region = region.strip("“”\"「」'")
     math = max(region.rfind("\\)"), region.rfind("\\]"))
     if math >= 0:  # …\(D_s=D_t\) 异构迁移学习: the name comes after the last formula
@@ -326,14 +356,14 @@ def subject_term(region: str, *, glossed: bool = False, label: bool = False) -> 
     if not region or "\\(" in region or "\\[" in region:
         return None
     chunks = [c for c in _CHUNKS_RE.split(region) if c]
-    chunks[-1] = re.sub(r"^(?:[\d.,/%+\-]+ )+", "", chunks[-1])  # 20/210 unigram模型: a number ends the text before
+    chunks[-1] = _NUMBERS_BEFORE_RE.sub("", chunks[-1])  # 20/210 unigram模型: a number ends the text before
     last = _dedupe(chunks[-1])
     if len(chunks) >= 2 and _SHORT_LATIN_NAME_RE.fullmatch(chunks[-2]) and (
             last in GENERIC and len(last) <= 2 or last.startswith(_KIND_WORDS)):
         last = chunks[-2] + " " + last  # tanh 函数, Q 网络, Claude 系列模型: a Latin name and its kind
-    if len(chunks) >= 2 and re.search(r"(?:\d|\b[A-Za-z])$", chunks[-2]) and re.match("[维个层种次步阶类位]", last):
+    if len(chunks) >= 2 and _COUNT_END_RE.search(chunks[-2]) and _MEASURE_START_RE.match(last):
         return None  # 一个 8 层模型, n 维二值向量: a measure, not a name
-    if len(chunks) >= 2 and re.search(r"\d$", chunks[-2]) and is_cjk_term(last):
+    if len(chunks) >= 2 and _DIGIT_END_RE.search(chunks[-2]) and is_cjk_term(last):
         return None
     if not is_cjk_term(last):
         term = latin_term(last)
@@ -400,7 +430,7 @@ def tail_term(clause: str) -> str | None:
     """The term a clause ends with (…介绍标签平滑, …即为分段常数衰减, …更常见的是 Top-k): the
     longest run of its last words that holds no clause word, filler or pointing word."""
     clause = clause.rstrip()
-    m = re.search(r"[A-Za-z0-9][\w\-+./' ]*$", clause, re.ASCII)
+    m = _LATIN_TAIL_RE.search(clause)
     if m and not _ENDS_CJK_RE.search(clause):
         words = m.group().split()
         while words and not latin_term(" ".join(words)):

@@ -202,9 +202,9 @@ def _defined(text: str, opening: str) -> list[Term]:
     if m and not (m.group("zh") or "")[:1] in _PREPOSITIONS:  # 在计算机视觉领域(CV): not its subject
         term, alias = (m.group("zh"), m.group("en")) if m.group("zh") else (m.group("en2"), m.group("zh2"))
         out.append(Term(term, 0, defined=True, aliases=[alias], uses=text.count(term), named=True))
-    # The definitions of the opening's start only: extraction costs in proportion to the text it
-    # reads, and a term defined later names the post less often than the names it keeps using.
-    for d in extract(text[: EARLY + 60]):
+    # The definitions of the opening's start only: a term defined later names the post less often
+    # than the names it keeps using. (The whole text's: the cards extract it too, once for both.)
+    for d in (d for d in extract(text) if d.position <= EARLY + 60):
         at = opening.find(d.term)
         if d.term[:1] in "是的了和与及或" or d.term[-1:] in "的了" or not _HAS_WORD.search(d.term):
             continue  # a fragment the extraction cut (是最后一层), or no word at all
