@@ -7,11 +7,12 @@ never make a card (no term, a definition that says nothing) is dropped here. Pur
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from kb.cards import bodies
-from kb.cards.clauses import Sentences, label_subject, subject_at
+from kb.cards.clauses import Sentences, label_subject, subject, subject_at
 from kb.cards.glosses import gloss_at, gloss_before, real_aliases, split_gloss
 from kb.cards.terms import (
     cjk_term,
@@ -148,7 +149,7 @@ def glosses(s: Sentences) -> list[Candidate]:
         start, region = got
         clause_opens = not text[s.sentence_start(start) : start].strip() or text[start - 1 : start] in ",:"
         if clause_opens:
-            found = subject_term(region.rstrip(), glossed=True)
+            found = subject(region.rstrip(), True)
         else:  # …满足最优子结构(optimal substructure): the name is the clause's last words
             tail = tail_term(region.rstrip())
             found = (tail, []) if tail else None
@@ -320,6 +321,7 @@ def headings(s: Sentences) -> list[Candidate]:
     return out
 
 
+@functools.lru_cache(maxsize=8192)
 def _whole_name(phrase: str, glossed: bool) -> str | None:
     """phrase as one term, or None when it is more than a name (a heading that is a sentence)."""
     if not phrase:

@@ -93,7 +93,7 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     region = region.rstrip()
     if not region or end - start - region.rfind(" ") > _LONGEST_CHUNK and not _LATIN_IN_RE.search(region):
         return None  # no room for a name, or a whole Chinese clause: nothing to cut
-    found = _subject(region, bool(names))
+    found = subject(region, bool(names))
     if found is None:
         return None
     term, beside = found
@@ -106,8 +106,10 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     return term, [*aliases, *beside], start + (at if at >= 0 else len(region) - len(region.lstrip()))
 
 
-@functools.lru_cache(maxsize=8192)
-def _subject(region: str, glossed: bool) -> tuple[str, list[str]] | None:
+@functools.lru_cache(maxsize=16384)
+def subject(region: str, glossed: bool) -> tuple[str, list[str]] | None:
+    """subject_term, cached: every frame asks for the subjects of the same regions, and a capture's
+    sentences recur across its posts and re-captures. Its lists are shared: never change them."""
     return subject_term(region, glossed=glossed)
 
 

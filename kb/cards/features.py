@@ -105,6 +105,18 @@ def mentions(folded: str, term: str) -> int:
 def _term_features(term: str, key: str, folded: str) -> tuple[list[str], bool, int, int]:
     """What a term itself says, whichever candidate names it: (its features, whether the glossary knows
     it, where the post first mentions it, how many Chinese characters it has)."""
+    shape, known, n_cjk = _term_shape(term, key)
+    f = list(shape)
+    n = mentions(folded, term)
+    f.append(f"mentions={_bucket(n, (1, 2, 4))}")
+    if n_cjk == 0 and term.islower() and n <= 2:
+        f.append("term=lowercase-rare")
+    return f, known, folded.find(term.casefold()), n_cjk
+
+
+@functools.lru_cache(maxsize=16384)
+def _term_shape(term: str, key: str) -> tuple[tuple[str, ...], bool, int]:
+    """The features of a term that do not depend on its post (a term recurs across posts)."""
     f = []
     n_cjk = len(_CJK_RE.findall(term))
     latin = term.replace(" ", "")
@@ -130,14 +142,10 @@ def _term_features(term: str, key: str, folded: str) -> tuple[list[str], bool, i
     known = key in glossary()
     if known:
         f.append("known=term")
-    n = mentions(folded, term)
-    f.append(f"mentions={_bucket(n, (1, 2, 4))}")
-    if n_cjk == 0 and term.islower() and n <= 2:
-        f.append("term=lowercase-rare")
-    return f, known, folded.find(term.casefold()), n_cjk
+    return tuple(f), known, n_cjk
 
 
-def _definition_features(term: str, body: str, cjk: bool) -> list[str]:
+def _definition_features(term: str, body: str, cjk: bool) -> tuple[str, ...]:
     """What a definition's wording says (its first word, length, kind, formula, judgement …)."""
     f: list[str] = []
     # The word opening the definition, after its copula (一种, 指, 用于, 在 …): its shape, in one word.
@@ -173,7 +181,7 @@ def _definition_features(term: str, body: str, cjk: bool) -> list[str]:
         f.append("def=question")
     if term.casefold() in body.casefold():
         f.append("def=repeats-term")
-    return f
+    return tuple(f)
 
 
 def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> list[str]:
@@ -217,7 +225,8 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     said = post["said"].get((term, body))
     if said is None:  # the same wording found by several frames is read once
         said = post["said"][(term, body)] = _definition_features(term, body, bool(shape[3]))
-    return f + said
+    f.extend(said)
+    return f
 
 
 _SENTENCE_PUNCT = set("。!?;\n")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from kb.cards import bodies
-from kb.cards.clauses import Sentences, subject_at
+from kb.cards.clauses import Sentences, subject, subject_at
 from kb.cards.glosses import (
     alias_chain,
     gloss_at,
@@ -21,7 +21,6 @@ from kb.cards.terms import (
     is_cjk_term,
     name_term,
     named,
-    subject_term,
     tail_term,
 )
 from kb.text import CJK
@@ -281,7 +280,7 @@ def refer_backs(s: Sentences) -> list[Definition]:
         if not introduced or not (names or named(term)) or term in GENERIC:
             continue
         verb = re.search("(?:就|也|即)?(?:是|为)$", before)
-        if verb and subject_term(before[: verb.start()]) is not None:
+        if verb and subject(before[: verb.start()], False) is not None:
             continue  # 演员就是 Alpha Go,它…: 它 may be either side of the copula
         body = bodies.until_sentence_end(text, m.start("v"), para=True)
         body = bodies.clean(bodies.with_formula(text, m.start("v"), body))
@@ -319,7 +318,7 @@ def translations(s: Sentences) -> list[tuple[str, list[str]]]:
         if not raw:
             continue
         names = split_gloss(raw.group().replace("“", "").replace("”", "")) or []
-        names = [n for n in names if is_cjk_term(n) != is_cjk_term(term) and subject_term(n) is not None]
+        names = [n for n in names if is_cjk_term(n) != is_cjk_term(term) and subject(n, False) is not None]
         if names:
             out.append((term, names))
     return out
