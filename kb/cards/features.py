@@ -145,6 +145,7 @@ def _term_shape(term: str, key: str) -> tuple[tuple[str, ...], bool, int]:
     return tuple(f), known, n_cjk
 
 
+@functools.lru_cache(maxsize=16384)  # pure: a wording recurs across posts (re-captures, shared sentences)
 def _definition_features(term: str, body: str, cjk: bool) -> tuple[str, ...]:
     """What a definition's wording says (its first word, length, kind, formula, judgement …)."""
     f: list[str] = []
