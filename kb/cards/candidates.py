@@ -98,12 +98,10 @@ def _splits_word(text: str, pos: int) -> bool:
     """Whether pos falls inside a word of the segmentation (both neighbours Chinese)."""
     if not (_CJK_RE.match(text[pos - 1 : pos]) and _CJK_RE.match(text[pos : pos + 1])):
         return False
-    start = pos - 1
-    while start > 0 and pos - start < 10 and _CJK_RE.match(text[start - 1]):
-        start -= 1
-    end = pos + 1
-    while end < len(text) and end - pos < 6 and _CJK_RE.match(text[end]):
-        end += 1
+    before = _CJK_RUN_END_RE.search(text, max(0, pos - 10), pos - 1)  # up to 9 more characters before
+    start = before.start() if before else pos - 1
+    after = _CJK_RUN_RE.match(text, pos + 1, pos + 6)  # up to 5 after
+    end = after.end() if after else pos + 1
     return all(a != pos - start for a, _ in word_spans(text[start:end]))
 
 
@@ -124,6 +122,10 @@ def _asks(text: str, start: int, end: int) -> bool:
 _CLOSE_RE = re.compile(r"\)(?<!\\\))")  # ")" first, then not after a backslash: a fast scan
 
 _CJK_RE = re.compile(f"[{CJK}]")
+
+_CJK_RUN_RE = re.compile(f"[{CJK}]+")
+
+_CJK_RUN_END_RE = re.compile(f"[{CJK}]+\\Z")
 
 _LATIN2_RE = re.compile("[A-Za-z]{2}")
 
