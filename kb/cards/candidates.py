@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from kb.cards import bodies
-from kb.cards.clauses import Sentences, label_subject, subject, subject_at
+from kb.cards.clauses import Sentences, after_space, before_space, label_subject, subject, subject_at
 from kb.cards.glosses import gloss_at, gloss_before, real_aliases, split_gloss
 from kb.cards.terms import (
     cjk_term,
@@ -162,7 +162,7 @@ def glosses(s: Sentences) -> list[Candidate]:
         if aliases is None:
             continue
         at = start + max(0, region.rfind(term))
-        gap = len(text[end:]) - len(text[end:].lstrip())
+        gap = after_space(text, end) - end
         follows = text[end + gap : end + gap + 1]
         body = None
         if not gap and _NAME_GOES_ON_RE.match(text, end):
@@ -221,7 +221,7 @@ def list_items(s: Sentences) -> list[Candidate]:
             if g:
                 names, end = g
         start = s.clause_start(end)
-        label_end = len(text[:end].rstrip())
+        label_end = before_space(text, end)
         if label_end - start > 40:
             cut = text.rfind(" ", label_end - 40, label_end)
             if cut < 0:
@@ -230,7 +230,8 @@ def list_items(s: Sentences) -> list[Candidate]:
         label = text[start:end].strip()
         if not label:
             continue
-        inside = start > 0 and text[start - 1] == "," and " " not in label and not _ITEM_NUMBER_RE.search(text[:start])
+        # (no item number can end the text before: it ends in that comma)
+        inside = start > 0 and text[start - 1] == "," and " " not in label
         if inside:
             continue  # …,X: — a clause inside a sentence
         found = label_subject(label, bool(names))
@@ -317,7 +318,7 @@ def headings(s: Sentences) -> list[Candidate]:
             g = gloss_at(text, after)
             if g is None:
                 continue
-            names, after = g[0], g[1] + len(text[g[1] :]) - len(text[g[1] :].lstrip())
+            names, after = g[0], after_space(text, g[1])
         term = _whole_name(head, bool(names))
         if term is None:
             continue

@@ -71,6 +71,21 @@ class Sentences:
         return start, self.text[start:pos]
 
 
+_SPACE_RE = re.compile(r"\s*")
+
+
+def after_space(text: str, pos: int) -> int:
+    """Where the white space at text[pos:] ends (text[pos:].lstrip()'s start, without copying the rest)."""
+    return _SPACE_RE.match(text, pos).end() if pos < len(text) else pos
+
+
+def before_space(text: str, pos: int) -> int:
+    """Where the white space ending at pos starts (len(text[:pos].rstrip()), without copying the text before)."""
+    while pos > 0 and text[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
 def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     """The term (with its aliases) whose clause has its verb at pos, and where the term starts."""
     text = s.text

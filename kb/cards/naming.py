@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from kb.cards import bodies
-from kb.cards.clauses import Sentences, subject, subject_at
+from kb.cards.clauses import Sentences, after_space, subject, subject_at
 from kb.cards.glosses import (
     alias_chain,
     gloss_at,
@@ -154,7 +154,7 @@ def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
     name = name_term(raw)
     if name is None:
         return None
-    g = gloss_at(text, end if text[end : end + 1] == "(" else end + len(text[end:]) - len(text[end:].lstrip()))
+    g = gloss_at(text, end if text[end : end + 1] == "(" else after_space(text, end))
     if g:
         real = real_aliases(name, g[0])
         if real is None:
@@ -298,6 +298,9 @@ _TRANSLATED_RE = re.compile(
 )
 
 
+_NAMES_AFTER_RE = re.compile(r"[^,。;!?\n]{1,40}")
+
+
 def translations(s: Sentences) -> list[tuple[str, list[str]]]:
     """X在中文中通常被翻译为“Y”或“Z” / X,翻译为中文意思是Y / X字面意思是Y: other names of X."""
     out = []
@@ -314,7 +317,7 @@ def translations(s: Sentences) -> list[tuple[str, list[str]]]:
             term = subj[0]
         if term is None:
             continue
-        raw = re.match(r"[^,。;!?\n]{1,40}", text[m.end() :])
+        raw = _NAMES_AFTER_RE.match(text, m.end())
         if not raw:
             continue
         names = split_gloss(raw.group().replace("“", "").replace("”", "")) or []
