@@ -12,7 +12,14 @@ import re
 from dataclasses import dataclass, field
 
 from kb.cards import bodies
-from kb.cards.clauses import Sentences, after_space, before_space, label_subject, subject, subject_at
+from kb.cards.clauses import (
+    Sentences,
+    after_space,
+    before_space,
+    label_subject,
+    subject,
+    subject_at,
+)
 from kb.cards.glosses import gloss_at, gloss_before, real_aliases, split_gloss
 from kb.cards.terms import (
     cjk_term,
@@ -68,12 +75,13 @@ def verbs(s: Sentences) -> list[Candidate]:
     out = []
     text = s.text
     for m in _VERB_RE.finditer(text):
-        if text[m.start() - 1 : m.start()] in _NO_SUBJECT_BEFORE and m.lastgroup != "does":
+        verb_at, kind = m.start(), m.lastgroup
+        if verb_at and text[verb_at - 1] in _NO_SUBJECT_BEFORE and kind != "does":
             continue
-        if m.lastgroup in ("does", "describes", "uses") and len(m.group()) > 1 and (
-                _splits_word(text, m.start()) or _longer_word(text, m.start(), m.end())):
+        if kind in ("does", "describes", "uses") and m.end() - verb_at > 1 and (
+                _splits_word(text, verb_at) or _longer_word(text, verb_at, m.end())):
             continue  # 应用于, 表示学习: the verb's first character belongs to a word
-        subj = subject_at(s, m.start())
+        subj = subject_at(s, verb_at)
         if subj is None:
             continue
         term, aliases, at = subj

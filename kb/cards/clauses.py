@@ -91,20 +91,25 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
     text = s.text
     end = pos
     names = None
-    if ")" in text[max(0, pos - 9) : pos]:  # a gloss may stand before the verb (most subjects have none)
+    if text.find(")", max(0, pos - 9), pos) >= 0:  # a gloss may stand before the verb (most subjects have none)
         adverbs = _ADVERBS_RE.search(text, max(0, pos - 8), pos)
         if adverbs and text[adverbs.start() - 1 : adverbs.start()] == ")":
             end = adverbs.start()  # 随机森林(Random Forest)就是…: the gloss, an adverb, the verb
         g = gloss_before(text, end)
         if g:
             names, end = g
-    elif end - s.clause_start(end) > _LONGEST_CHUNK and text.rfind(" ", end - _LONGEST_CHUNK, end) < 0 \
-            and not _LATIN_IN_RE.search(text, end - _LONGEST_CHUNK, end):
-        return None  # a whole Chinese clause before the verb: no name to cut (most copulas end here)
-    got = s.region(end)
-    if got is None:
-        return None
-    start, region = got
+        start = s.clause_start(end)
+    else:
+        start = s.clause_start(end)
+        if end - start > _LONGEST_CHUNK and text.rfind(" ", end - _LONGEST_CHUNK, end) < 0 \
+                and not _LATIN_IN_RE.search(text, end - _LONGEST_CHUNK, end):
+            return None  # a whole Chinese clause before the verb: no name to cut (most copulas end here)
+    if end - start > MAX_REGION:  # the region (Sentences.region), its clause's start known
+        cut = text.rfind(" ", end - MAX_REGION, end)
+        if cut < 0:
+            return None
+        start = cut + 1
+    region = text[start:end]
     if text[start - 1 : start] == ")" and not names and " " not in region.strip():
         return None  # Probing(探针)策略是…: the name runs on past its gloss
     region = region.rstrip()
