@@ -163,7 +163,10 @@ def clause_opens_sentence(s: Sentences, pos: int) -> bool:
 
 def _is_heading_gap(lead: str) -> bool:
     """The text before the term is a heading run on into the sentence (生成式模型对比 自回归模型…)."""
-    return lead.endswith(" ") and not re.search(r"[,;:]", lead) and len(lead) <= 40
+    return lead.endswith(" ") and not _CLAUSE_MARK_RE.search(lead) and len(lead) <= 40
+
+
+_CLAUSE_MARK_RE = re.compile("[,;:]")
 
 
 _LATIN_IN_RE = re.compile("[A-Za-z]{2}")

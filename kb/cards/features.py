@@ -232,6 +232,8 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
 
 _SENTENCE_PUNCT = set("。!?;\n")
 
+_CLAUSE_MARK_RE = re.compile("[,;:]")
+
 _HEADING_NUMBER_RE = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节]|\d+(?:\.\d+)*[.、]?|[一二三四五六七八九十]+[、.]|\(\d+\))\s*")
 
 
@@ -247,7 +249,7 @@ def standing(s: Sentences, at: int) -> str:
         prev = s.sentence_start(start - 1)
         chunk = text[prev : start].strip()
         heading = (prev == 0 or text[prev - 1] in _SENTENCE_PUNCT or text[prev - 1] == " ") and \
-            not re.search("[,;:]", chunk) and len(_HEADING_NUMBER_RE.sub("", chunk)) <= 24
+            not _CLAUSE_MARK_RE.search(chunk) and len(_HEADING_NUMBER_RE.sub("", chunk)) <= 24
         return "after-heading" if heading else "after-space"
     if text[s.clause_start(at) - 1 : s.clause_start(at)] in (",", ":"):
         return "opens-clause"

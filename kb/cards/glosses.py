@@ -123,12 +123,15 @@ _NAME_RE = re.compile(
 )
 
 
+_COMMA_RE = re.compile(r"\s*,\s*")
+
+
 def alias_chain(text: str, pos: int, term: str) -> tuple[list[str], int]:
     """Other names of term that follow text[pos:] (,即Y / ,又称为Y(Z) / ,全称为"Y" / ,中文常译为Y /
     a bare other-script name between commas): (the names, where the chain ends)."""
     names: list[str] = []
     while True:
-        m = re.match(r"\s*,\s*", text[pos : pos + 4])
+        m = _COMMA_RE.match(text[pos : pos + 4])
         if not m:
             break
         at = pos + m.end()

@@ -220,6 +220,9 @@ def _first_cut(body: str) -> int | None:
 _EXPLAINED_RE = re.compile(r",\s*(?:也就是说|也就是|亦即)\s*:?\s*")
 
 
+_NAMED_BY_RE = re.compile("(?:是|一个|一种|叫做|称为|叫)$")
+
+
 def explained(s: Sentences) -> list[Definition]:
     """…在高维空间里面的一个manifold,也就是说:… / …都是免模型的,也就是…: a term the clause ends on
     (introduced by 是, 一个, 叫做 or a gloss), then what it means."""
@@ -237,7 +240,7 @@ def explained(s: Sentences) -> list[Definition]:
         if term is None:
             continue
         before = clause[: len(clause) - len(term)].rstrip()
-        if not (names or re.search("(?:是|一个|一种|叫做|称为|叫)$", before)) or not named(term):
+        if not (names or _NAMED_BY_RE.search(before)) or not named(term):
             continue
         aliases = real_aliases(term, names) if names else []
         if names and aliases is None:
@@ -255,6 +258,13 @@ _REFER_RE = re.compile(
     r"(?P<p>[,。: ])(?:(?<=[,。:])|(?<=[" + CJK + r"] ))\s*(?P<v>这是(?:一种|一个|一类)|它是(?:一种|一个|一类)?|"
     r"它(?=[^,。;!?]{0,8}(?:是|可以|能|会|用|在|通过|将|把|的逻辑|的思想|的作用|负责|保持|只|直接)))"
 )
+
+
+_INTRODUCED_RE = re.compile("(?:是|为|即为|叫做|称为|介绍|引入|提出|有|采用|使用|了)$")
+
+_COPULA_END_RE = re.compile("(?:就|也|即)?(?:是|为)$")
+
+_POINTER_START_RE = re.compile("^(?:这|它们|它)")
 
 
 def refer_backs(s: Sentences) -> list[Definition]:
@@ -276,15 +286,15 @@ def refer_backs(s: Sentences) -> list[Definition]:
         if names and aliases is None:
             continue
         before = clause[: len(clause.rstrip()) - len(term)].rstrip()
-        introduced = bool(names) or re.search("(?:是|为|即为|叫做|称为|介绍|引入|提出|有|采用|使用|了)$", before)
+        introduced = bool(names) or _INTRODUCED_RE.search(before)
         if not introduced or not (names or named(term)) or term in GENERIC:
             continue
-        verb = re.search("(?:就|也|即)?(?:是|为)$", before)
+        verb = _COPULA_END_RE.search(before)
         if verb and subject(before[: verb.start()], False) is not None:
             continue  # 演员就是 Alpha Go,它…: 它 may be either side of the copula
         body = bodies.until_sentence_end(text, m.start("v"), para=True)
         body = bodies.clean(bodies.with_formula(text, m.start("v"), body))
-        if bodies.says_nothing(re.sub("^(?:这|它们|它)", "", body), term) or len(body) < 8:
+        if bodies.says_nothing(_POINTER_START_RE.sub("", body), term) or len(body) < 8:
             continue
         out.append(Definition(term, body, aliases or [], "refer-back", p))
     return out
