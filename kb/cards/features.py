@@ -194,7 +194,7 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     shape = post["terms"].get(term)
     if shape is None:  # the term's own features, once per post (its candidates share them)
         shape = post["terms"][term] = _term_features(term, key, folded)
-    f = [f"frame={c.frame}", f"cue={c.frame}:{c.cue}" if c.cue else f"cue={c.frame}:", *shape[0]]
+    f = [*_frame_features(c.frame, c.cue), *shape[0]]
     aliases = c.aliases or post["aliases"].get(key, [])
     if c.aliases:
         f.append("alias=here")
@@ -285,6 +285,12 @@ def post_facts(cands: list[Candidate], text: str) -> dict:
             "opening": {k for k in frames if k and k in opening}}
 
 
+@functools.lru_cache(maxsize=256)
+def _frame_features(frame: str, cue: str) -> tuple[str, str]:
+    return f"frame={frame}", f"cue={frame}:{cue}" if cue else f"cue={frame}:"
+
+
+@functools.lru_cache(maxsize=1024)
 def _bucket(n: int, edges: tuple[int, ...]) -> str:
     for e in edges:
         if n <= e:
