@@ -64,6 +64,19 @@ _POINTER_HEAD_RE = re.compile("^(?:这|此|那|该)(?:个|种|些|一)?")
 _CLOSES_NAME_RE = re.compile(f"\\s*(?:[。;!?\\n,:\\])]|$)|\\s+(?=[{CJK}])")
 
 
+_THEY_CALL_RE = re.compile(r"(?:我们|人们)?(?:将其|把它|把其|将|把)?$")
+
+_THIS_RE = re.compile("(?:这|此|那|该)")
+
+_POINTS_BACK_RE = re.compile("(?:这|此|那|其|它)")
+
+_ONLY_MATH_RE = re.compile(r"\\\(.*\\\)")
+
+_SYMBOL_END_RE = re.compile(r"\s*\\\((?:(?!\\\)).){0,30}\\\)$")
+
+_LEADING_MARKS_RE = re.compile(r"^[,;:\s]+")
+
+
 def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[str]]]]:
     """…称为X (the description before the verb defines X), and X又称为Y (only another name):
     (definitions, (term, aliases) pairs)."""
@@ -93,7 +106,7 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
         what = text[start : m.start()].strip()
         if _LOCAL_RE.match(text, s.sentence_start(m.start())) or _LOCAL_RE.match(what):
             continue  # 文中把大的lstm称作Encoder: one paper's own name for something, not a term
-        what = re.sub(r"(?:我们|人们)?(?:将其|把它|把其|将|把)?$", "", what) if what.endswith(("将其", "把它", "把其")) else what
+        what = _THEY_CALL_RE.sub("", what) if what.endswith(("将其", "把它", "把其")) else what
         subj = subject_at(s, m.start()) if what else None
         if not what and text[start - 1 : start] == "(" and not closing:
             before = tail_term(text[s.clause_start(start - 1) : start - 1])
@@ -111,11 +124,11 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
             continue
         if _SELF_POINTER_RE.match(what):
             continue  # 我们将这种方法称为X: what X names is in another sentence
-        if what and re.match("(?:这|此|那|该)", what) and _glossed_before(text, start, what):
+        if what and _THIS_RE.match(what) and _glossed_before(text, start, what):
             continue  # 动作(action),这个动作也称为决策: another name of a term named just before
         first = s.sentence_start(m.start())
         if not what or _POINTER_RE.fullmatch(what) or (first == start and _POINTER_RE.match(what)) or \
-                re.fullmatch(r"\\\(.*\\\)", what):
+                _ONLY_MATH_RE.fullmatch(what):
             # The description is the sentence so far, or (这个叫做X) the sentence before.
             begin = s.sentence_start(first - 1) if first == start and first > 0 else first
         else:
@@ -143,7 +156,7 @@ def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
         return None
     raw = (m.group(1) or m.group(2)).strip()
     end = at + len(m.group(0).rstrip())
-    symbol = re.search(r"\s*\\\((?:(?!\\\)).){0,30}\\\)$", raw)
+    symbol = _SYMBOL_END_RE.search(raw)
     if symbol and symbol.start() > 0:  # 状态-动作值函数 \(Q(s,a)\): the name, then its symbol
         raw = raw[: symbol.start()]
         end = at + m.group(0).index(raw) + len(raw)
@@ -181,7 +194,7 @@ def _glossed_before(text: str, start: int, what: str) -> bool:
 
 def _description_start(s: Sentences, start: int, what: str) -> int:
     """Where a naming's description starts: its clause, or its sentence when the clause only points back."""
-    return s.sentence_start(start) if re.match("(?:这|此|那|其|它)", what) else start
+    return s.sentence_start(start) if _POINTS_BACK_RE.match(what) else start
 
 
 def _back_to(text: str, begin: int, end: int) -> str | None:
@@ -192,7 +205,7 @@ def _back_to(text: str, begin: int, end: int) -> str | None:
         if cut is None:
             break
         body = body[cut:].strip()
-    body = re.sub(r"^[,;:\s]+", "", body)
+    body = _LEADING_MARKS_RE.sub("", body)
     return body or None
 
 
@@ -308,6 +321,8 @@ _TRANSLATED_RE = re.compile(
 )
 
 
+_TRANSLATED_LEAD_RE = re.compile(r"(?:在中文(?:中|里)?)?(?:通常|一般|常)?(?:被)?$")
+
 _NAMES_AFTER_RE = re.compile(r"[^,。;!?\n]{1,40}")
 
 
@@ -317,7 +332,7 @@ def translations(s: Sentences) -> list[tuple[str, list[str]]]:
     text = s.text
     for m in _TRANSLATED_RE.finditer(text):
         start = m.start()
-        lead = re.search(r"(?:在中文(?:中|里)?)?(?:通常|一般|常)?(?:被)?$", text[max(0, start - 10) : start])
+        lead = _TRANSLATED_LEAD_RE.search(text[max(0, start - 10) : start])
         at = start - (len(lead.group()) if lead else 0)
         subj = subject_at(s, at)
         if subj is None:
