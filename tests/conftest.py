@@ -83,11 +83,12 @@ def db_content(db: Path) -> dict:
     slug = dict(conn.execute("SELECT id, slug FROM posts"))
     out = {
         "posts": sorted(conn.execute(
-            "SELECT slug, title, text, norm, block, truncated, category, date, rank, date_after, date_before FROM posts")),
+            "SELECT slug, title, text, block, truncated, category, date, rank, date_after, date_before FROM posts")),
         "sightings": sorted(
             (Path(file).stem, slug[post], position, text, truncated, category, date)
             for file, post, position, text, truncated, category, date in conn.execute(
-                "SELECT file, post_id, position, text, truncated, category, date FROM sightings")),
+                "SELECT file, post_id, position, COALESCE(text, (SELECT p.text FROM posts p WHERE p.id = post_id)),"
+                " truncated, category, date FROM sightings")),
         "cards": sorted(conn.execute(
             "SELECT id, slug, term, norm_term, aliases, definition, kind, pattern, position, active FROM cards")),
         "index": sorted((slug[rowid], title, body) for rowid, title, body in conn.execute("SELECT rowid, title, body FROM search_fts")),

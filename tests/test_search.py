@@ -262,7 +262,7 @@ def test_json_shape_order_and_snippets_in_original_text(kb, imported):
         text = kb("show", r["slug"], "--json").json()["text"]
         squeezed = " ".join(text.split())
         inner = r["snippet"].removeprefix("…").removesuffix("…")
-        assert "\u200b" not in r["snippet"] and inner in squeezed
+        assert "\u200b" not in r["snippet"] and "\x1f" not in r["snippet"] and inner in squeezed
 
 
 def test_human_output_lists_rank_title_meta_and_snippet(kb, small):

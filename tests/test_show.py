@@ -245,8 +245,8 @@ def test_shared_terms_without_an_index_are_shown_as_counted():
     from kb.search import related
 
     assert related._as_words(["概率分", "vae"], None, None) == ["概率分", "vae"]
-    a = related._Cut("\u200b".join(["条件", "概率", "的", "概率分布", "无", "模型"]))
-    b = related._Cut("\u200b".join(["无", "模型", "与", "条件", "概率", "分布", "输出", "正确"]))
+    a = related._Cut(related.SEP.join(["条件", "概率", "的", "概率分布", "无", "模型"]))
+    b = related._Cut(related.SEP.join(["无", "模型", "与", "条件", "概率", "分布", "输出", "正确"]))
     # 概率分: inside a word of one post; 条件概率: two words; 无模型: on word boundaries in both;
     # 出正确: crosses a boundary, and the word inside it (正确) is not one of both posts
     assert related._as_words(["概率分", "条件概率", "无模型", "出正确", "vae"], a, b) == ["概率分布", "条件概率", "无模型", "vae"]

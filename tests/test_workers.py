@@ -32,10 +32,10 @@ def test_workers_and_the_importer_share_the_files_and_compute_the_same(tmp_path)
             pass
         memo = dict(workers.ahead._memo)
     names = {name.rsplit(".", 1)[-1] for name, _ in memo}
-    assert names == {"make_title", "slug_stem", "body_form", "extract", "post_terms", "subject_titles"}
+    assert names == {"slug_stem", "body_form", "extract", "post_terms", "subject_titles"}
     texts = {text for name, text in memo if name.endswith(".slug_stem")}
     assert texts == set(expected)  # every excerpt of every file, whoever prepared it
-    functions = {prepare.fn_key(fn): fn for fn in (importer.naming.make_title, importer.naming.slug_stem)}
+    functions = {prepare.fn_key(fn): fn for fn in (importer.naming.slug_stem,)}
     from kb.cards.store import extract
     from kb.search.related import post_terms
     from kb.search.index import body_form
@@ -65,6 +65,23 @@ def test_the_ahead_object_counts_what_it_was_not_given():
     assert ahead(str.upper, "other text") == "OTHER TEXT" and ahead.misses == 1  # never prepared: no miss
 
 
+def test_a_result_asked_for_twice_where_it_was_made_is_kept_for_both_uses():
+    record = prepare.Recorder()
+    calls = []
+
+    def count(text):
+        calls.append(text)
+        return len(text)
+
+    assert record(count, "abc") == record(count, "abc") == 3 and calls == ["abc"]  # computed once
+    ahead = prepare.Ahead()
+    ahead.add((record.results, ["abc"], record.uses))
+    assert ahead(count, "abc") == 3 and ahead(count, "abc") == 3
+    assert (ahead.hits, ahead.misses, calls) == (2, 0, ["abc"])
+    assert ahead._memo == {}  # released after its last use
+    assert ahead(count, "abc") == 3 and ahead.misses == 1
+
+
 def test_a_file_that_cannot_be_read_prepares_nothing(tmp_path):
     bad = tmp_path / "binary.txt"
     bad.write_bytes(b"\x00\x01\x02" * 100)
@@ -79,7 +96,7 @@ def _dump(db: Path) -> dict:
     try:
         return {
             "posts": conn.execute(
-                "SELECT id, slug, title, text, norm, truncated, category, date, rank, date_after, date_before"
+                "SELECT id, slug, title, text, truncated, category, date, rank, date_after, date_before"
                 " FROM posts ORDER BY id").fetchall(),
             "sightings": conn.execute(
                 "SELECT post_id, file, position, line, text, category, date FROM sightings ORDER BY id").fetchall(),

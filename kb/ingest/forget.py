@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kb import derived
 from kb.ingest.sources import find
-from kb.posts import capture, naming
+from kb.posts import capture, naming, sightings
 from kb.quiz import aside
 from kb.store.transaction import transaction
 from kb.text import stamp
@@ -134,7 +134,7 @@ def _reread(conn: sqlite3.Connection, post_id: int, now: str) -> bool:
     title of the first sighting (its slug stays: cards and users know it by it). Returns whether its
     text or title changed (its derived parts then follow)."""
     rows = conn.execute(
-        "SELECT text, truncated, category, date FROM sightings WHERE post_id = ? ORDER BY source_id, position",
+        f"SELECT {sightings.TEXT_SQL}, truncated, category, date FROM sightings WHERE post_id = ? ORDER BY source_id, position",
         (post_id,)).fetchall()
     best = max(rows, key=lambda r: (len(capture.normalize(r[0])), not r[1]))
     category = next((r[2] for r in rows if r[2]), None)
@@ -143,7 +143,8 @@ def _reread(conn: sqlite3.Connection, post_id: int, now: str) -> bool:
     post = conn.execute("SELECT text, truncated, category, date, title FROM posts WHERE id = ?", (post_id,)).fetchone()
     if tuple(post) == (best[0], best[1], category, date, title):
         return False
+    sightings.text_changes(conn, post_id, post[0], best[0])
     conn.execute(
-        "UPDATE posts SET text = ?, norm = ?, truncated = ?, category = ?, date = ?, title = ?, updated_at = ? WHERE id = ?",
-        (best[0], capture.normalize(best[0]), best[1], category, date, title, now, post_id))
+        "UPDATE posts SET text = ?, truncated = ?, category = ?, date = ?, title = ?, updated_at = ? WHERE id = ?",
+        (best[0], best[1], category, date, title, now, post_id))
     return (post[0], post[4]) != (best[0], title)

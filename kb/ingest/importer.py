@@ -6,11 +6,13 @@ file's FileTask, and the import's shared state (connection, report, precompute) 
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import sqlite3
 import sys
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -21,7 +23,7 @@ from kb import derived
 from kb.errors import CaptureError, InternalError, KbError
 from kb.ingest import workers
 from kb.ingest.files import STDIN, expand_paths, shown_path
-from kb.posts import capture, formats, listing, naming
+from kb.posts import capture, formats, listing, naming, sightings
 from kb.quiz import aside
 from kb.store.transaction import transaction
 from kb.text import stamp
@@ -94,8 +96,8 @@ class FileTask:
 
 
 def prepare_post(ahead, text: str) -> None:
-    """What naming a new post asks of its text (import workers compute it ahead)."""
-    ahead(naming.make_title, text)
+    """What naming a new post asks of its text (import workers compute it ahead): its slug. (Its
+    title is the titles part's, given in the same transaction.)"""
     ahead(naming.slug_stem, text)
 
 
@@ -134,13 +136,19 @@ def parse_capture(run: Run, task: FileTask) -> None:
     try:
         if not task.data.strip():
             raise CaptureError("empty file")
-        parsed = task.parsed = formats.read(task.data, task.name if task.path is not None else None)
+        ready = run.ahead.read_file(task.sha) if task.path is not None else None
+        if ready is not None:  # a worker read these very bytes, as below
+            parsed, verdict = ready
+            task.parsed = parsed
+        else:
+            parsed = task.parsed = formats.read(task.data, task.name if task.path is not None else None)
         if not parsed.excerpts:
             if parsed.skipped:
                 said = "; ".join(s.describe() for s in parsed.skipped[:3])
                 raise CaptureError(f"{said}; no other line is a listing card's text")
             raise CaptureError("not a listing page: it has no line that could be a listing card's text")
-        verdict = listing.judge(parsed, task.data if parsed.format == "text" else None)
+        if ready is None:
+            verdict = listing.judge(parsed, task.data if parsed.format == "text" else None)
         if not verdict.listing:
             if not run.force:
                 raise CaptureError(f"not a listing page: {verdict.reason}; kb import --force imports it all the same")
@@ -178,14 +186,15 @@ def store_posts(run: Run, task: FileTask) -> None:
                  json.dumps(parsed.provenance, ensure_ascii=False) if parsed.provenance else None),
             ).lastrowid
             for ex in parsed.excerpts:
-                post_id, is_new, new_text = _upsert_post(conn, ex, now, run.ahead)
+                post_id, is_new, new_text, post_text = _upsert_post(conn, ex, now, run.ahead)
                 if new_text:  # the index and the cards derive from the text: nothing else changes them
                     task.changed.append(post_id)
                 counts["new" if is_new else "merged"] += 1
                 conn.execute(
                     "INSERT INTO sightings (post_id, source_id, file, position, line, text, truncated, category, date)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (post_id, source_id, task.name, ex.position, ex.line, ex.text, int(ex.truncated), ex.category, ex.date),
+                    (post_id, source_id, task.name, ex.position, ex.line, sightings.stored_text(ex.text, post_text),
+                     int(ex.truncated), ex.category, ex.date),
                 )
             derived.posts_changed(conn, sorted(set(task.changed)), run.ahead)
             # A card kb forget kept aside is back when its post is: its history with it.
@@ -237,7 +246,7 @@ def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes
     jobs = workers.jobs(sum(size for _, _, size in ahead_files), len(ahead_files))
     preparers = [prepare_post, *derived.preparers()] if jobs else []
     prepared = {i for i, _, _ in ahead_files}
-    with workers.Workers(jobs, len(ahead_files), preparers, warm_up=_warm_up) as pool:
+    with workers.Workers(jobs, len(ahead_files), preparers, warm_up=_warm_up) as pool, _young_collections():
         ready = pool.prepare([path for _, path, _ in ahead_files])
         run = Run(conn, report, pool.ahead, stdin, force)
         changed_any = False
@@ -250,11 +259,28 @@ def import_paths(conn: sqlite3.Connection, paths: Iterable[str], *, stdin: bytes
                 if task.done:
                     break
             changed_any |= task.wrote
+            gc.collect(1)
         if changed_any:
             with transaction(conn):
                 derived.after_import(conn, pool.ahead)
         report.precomputed_hits, report.precomputed_misses = pool.ahead.hits, pool.ahead.misses
     return report
+
+
+@contextmanager
+def _young_collections():
+    """Python's collector off for the import, the young generations collected after each file instead.
+
+    What the import keeps (the precomputed results, the terms of every post) are millions of objects
+    that live until its end, and each automatic collection of the old generation walked all of them:
+    a fifth of a large import, growing with it. A file's own garbage is young, and goes with it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _files_to_prepare(conn: sqlite3.Connection, files: list[tuple[str, Path | None]]) -> list[tuple[int, str, int]]:
@@ -287,19 +313,20 @@ def _known_hash(conn: sqlite3.Connection, sha: str) -> bool:
     return conn.execute("SELECT 1 FROM sources WHERE sha256 = ?", (sha,)).fetchone() is not None
 
 
-def find_same_post(conn: sqlite3.Connection, norm: str) -> sqlite3.Row | None:
-    """The post this excerpt is a capture of, if any: same block, then a rapidfuzz check.
+def find_same_post(conn: sqlite3.Connection, norm: str) -> tuple[sqlite3.Row, str] | None:
+    """The post this excerpt is a capture of, if any, and its text's normalized form: same block,
+    then a rapidfuzz check.
 
     Blocking by the normalized prefix keeps this a single indexed lookup per excerpt,
     however many posts there are.
     """
-    best = None
+    best, best_norm = None, ""
     best_score = 0.0
     for row in conn.execute(
-        "SELECT id, norm, text, truncated, category, date FROM posts WHERE block = ?",
+        "SELECT id, text, truncated, category, date FROM posts WHERE block = ?",
         (naming.block_key(norm),),
     ):
-        other = row["norm"]
+        other = capture.normalize(row["text"])  # not stored: the text once is enough
         n = min(len(other), len(norm))
         if n == 0:
             continue
@@ -308,28 +335,34 @@ def find_same_post(conn: sqlite3.Connection, norm: str) -> sqlite3.Row | None:
         else:
             score = fuzz.ratio(other[:n], norm[:n], score_cutoff=SAME_POST_RATIO)
         if score > best_score:
-            best, best_score = row, score
-    return best
+            best, best_score, best_norm = row, score, other
+    return (best, best_norm) if best is not None else None
 
 
-def _upsert_post(conn: sqlite3.Connection, ex: capture.Excerpt, now: str, ahead) -> tuple[int, bool, bool]:
-    """Create the excerpt's post or merge the excerpt into it: (post id, created, text changed)."""
+def _upsert_post(conn: sqlite3.Connection, ex: capture.Excerpt, now: str, ahead) -> tuple[int, bool, bool, str]:
+    """Create the excerpt's post or merge the excerpt into it: (post id, created, text changed, the
+    post's text now)."""
     norm = capture.normalize(ex.text)
-    row = find_same_post(conn, norm)
+    found = find_same_post(conn, norm)
+    row, row_norm = found if found is not None else (None, "")
     if row is None:
-        title = ahead(naming.make_title, ex.text)
+        # No title yet: the titles part gives every post of the file its title before the file's
+        # transaction ends (computing one here would be the titles' work done twice).
+        title = ""
         slug = _free_slug(conn, ahead(naming.slug_stem, ex.text), norm)
         cur = conn.execute(
-            "INSERT INTO posts (slug, title, text, norm, block, truncated, category, date, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (slug, title, ex.text, norm, naming.block_key(norm), int(ex.truncated), ex.category, ex.date, now, now),
+            "INSERT INTO posts (slug, title, text, block, truncated, category, date, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (slug, title, ex.text, naming.block_key(norm), int(ex.truncated), ex.category, ex.date, now, now),
         )
-        return cur.lastrowid, True, True
+        return cur.lastrowid, True, True, ex.text
     updates: dict[str, object] = {}
     # Keep the longest text; a complete capture beats a truncated one of equal length.
-    if len(norm) > len(row["norm"]) or (len(norm) == len(row["norm"]) and row["truncated"] and not ex.truncated):
-        updates.update(text=ex.text, norm=norm, truncated=int(ex.truncated))
+    if len(norm) > len(row_norm) or (len(norm) == len(row_norm) and row["truncated"] and not ex.truncated):
+        updates.update(text=ex.text, truncated=int(ex.truncated))
     new_text = "text" in updates and ex.text != row["text"]
+    if new_text:
+        sightings.text_changes(conn, row["id"], row["text"], ex.text)
     if ex.category and not row["category"]:
         updates["category"] = ex.category
     if ex.date and not row["date"]:
@@ -338,7 +371,7 @@ def _upsert_post(conn: sqlite3.Connection, ex: capture.Excerpt, now: str, ahead)
         updates["updated_at"] = now
         sets = ", ".join(f"{k} = ?" for k in updates)
         conn.execute(f"UPDATE posts SET {sets} WHERE id = ?", (*updates.values(), row["id"]))
-    return row["id"], False, new_text
+    return row["id"], False, new_text, updates.get("text", row["text"])
 
 
 def _free_slug(conn: sqlite3.Connection, stem: str, norm: str) -> str:

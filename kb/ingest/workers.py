@@ -32,29 +32,55 @@ class Ahead:
 
     def __init__(self) -> None:
         self._memo: dict[tuple[str, str], object] = {}
+        # How many more times each result will be asked for: parts asking the same of a text (the
+        # cards' and the titles' definitions of a short post) share one result, dropped after its last use.
+        self._uses: dict[tuple[str, str], int] = {}
         # hash() of each excerpt text prepared (a str caches its hash: this costs nothing more).
         self._prepared: set[int] = set()
+        # sha256 of a file's bytes → (its Capture, its listing verdict), as the workers read it.
+        self._read: dict[str, tuple] = {}
         self.hits = 0
         self.misses = 0
 
-    def add(self, prepared: tuple[dict[tuple[str, str], object], list[str]]) -> None:
-        """One file's results ((fn_key, text) → value) and the excerpt texts they were prepared for."""
-        results, texts = prepared
-        self._memo.update(results)
+    def read_file(self, sha: str) -> tuple | None:
+        """The file of these bytes as a worker read it (kb.posts.formats.read, kb.posts.listing.judge),
+        taken once; None when no worker did."""
+        return self._read.pop(sha, None)
+
+    def add(self, prepared: tuple[dict[tuple[str, str], object], list[str]] | tuple) -> None:
+        """One file's results ((fn_key, text) → value), the excerpt texts they were prepared for, and
+        (optionally) how many times each result is asked for."""
+        results, texts = prepared[0], prepared[1]
+        uses = prepared[2] if len(prepared) > 2 else {}
+        if len(prepared) > 3:
+            sha, parsed, verdict = prepared[3]
+            self._read[sha] = (parsed, verdict)
+        for key, value in results.items():
+            self._memo[key] = value
+            self._uses[key] = self._uses.get(key, 0) + uses.get(key, 1)
         self._prepared.update(map(hash, texts))
 
     def __call__(self, fn: Callable[[str], object], text: str) -> object:
         if self._memo:
-            hit = self._memo.pop((fn_key(fn), text), _MISSING)
+            key = (fn_key(fn), text)
+            hit = self._memo.get(key, _MISSING)
             if hit is not _MISSING:
                 self.hits += 1
+                left = self._uses.get(key, 1) - 1
+                if left <= 0:
+                    del self._memo[key]
+                    self._uses.pop(key, None)
+                else:
+                    self._uses[key] = left
                 return hit
         if self._prepared and hash(text) in self._prepared:
             self.misses += 1
         return fn(text)
 
     def clear(self) -> None:
+        self._read.clear()
         self._memo.clear()
+        self._uses.clear()
         self._prepared.clear()
 
 
@@ -66,11 +92,13 @@ class Recorder:
 
     def __init__(self) -> None:
         self.results: dict[tuple[str, str], object] = {}
+        self.uses: dict[tuple[str, str], int] = {}
 
     def __call__(self, fn: Callable[[str], object], text: str) -> object:
         key = (fn_key(fn), text)
         if key not in self.results:
             self.results[key] = fn(text)
+        self.uses[key] = self.uses.get(key, 0) + 1
         return self.results[key]
 
 
@@ -247,14 +275,21 @@ def _prepare_in_worker(k: int, path: str) -> str | None:
     return out
 
 
-def prepare_file(path: str, preparers: list[Preparer]) -> tuple[dict[tuple[str, str], object], list[str]]:
+def prepare_file(path: str, preparers: list[Preparer]) -> tuple:
     """What the importer will ask of each excerpt of the file at path (every preparer run over it),
-    and the excerpts' texts."""
-    from kb.posts import formats
+    the excerpts' texts, how many times each result is asked for, and the file read as the importer
+    reads it: (its bytes' sha256, its Capture, whether it is a listing page)."""
+    import hashlib
+
+    from kb.ingest.files import shown_path
+    from kb.posts import formats, listing
 
     try:
         with open(path, "rb") as f:
-            parsed = formats.read(f.read(), path)
+            data = f.read()
+        # Read as kb.ingest.importer.parse_capture reads it, so the importer can take it as it is.
+        parsed = formats.read(data, shown_path(os.path.basename(path)))
+        verdict = listing.judge(parsed, data if parsed.format == "text" else None)
     except Exception:  # noqa: BLE001 - the importer reports the file's error itself
         return {}, []
     record = Recorder()
@@ -262,4 +297,4 @@ def prepare_file(path: str, preparers: list[Preparer]) -> tuple[dict[tuple[str, 
     for text in texts:
         for prepare in preparers:
             prepare(record, text)
-    return record.results, texts
+    return record.results, texts, record.uses, (hashlib.sha256(data).hexdigest(), parsed, verdict)

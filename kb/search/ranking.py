@@ -6,6 +6,7 @@ Reads the index kb.search.index keeps; queries are parsed by kb.search.query.
 """
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -28,6 +29,9 @@ PART_CAP = 0.8
 MATCHED = PART_CAP - 1e-6
 # A post writing the query's English words in the form typed (not only their stem) scores up to this much more.
 SURFACE_BONUS = 0.3
+# How close (rapidfuzz's fuzz.ratio) an index word must be to a query word that matches nothing to
+# be taken as what it meant.
+TYPO_RATIO = 80
 
 
 @dataclass
@@ -328,22 +332,17 @@ def _corrections(conn, clauses: list[Clause], per_clause: list[dict], vocab) -> 
 
     changed: list[tuple[str, str]] = []
     out: list[Clause] = []
-    choices = None
     for c in clauses:
         own = c.alts[0].tokens
         if id(c) not in empty or not any(t.isascii() and t.isalpha() and len(t) >= 4 for t in own):
             out.append(c)
             continue
-        if choices is None:
-            # Only Latin words are corrected: a Chinese word "close" to another is another word.
-            choices = [r[0] for r in conn.execute(
-                "SELECT term FROM search_vocab WHERE length(term) > 3 AND term GLOB '[a-z]*' ORDER BY cnt DESC"
-            )]
         fixed = []
         for tok in own:
             found = None
             if len(tok) >= 4 and tok.isascii() and tok.isalpha() and not vocab.counts([tok])[tok]:
-                found = process.extractOne(tok, choices, scorer=fuzz.ratio, score_cutoff=80)
+                found = process.extractOne(tok, _spelling_choices(conn, len(tok)), scorer=fuzz.ratio,
+                                           score_cutoff=TYPO_RATIO)
             fixed.append(found[0] if found else tok)
         if fixed == own:
             out.append(c)
@@ -357,6 +356,20 @@ def _corrections(conn, clauses: list[Clause], per_clause: list[dict], vocab) -> 
                 clause.expanded.append(term)
         out.append(clause)
     return (out if changed else None), changed
+
+
+def _spelling_choices(conn, n: int) -> list[str]:
+    """The index words a misspelt word of n characters may be meant as, most frequent first: Latin
+    words only (a Chinese word "close" to another is another word), and only those of a length that
+    can reach TYPO_RATIO (fuzz.ratio is at most 2·min/(n+m): m within n/1.5 … 1.5·n), read by length
+    from search_spelling, so the cost follows the words of that length, not the index's size."""
+    low, high = max(1, math.floor(n / 1.5)), math.ceil(n * 1.5)
+    try:
+        return [r[0] for r in conn.execute(
+            "SELECT term FROM search_spelling WHERE len BETWEEN ? AND ? ORDER BY cnt DESC, term", (low, high))]
+    except sqlite3.OperationalError:  # a read-only database from before search_spelling
+        return [r[0] for r in conn.execute(
+            "SELECT term FROM search_vocab WHERE length(term) > 3 AND term GLOB '[a-z]*' ORDER BY cnt DESC")]
 
 
 def _title_suggestions(conn, query: str) -> list[str]:

@@ -17,10 +17,12 @@ from kb import paths
 from kb.text import CJK, is_cjk
 
 # Joins the index's tokens: FTS5's unicode61 tokenizer splits on it, and removing it gives
-# back the text character for character.
-SEP = "\u200b"
+# back the text character for character. One byte in UTF-8 (U+001F, the unit separator; U+200B
+# before took three): it stands between every two tokens of every post, a third of the index's
+# stored text. normalize() turns one coming from a text into a space.
+SEP = "\x1f"
 # Bumped whenever the way text is cut changes, so that existing indexes rebuild themselves.
-SEGMENTER_VERSION = "3"  # 3: English words stored without their inflection (Snowball)
+SEGMENTER_VERSION = "4"  # 3: English words stored without their inflection (Snowball); 4: SEP U+001F
 # How the glossary table is filled from data/glossary.tsv: 2, with the words its two-word terms align.
 GLOSSARY_ROWS_VERSION = "2"
 

@@ -23,7 +23,12 @@ VERSION = "1"
 
 
 def prepare(ahead, text: str) -> None:
-    ahead(subject_titles, text)
+    """What import workers compute for a post's text: its title choices, and the search index's cut
+    of the first, the title it takes unless another post has it (the index holds titles)."""
+    from kb.search.index import body_form
+
+    choices = ahead(subject_titles, text)
+    ahead(body_form, choices[0].title)
 
 
 def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:

@@ -333,6 +333,40 @@ def m014_search_glosses_glossary_parts(db) -> None:
         mark_stale(db.conn, "search", "m014_search_glosses_glossary_parts")
 
 
+@migration
+def m016_post_text_once(db) -> None:
+    # A post's text is stored once: its normalized form (capture.normalize, for telling captures of
+    # one post apart) is computed when needed, and a sighting whose text is its post's stores NULL
+    # (kb.posts.sightings); what only a sighting knows (its file, position, line, metadata) stays.
+    conn = db.conn
+    conn.execute(
+        "UPDATE sightings SET text = NULL"
+        " WHERE text = (SELECT posts.text FROM posts WHERE posts.id = sightings.post_id)"
+    )
+    if "norm" in {r[1] for r in conn.execute("PRAGMA table_info(posts)")}:
+        conn.execute("ALTER TABLE posts DROP COLUMN norm")
+
+
+@migration
+def m017_search_spelling(db) -> None:
+    # Typo correction reads the words of about a misspelt word's length (kb.search.index keeps their
+    # counts as it indexes), instead of FTS5's whole vocabulary, whose counts cost a read of the index.
+    db.execute(
+        "CREATE TABLE search_spelling (len INTEGER NOT NULL, term TEXT NOT NULL, cnt INTEGER NOT NULL,"
+        " PRIMARY KEY (len, term)) WITHOUT ROWID"
+    )
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "search", "m017_search_spelling")
+
+
+@migration
+def m018_one_byte_token_separator(db) -> None:
+    # The index's stored text joins tokens with U+001F instead of U+200B (kb.search.segment.SEP):
+    # every command, not only those that check the dictionary, must find the index re-cut.
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "search", "m018_one_byte_token_separator")
+
+
 def _has_posts(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is not None
 
