@@ -300,7 +300,7 @@ def cards_table(cards: list[dict]):
             head.append(f" ({sanitize(', '.join(c['aliases']))})")
         head.append("  ")
         head.append(c["slug"], style="cyan")
-        more = len(c.get("sources", [])) - 1
+        more = c.get("sources_total", len(c.get("sources", []))) - 1
         if more > 0:  # one card per concept: the other posts that define it too
             head.append(f"  +{more} post{'s' if more > 1 else ''}", style="dim")
         if c.get("edited"):

@@ -34,8 +34,9 @@ def cards_cmd(
     from kb.cards import store
     from kb.cli import pager, render
 
-    conn = open_for_read(("search",))
-    rows = store.list_cards(conn, ids=topic_pool(conn, topic))
+    conn = open_for_read(("search", "topics"))
+    # The table names a concept's post and counts the others; --json lists every post.
+    rows = store.list_cards(conn, ids=topic_pool(conn, topic), sources_limit=None if as_json else 1)
     if as_json:
         render.print_json(rows)
     else:
@@ -52,7 +53,7 @@ def cards_export_cmd(
     """Write one note per concept to PATH; GUIDs are stable, so re-importing updates notes."""
     from kb.cards import export
 
-    conn = open_for_read(("search",))
+    conn = open_for_read(("search", "topics"))
     n = export.export(conn, path, fmt, ids=topic_pool(conn, topic))
     sys.stderr.write(f"kb: wrote {n} notes to {path}\n")
 
