@@ -1,5 +1,5 @@
 """The registry of derived data: everything kb computes from the posts (titles, the search index, cards,
-order, related posts) is a Part, and is kept fresh one way, through the functions here.
+the quiz topics' members, order, related posts) is a Part, and is kept fresh one way, through the functions here.
 
 The importer, migrations' stale marks, `kb doctor --fix` and a changed dictionary all come here;
 whoever calls a Part's hook owns the transaction (the importer's file, or the one opened here).
@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from kb.errors import InternalError, KbError
+from kb.errors import InternalError, KbError, from_sqlite
 from kb.store.meta import clear_stale, stale_marks
 from kb.store.transaction import transaction
 
@@ -37,6 +37,8 @@ class Part:
         transaction.
     after_import(conn, ahead): once per import that changed anything, inside its own transaction.
     stale(conn): why it must be rebuilt although nothing marked it (a changed dictionary), or None.
+    refresh(conn, ahead): what brings it up to date when stale says so and nothing marked it, where
+        less than a rebuild will do (default: rebuild).
     tables: the tables it owns, which kb doctor --fix may recreate and refill.
     """
 
@@ -46,6 +48,7 @@ class Part:
     posts_changed: Callable[[sqlite3.Connection, list[int], Ahead], None] | None = None
     after_import: Callable[[sqlite3.Connection, Ahead], None] | None = None
     stale: Callable[[sqlite3.Connection], str | None] | None = None
+    refresh: Callable[[sqlite3.Connection, Ahead], None] | None = None
     tables: tuple[str, ...] = ()
 
 
@@ -70,6 +73,14 @@ def _cards() -> Part:
                 tables=store.TABLES)
 
 
+def _topics() -> Part:
+    from kb.quiz import membership
+
+    return Part("topics", membership.rebuild, posts_changed=membership.posts_changed,
+                after_import=membership.after_import, stale=membership.stale, refresh=membership.refresh,
+                tables=membership.TABLES)
+
+
 def _order() -> Part:
     from kb.posts import order
 
@@ -84,10 +95,11 @@ def _related() -> Part:
 
 
 # The built-in parts in the order their hooks run (titles first: the search index holds them; the
-# search index before the cards: the cards' topics may look posts up through it). Each is loaded, and
-# registered, when first wanted: a command that only needs the search index does not load card extraction.
-_BUILTINS: dict[str, Callable[[], Part]] = {"titles": _titles, "search": _search, "cards": _cards, "order": _order,
-                                            "related": _related}
+# search index and the cards before the topics: a topic's members are the cards' definitions in the
+# posts the index matches). Each is loaded, and registered, when first wanted: a command that only
+# needs the search index does not load card extraction.
+_BUILTINS: dict[str, Callable[[], Part]] = {"titles": _titles, "search": _search, "cards": _cards, "topics": _topics,
+                                            "order": _order, "related": _related}
 _ORDER: list[str] = list(_BUILTINS)
 _PARTS: dict[str, Part] = {}
 
@@ -128,6 +140,10 @@ def _guarded(part: Part, fn: Callable, *args) -> None:
         fn(*args)
     except (KbError, sqlite3.OperationalError):
         raise  # the user's to fix, or the database's state (locked, read-only): not a bug
+    except sqlite3.DatabaseError as exc:
+        if from_sqlite(exc, "") is not None:
+            raise  # a damaged database file (malformed, not a database): the CLI says so, not a bug
+        raise InternalError(part.name, exc) from exc
     except Exception as exc:
         raise InternalError(part.name, exc) from exc
 
@@ -186,7 +202,9 @@ def refresh(conn: sqlite3.Connection, names: Iterable[str] | None = None, *, che
             with transaction(conn):
                 if part.name not in stale(conn, [part.name], check=check):
                     continue
-                _guarded(part, part.rebuild, conn, compute)
+                # Marked by a migration: rebuilt; stale by its own check: refreshed, if it says how.
+                marked = part.name in stale_marks(conn)
+                _guarded(part, part.rebuild if marked or part.refresh is None else part.refresh, conn, compute)
                 clear_stale(conn, part.name)
         except sqlite3.OperationalError as exc:
             if "readonly" in str(exc) or "read-only" in str(exc):

@@ -253,6 +253,22 @@ def check_related(conn: sqlite3.Connection, fix: bool) -> Finding:
     return Finding("related posts", False, f"{stale} rows naming a missing post (--fix recomputes them)")
 
 
+def check_topics(conn: sqlite3.Connection, fix: bool) -> Finding:
+    """The quiz topics' members are derived at import; rows naming a missing post, or membership
+    derived from other topics, another dictionary or older cards, are stale (--fix derives it again)."""
+    if "topic_sources" not in _tables(conn):
+        return Finding("topic members", True, "no topic tables in this build")
+    gone = conn.execute("SELECT COUNT(*) FROM topic_sources WHERE post_id NOT IN (SELECT id FROM posts)").fetchone()[0]
+    why = derived.stale(conn, ["topics"]).get("topics")
+    problems = "; ".join(([f"{gone} rows naming a missing post"] if gone else []) + ([why] if why else []))
+    if fix:
+        derived.rebuild(conn, ["topics"])
+        return Finding("topic members", not problems, (problems + ": " if problems else "") + "derived again", fixed=True)
+    if not problems:
+        return Finding("topic members", True, "ok")
+    return Finding("topic members", False, problems + " (--fix derives them again)")
+
+
 # Tags of a page, as a post's text would hold them had an HTML file been read as text.
 MARKUP_RE = re.compile(
     r"<!doctype\b|</?(?:html|head|body|div|span|p|a|script|style|meta|link|article|section|main|nav|header|footer|"
@@ -314,6 +330,7 @@ CHECKS: list[Callable[[sqlite3.Connection, bool], Finding]] = [
     check_fts,
     check_cards,
     check_cards_aside,  # after the cards are derived again
+    check_topics,  # after the cards and the index it is derived from
     check_related,
     check_markup_posts,
     check_foreign_keys,  # last: it sees what the fixes above left

@@ -77,6 +77,8 @@ META_SEARCH_TOKENS = "search_tokens"
 # When every post's cards were last re-derived (kb doctor uses it to tell an upgraded database
 # whose older posts were never searched for definitions).
 META_CARDS_REBUILT_AT = "cards_rebuilt_at"
+# What the quiz topics' membership was derived from (kb.quiz.membership.fingerprint).
+META_TOPICS_BUILT = "topics_built_from"
 
 
 # ---------------------------------------------------------------- post text is data

@@ -95,6 +95,10 @@ def db_content(db: Path) -> dict:
         "related": sorted((slug[a], rank, slug[b], round(score, 9), terms)
                           for a, rank, b, score, terms in conn.execute("SELECT post_id, rank, other_id, score, terms FROM related")),
         "tokens": conn.execute("SELECT value FROM meta WHERE key = 'search_tokens'").fetchall(),
+        "topics": sorted((topic, norm, slug[post]) for topic, norm, post in conn.execute(
+            "SELECT topic, norm_term, post_id FROM topic_sources")),
+        "topic_concepts": sorted(conn.execute("SELECT topic, norm_term FROM topic_concepts")),
+        "topic_defs": sorted(conn.execute("SELECT topic, terms, expr FROM topic_defs")),
     }
     conn.close()
     return out

@@ -193,6 +193,7 @@ def test_the_migrations_in_their_landed_order():
         "m012_subject_titles",
         "m013_card_decisions",
         "m014_search_glosses_glossary_parts",
+        "m015_topic_members",
         "m016_post_text_once",
         "m017_search_spelling",
         "m018_one_byte_token_separator",

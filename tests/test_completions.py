@@ -178,6 +178,31 @@ def test_topic_completion_offers_config_topics_then_categories(db, tmp_path, mon
     assert all(desc == "topic" for _, desc in completion.complete_topic(None, [], ""))
 
 
+def test_topic_completion_names_each_topics_cards_as_kb_topics_counts_them(db, tmp_path, monkeypatch):
+    from kb.cli import completion
+
+    env = env_for(db, KB_CONFIG=str(db.parent / "none.yaml"))
+    r = subprocess.run([sys.executable, "-m", "kb", "topics", "--json"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    counted = {t["topic"]: t["cards"] for t in json.loads(r.stdout)}
+    assert counted["flow"] > 1
+    monkeypatch.setenv("KB_CONFIG", str(db.parent / "none.yaml"))
+    monkeypatch.setenv("KB_DB", str(db))
+    offered = dict(completion.complete_topic(None, [], ""))
+    assert {n: offered[n] for n in counted} == {n: f"topic, {c} card{'' if c == 1 else 's'}" for n, c in counted.items()}
+    # From a shell: the counts come from the tables, without the segmenter.
+    r = complete(db, "zsh", "kb quiz --topic fl", KB_CONFIG=str(db.parent / "none.yaml"), PYTHONPROFILEIMPORTTIME="1")
+    assert f"topic, {counted['flow']} cards" in r.stdout
+    imported = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    assert "kb.cli" in imported and not {"jieba", "kb.search.segment"} & imported
+    # A topic the config redefines since the import is offered without a count (nothing is worked out).
+    conf = tmp_path / "c.yaml"
+    conf.write_text("topics:\n  flow: [耦合流]\n", encoding="utf-8")
+    monkeypatch.setenv("KB_CONFIG", str(conf))
+    assert dict(completion.complete_topic(None, [], "flo"))["flow"] == "topic"
+
+
 def test_forget_completes_the_imported_sources(db):
     r = complete(db, "zsh", "kb forget 00")
     assert r.returncode == 0, r.stderr

@@ -137,7 +137,8 @@ def test_json_and_cram_record_nothing(kb, imported):
     assert "retention: —" in kb("stats").stdout and "None" not in kb("stats").stdout
     before = _first(kb, n=3)
     assert all(set(q) == {"card_id", "kind", "question", "answer", "slug", "title", "term", "choices", "others",
-                          "sources"} for q in before)
+                          "sources", "sources_total"} for q in before)
+    assert all(q["sources_total"] == len(q["sources"]) >= 1 for q in before)
     r = kb("quiz", "--cram", input="\n1\n\n1\nq\n")
     assert r.code == 0 and "cram: nothing recorded" in r.stdout
     assert _reviews(imported) == []

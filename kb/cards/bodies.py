@@ -4,6 +4,7 @@ and whether a definition says anything at all.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from kb.text import CJK
@@ -194,6 +195,7 @@ _PRAISE_RE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=16384)  # pure, and asked by several frames of the same wordings
 def says_nothing(body: str, term: str, *, kind: bool = True) -> bool:
     """True when the definition only restates its term, is a bare kind (为一个循环单元, 就是一个neural
     network), a property (是…的), a history (是在2016年由…提出的), an abbreviation's expansion (…的缩写),
@@ -240,6 +242,7 @@ def norm(text: str) -> str:
     return _NORM_RE.sub("", text).casefold()
 
 
+@functools.lru_cache(maxsize=16384)
 def clean(body: str) -> str:
     """The stored form of a definition: trimmed, a trailing lead-in dropped, shortened."""
     body = drop_lead_in(body.strip()).rstrip(", \t\n")

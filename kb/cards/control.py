@@ -11,14 +11,20 @@ from kb.errors import UsageError
 from kb.store.transaction import transaction
 
 
-def shown(conn: sqlite3.Connection, cid: str) -> tuple[dict, dict] | None:
-    """(the card as shown, the user's edit applied; as the posts word it), or None when it has no row."""
+def shown(conn: sqlite3.Connection, cid: str, sources_limit: int | None = None) -> tuple[dict, dict] | None:
+    """(the card as shown, the user's edit applied; as the posts word it), or None when it has no row.
+    With sources_limit its sources are the best-worded that many posts, sources_total how many there are."""
     row = conn.execute("SELECT * FROM cards WHERE id = ?", (cid,)).fetchone()
     if row is None:
         return None
-    sources = store.sources_of(conn, {row["norm_term"]})
-    return (store.card_dict(row, sources, decisions.of(conn, [cid]).get(cid)) | {"norm_term": row["norm_term"]},
-            store.card_dict(row, sources) | {"norm_term": row["norm_term"]})
+    sources = store.sources_of(conn, {row["norm_term"]}, sources_limit)
+    extra = {"norm_term": row["norm_term"],
+             "sources_total": sources.get(row["norm_term"], {}).get("count", 1)}
+    now, derived = store.card_dict(row, sources, decisions.of(conn, [cid]).get(cid)), store.card_dict(row, sources)
+    if sources_limit is not None:
+        for card in (now, derived):
+            card["sources"] = card["sources"][:sources_limit]
+    return now | extra, derived | extra
 
 
 def _named(conn: sqlite3.Connection, ids: list[str]) -> list[dict]:

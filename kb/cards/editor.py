@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 from kb.errors import KbError
@@ -47,9 +48,10 @@ def editor_command() -> str:
         value = os.environ.get(name, "").strip()
         if value:
             return value
-    if shutil.which("vi"):
+    if shutil.which("vi") and sys.stdin.isatty() and sys.stdout.isatty():
         return "vi"
-    raise KbError("no editor: set $EDITOR (or give --term and --definition)")
+    # Without a terminal vi cannot be used: from a pipe it read the rest of the input and hung.
+    raise KbError("no editor: set $EDITOR (vi needs a terminal), or give --term and --definition")
 
 
 def run_editor(text: str) -> str:

@@ -7,6 +7,7 @@ Pure functions of the text; precision before recall (a wrong card costs a learne
 from __future__ import annotations
 
 import functools
+import re
 
 from kb.cards import candidates as frames
 from kb.cards import passing
@@ -18,6 +19,7 @@ from kb.cards.model import probability, weights
 from kb.cards.naming import explained, named_after, refer_backs, translations
 from kb.cards.terms import Definition, is_cjk_term, nfkc, norm_term
 from kb.cards.wordings import other_wordings
+from kb.text import CJK
 
 # The pattern a card keeps (concepts.py ranks wordings by it), by frame and cue.
 _PATTERN = {"verb": "copula", "gloss": "gloss", "list": "list-item", "heading": "heading", "context": "context",
@@ -59,11 +61,15 @@ def _known_extent(text: str, c: Candidate) -> None:
     known = glossary()
     if norm_term(c.term) in known and len(c.term) >= 4:
         return
-    for k in range(4, 0, -1):
-        before = text[max(0, c.start - k) : c.start]
-        if len(before) == k and all(is_cjk_term(ch) for ch in before) and norm_term(before + c.term) in known:
+    run = _CJK_BEFORE_RE.search(text, max(0, c.start - 4), c.start)  # the Chinese characters right before it
+    for k in range(len(run.group()) if run else 0, 0, -1):
+        before = text[c.start - k : c.start]
+        if norm_term(before + c.term) in known:
             c.term, c.start = before + c.term, c.start - k
             return
+
+
+_CJK_BEFORE_RE = re.compile(f"[{CJK}]+\\Z")
 
 
 def _candidate(text: str, d: Definition, frame: str, *, at_start: bool = False) -> Candidate:

@@ -105,6 +105,18 @@ def mentions(folded: str, term: str) -> int:
 def _term_features(term: str, key: str, folded: str) -> tuple[list[str], bool, int, int]:
     """What a term itself says, whichever candidate names it: (its features, whether the glossary knows
     it, where the post first mentions it, how many Chinese characters it has)."""
+    shape, known, n_cjk = _term_shape(term, key)
+    f = list(shape)
+    n = mentions(folded, term)
+    f.append(f"mentions={_bucket(n, (1, 2, 4))}")
+    if n_cjk == 0 and term.islower() and n <= 2:
+        f.append("term=lowercase-rare")
+    return f, known, folded.find(term.casefold()), n_cjk
+
+
+@functools.lru_cache(maxsize=16384)
+def _term_shape(term: str, key: str) -> tuple[tuple[str, ...], bool, int]:
+    """The features of a term that do not depend on its post (a term recurs across posts)."""
     f = []
     n_cjk = len(_CJK_RE.findall(term))
     latin = term.replace(" ", "")
@@ -130,14 +142,11 @@ def _term_features(term: str, key: str, folded: str) -> tuple[list[str], bool, i
     known = key in glossary()
     if known:
         f.append("known=term")
-    n = mentions(folded, term)
-    f.append(f"mentions={_bucket(n, (1, 2, 4))}")
-    if n_cjk == 0 and term.islower() and n <= 2:
-        f.append("term=lowercase-rare")
-    return f, known, folded.find(term.casefold()), n_cjk
+    return tuple(f), known, n_cjk
 
 
-def _definition_features(term: str, body: str, cjk: bool) -> list[str]:
+@functools.lru_cache(maxsize=16384)  # pure: a wording recurs across posts (re-captures, shared sentences)
+def _definition_features(term: str, body: str, cjk: bool) -> tuple[str, ...]:
     """What a definition's wording says (its first word, length, kind, formula, judgement …)."""
     f: list[str] = []
     # The word opening the definition, after its copula (一种, 指, 用于, 在 …): its shape, in one word.
@@ -173,7 +182,7 @@ def _definition_features(term: str, body: str, cjk: bool) -> list[str]:
         f.append("def=question")
     if term.casefold() in body.casefold():
         f.append("def=repeats-term")
-    return f
+    return tuple(f)
 
 
 def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> list[str]:
@@ -185,7 +194,7 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     shape = post["terms"].get(term)
     if shape is None:  # the term's own features, once per post (its candidates share them)
         shape = post["terms"][term] = _term_features(term, key, folded)
-    f = [f"frame={c.frame}", f"cue={c.frame}:{c.cue}" if c.cue else f"cue={c.frame}:", *shape[0]]
+    f = [*_frame_features(c.frame, c.cue), *shape[0]]
     aliases = c.aliases or post["aliases"].get(key, [])
     if c.aliases:
         f.append("alias=here")
@@ -217,10 +226,13 @@ def candidate_features(c: Candidate, s: Sentences, folded: str, post: dict) -> l
     said = post["said"].get((term, body))
     if said is None:  # the same wording found by several frames is read once
         said = post["said"][(term, body)] = _definition_features(term, body, bool(shape[3]))
-    return f + said
+    f.extend(said)
+    return f
 
 
 _SENTENCE_PUNCT = set("。!?;\n")
+
+_CLAUSE_MARK_RE = re.compile("[,;:]")
 
 _HEADING_NUMBER_RE = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节]|\d+(?:\.\d+)*[.、]?|[一二三四五六七八九十]+[、.]|\(\d+\))\s*")
 
@@ -237,7 +249,7 @@ def standing(s: Sentences, at: int) -> str:
         prev = s.sentence_start(start - 1)
         chunk = text[prev : start].strip()
         heading = (prev == 0 or text[prev - 1] in _SENTENCE_PUNCT or text[prev - 1] == " ") and \
-            not re.search("[,;:]", chunk) and len(_HEADING_NUMBER_RE.sub("", chunk)) <= 24
+            not _CLAUSE_MARK_RE.search(chunk) and len(_HEADING_NUMBER_RE.sub("", chunk)) <= 24
         return "after-heading" if heading else "after-space"
     if text[s.clause_start(at) - 1 : s.clause_start(at)] in (",", ":"):
         return "opens-clause"
@@ -273,6 +285,12 @@ def post_facts(cands: list[Candidate], text: str) -> dict:
             "opening": {k for k in frames if k and k in opening}}
 
 
+@functools.lru_cache(maxsize=256)
+def _frame_features(frame: str, cue: str) -> tuple[str, str]:
+    return f"frame={frame}", f"cue={frame}:{cue}" if cue else f"cue={frame}:"
+
+
+@functools.lru_cache(maxsize=1024)
 def _bucket(n: int, edges: tuple[int, ...]) -> str:
     for e in edges:
         if n <= e:

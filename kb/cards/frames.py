@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kb.cards import bodies
-from kb.cards.clauses import Sentences, opens_sentence, subject_at
+from kb.cards.clauses import Sentences, after_space, opens_sentence, subject_at
 from kb.cards.glosses import alias_chain
 from kb.cards.terms import Definition, named
 from kb.text import CJK
@@ -54,9 +54,8 @@ def appositives(s: Sentences) -> list[Definition]:
         names, end = alias_chain(text, m.start(), term)
         lead = _EXPLAINS_RE.match(text, m.start(), m.start() + 8)
         if names and text[end : end + 1] == ",":
-            rest = text[end + 1 :].lstrip()
-            start = len(text) - len(rest)
-            if not (_COPULA_RE.match(text, start) or _FUNCTION_RE.match(text, start) or _CJK_RE.match(rest[:1])):
+            start = after_space(text, end + 1)
+            if not (_COPULA_RE.match(text, start) or _FUNCTION_RE.match(text, start) or _CJK_RE.match(text[start : start + 1])):
                 continue
             body = bodies.definition_from(text, start, start, para=True)
             pattern = "appositive"

@@ -4,6 +4,7 @@ translation or abbreviation rather than an aside.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from kb.text import CJK
@@ -51,6 +52,12 @@ def abbreviation(name: str) -> bool:
 
 def split_gloss(inner: str) -> list[str] | None:
     """The names a parenthesized gloss gives (variational autoencoder,VAE → two), or None for an aside."""
+    names = _split_gloss(inner)
+    return list(names) if names else None
+
+
+@functools.lru_cache(maxsize=8192)  # every frame reads the gloss before its position: the same ones
+def _split_gloss(inner: str) -> tuple[str, ...] | None:
     inner = inner.strip()
     if not inner or _ASIDE_RE.match(inner) or len(inner) > 60 or _CITATION_RE.search(inner):
         return None  # (例如…), (Devlin et al. 2018): an aside or a citation, no other name
@@ -61,7 +68,7 @@ def split_gloss(inner: str) -> list[str] | None:
         p = _NAME_LEAD_RE.sub("", p.strip()).strip(" \"“”")
         if p:
             parts.append(p)
-    return parts or None
+    return tuple(parts) or None
 
 
 def real_aliases(term: str, names: list[str]) -> list[str] | None:
@@ -116,12 +123,15 @@ _NAME_RE = re.compile(
 )
 
 
+_COMMA_RE = re.compile(r"\s*,\s*")
+
+
 def alias_chain(text: str, pos: int, term: str) -> tuple[list[str], int]:
     """Other names of term that follow text[pos:] (,即Y / ,又称为Y(Z) / ,全称为"Y" / ,中文常译为Y /
     a bare other-script name between commas): (the names, where the chain ends)."""
     names: list[str] = []
     while True:
-        m = re.match(r"\s*,\s*", text[pos : pos + 4])
+        m = _COMMA_RE.match(text[pos : pos + 4])
         if not m:
             break
         at = pos + m.end()

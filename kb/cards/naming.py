@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from kb.cards import bodies
-from kb.cards.clauses import Sentences, subject_at
+from kb.cards.clauses import Sentences, after_space, subject, subject_at
 from kb.cards.glosses import (
     alias_chain,
     gloss_at,
@@ -21,7 +21,6 @@ from kb.cards.terms import (
     is_cjk_term,
     name_term,
     named,
-    subject_term,
     tail_term,
 )
 from kb.text import CJK
@@ -65,6 +64,19 @@ _POINTER_HEAD_RE = re.compile("^(?:这|此|那|该)(?:个|种|些|一)?")
 _CLOSES_NAME_RE = re.compile(f"\\s*(?:[。;!?\\n,:\\])]|$)|\\s+(?=[{CJK}])")
 
 
+_THEY_CALL_RE = re.compile(r"(?:我们|人们)?(?:将其|把它|把其|将|把)?$")
+
+_THIS_RE = re.compile("(?:这|此|那|该)")
+
+_POINTS_BACK_RE = re.compile("(?:这|此|那|其|它)")
+
+_ONLY_MATH_RE = re.compile(r"\\\(.*\\\)")
+
+_SYMBOL_END_RE = re.compile(r"\s*\\\((?:(?!\\\)).){0,30}\\\)$")
+
+_LEADING_MARKS_RE = re.compile(r"^[,;:\s]+")
+
+
 def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[str]]]]:
     """…称为X (the description before the verb defines X), and X又称为Y (only another name):
     (definitions, (term, aliases) pairs)."""
@@ -94,7 +106,7 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
         what = text[start : m.start()].strip()
         if _LOCAL_RE.match(text, s.sentence_start(m.start())) or _LOCAL_RE.match(what):
             continue  # 文中把大的lstm称作Encoder: one paper's own name for something, not a term
-        what = re.sub(r"(?:我们|人们)?(?:将其|把它|把其|将|把)?$", "", what) if what.endswith(("将其", "把它", "把其")) else what
+        what = _THEY_CALL_RE.sub("", what) if what.endswith(("将其", "把它", "把其")) else what
         subj = subject_at(s, m.start()) if what else None
         if not what and text[start - 1 : start] == "(" and not closing:
             before = tail_term(text[s.clause_start(start - 1) : start - 1])
@@ -112,11 +124,11 @@ def named_after(s: Sentences) -> tuple[list[Definition], list[tuple[str, list[st
             continue
         if _SELF_POINTER_RE.match(what):
             continue  # 我们将这种方法称为X: what X names is in another sentence
-        if what and re.match("(?:这|此|那|该)", what) and _glossed_before(text, start, what):
+        if what and _THIS_RE.match(what) and _glossed_before(text, start, what):
             continue  # 动作(action),这个动作也称为决策: another name of a term named just before
         first = s.sentence_start(m.start())
         if not what or _POINTER_RE.fullmatch(what) or (first == start and _POINTER_RE.match(what)) or \
-                re.fullmatch(r"\\\(.*\\\)", what):
+                _ONLY_MATH_RE.fullmatch(what):
             # The description is the sentence so far, or (这个叫做X) the sentence before.
             begin = s.sentence_start(first - 1) if first == start and first > 0 else first
         else:
@@ -144,7 +156,7 @@ def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
         return None
     raw = (m.group(1) or m.group(2)).strip()
     end = at + len(m.group(0).rstrip())
-    symbol = re.search(r"\s*\\\((?:(?!\\\)).){0,30}\\\)$", raw)
+    symbol = _SYMBOL_END_RE.search(raw)
     if symbol and symbol.start() > 0:  # 状态-动作值函数 \(Q(s,a)\): the name, then its symbol
         raw = raw[: symbol.start()]
         end = at + m.group(0).index(raw) + len(raw)
@@ -155,7 +167,7 @@ def _name(text: str, at: int) -> tuple[str, list[str], int] | None:
     name = name_term(raw)
     if name is None:
         return None
-    g = gloss_at(text, end if text[end : end + 1] == "(" else end + len(text[end:]) - len(text[end:].lstrip()))
+    g = gloss_at(text, end if text[end : end + 1] == "(" else after_space(text, end))
     if g:
         real = real_aliases(name, g[0])
         if real is None:
@@ -182,7 +194,7 @@ def _glossed_before(text: str, start: int, what: str) -> bool:
 
 def _description_start(s: Sentences, start: int, what: str) -> int:
     """Where a naming's description starts: its clause, or its sentence when the clause only points back."""
-    return s.sentence_start(start) if re.match("(?:这|此|那|其|它)", what) else start
+    return s.sentence_start(start) if _POINTS_BACK_RE.match(what) else start
 
 
 def _back_to(text: str, begin: int, end: int) -> str | None:
@@ -193,7 +205,7 @@ def _back_to(text: str, begin: int, end: int) -> str | None:
         if cut is None:
             break
         body = body[cut:].strip()
-    body = re.sub(r"^[,;:\s]+", "", body)
+    body = _LEADING_MARKS_RE.sub("", body)
     return body or None
 
 
@@ -221,6 +233,9 @@ def _first_cut(body: str) -> int | None:
 _EXPLAINED_RE = re.compile(r",\s*(?:也就是说|也就是|亦即)\s*:?\s*")
 
 
+_NAMED_BY_RE = re.compile("(?:是|一个|一种|叫做|称为|叫)$")
+
+
 def explained(s: Sentences) -> list[Definition]:
     """…在高维空间里面的一个manifold,也就是说:… / …都是免模型的,也就是…: a term the clause ends on
     (introduced by 是, 一个, 叫做 or a gloss), then what it means."""
@@ -238,7 +253,7 @@ def explained(s: Sentences) -> list[Definition]:
         if term is None:
             continue
         before = clause[: len(clause) - len(term)].rstrip()
-        if not (names or re.search("(?:是|一个|一种|叫做|称为|叫)$", before)) or not named(term):
+        if not (names or _NAMED_BY_RE.search(before)) or not named(term):
             continue
         aliases = real_aliases(term, names) if names else []
         if names and aliases is None:
@@ -253,9 +268,16 @@ def explained(s: Sentences) -> list[Definition]:
 # ---------------------------------------------------------------- refer-back
 
 _REFER_RE = re.compile(
-    r"(?P<p>[,。:]| (?<=[" + CJK + r"] ))\s*(?P<v>这是(?:一种|一个|一类)|它是(?:一种|一个|一类)?|"
+    r"(?P<p>[,。: ])(?:(?<=[,。:])|(?<=[" + CJK + r"] ))\s*(?P<v>这是(?:一种|一个|一类)|它是(?:一种|一个|一类)?|"
     r"它(?=[^,。;!?]{0,8}(?:是|可以|能|会|用|在|通过|将|把|的逻辑|的思想|的作用|负责|保持|只|直接)))"
 )
+
+
+_INTRODUCED_RE = re.compile("(?:是|为|即为|叫做|称为|介绍|引入|提出|有|采用|使用|了)$")
+
+_COPULA_END_RE = re.compile("(?:就|也|即)?(?:是|为)$")
+
+_POINTER_START_RE = re.compile("^(?:这|它们|它)")
 
 
 def refer_backs(s: Sentences) -> list[Definition]:
@@ -277,15 +299,15 @@ def refer_backs(s: Sentences) -> list[Definition]:
         if names and aliases is None:
             continue
         before = clause[: len(clause.rstrip()) - len(term)].rstrip()
-        introduced = bool(names) or re.search("(?:是|为|即为|叫做|称为|介绍|引入|提出|有|采用|使用|了)$", before)
+        introduced = bool(names) or _INTRODUCED_RE.search(before)
         if not introduced or not (names or named(term)) or term in GENERIC:
             continue
-        verb = re.search("(?:就|也|即)?(?:是|为)$", before)
-        if verb and subject_term(before[: verb.start()]) is not None:
+        verb = _COPULA_END_RE.search(before)
+        if verb and subject(before[: verb.start()], False) is not None:
             continue  # 演员就是 Alpha Go,它…: 它 may be either side of the copula
         body = bodies.until_sentence_end(text, m.start("v"), para=True)
         body = bodies.clean(bodies.with_formula(text, m.start("v"), body))
-        if bodies.says_nothing(re.sub("^(?:这|它们|它)", "", body), term) or len(body) < 8:
+        if bodies.says_nothing(_POINTER_START_RE.sub("", body), term) or len(body) < 8:
             continue
         out.append(Definition(term, body, aliases or [], "refer-back", p))
     return out
@@ -299,13 +321,18 @@ _TRANSLATED_RE = re.compile(
 )
 
 
+_TRANSLATED_LEAD_RE = re.compile(r"(?:在中文(?:中|里)?)?(?:通常|一般|常)?(?:被)?$")
+
+_NAMES_AFTER_RE = re.compile(r"[^,。;!?\n]{1,40}")
+
+
 def translations(s: Sentences) -> list[tuple[str, list[str]]]:
     """X在中文中通常被翻译为“Y”或“Z” / X,翻译为中文意思是Y / X字面意思是Y: other names of X."""
     out = []
     text = s.text
     for m in _TRANSLATED_RE.finditer(text):
         start = m.start()
-        lead = re.search(r"(?:在中文(?:中|里)?)?(?:通常|一般|常)?(?:被)?$", text[max(0, start - 10) : start])
+        lead = _TRANSLATED_LEAD_RE.search(text[max(0, start - 10) : start])
         at = start - (len(lead.group()) if lead else 0)
         subj = subject_at(s, at)
         if subj is None:
@@ -315,11 +342,11 @@ def translations(s: Sentences) -> list[tuple[str, list[str]]]:
             term = subj[0]
         if term is None:
             continue
-        raw = re.match(r"[^,。;!?\n]{1,40}", text[m.end() :])
+        raw = _NAMES_AFTER_RE.match(text, m.end())
         if not raw:
             continue
         names = split_gloss(raw.group().replace("“", "").replace("”", "")) or []
-        names = [n for n in names if is_cjk_term(n) != is_cjk_term(term) and subject_term(n) is not None]
+        names = [n for n in names if is_cjk_term(n) != is_cjk_term(term) and subject(n, False) is not None]
         if names:
             out.append((term, names))
     return out

@@ -206,8 +206,12 @@ def _plain(definition: str) -> str:
     return "".join(ch for ch in definition.replace("\\(", "").replace("\\)", "") if ch.isalnum()).casefold()
 
 
-def sources_of(conn: sqlite3.Connection, norms: set[str]) -> dict[str, dict]:
-    """norm_term → {"slugs": every post defining it, "shown": its best-worded [{slug, definition}]}."""
+def sources_of(conn: sqlite3.Connection, norms: set[str], limit: int | None = None) -> dict[str, dict]:
+    """norm_term → {"slugs": every post defining it (with limit: the best-worded limit of them), "shown":
+    its best-worded [{slug, definition}], "count": how many posts define it}. With limit a term that a
+    thousand posts define costs two indexed reads, not a thousand rows."""
+    if limit is not None:
+        return _sources_limited(conn, norms, max(limit, MAX_SHOWN))
     out: dict[str, dict] = {}
     wanted = sorted(norms)
     try:
@@ -219,8 +223,9 @@ def sources_of(conn: sqlite3.Connection, norms: set[str]) -> dict[str, dict]:
                 chunk,
             ).fetchall()
             for norm, slug, definition in rows:
-                found = out.setdefault(norm, {"slugs": [], "shown": []})
+                found = out.setdefault(norm, {"slugs": [], "shown": [], "count": 0})
                 found["slugs"].append(slug)
+                found["count"] += 1
                 if len(found["shown"]) < MAX_SHOWN:
                     found["shown"].append({"slug": slug, "definition": definition})
     except sqlite3.OperationalError:  # a read-only database from before card_sources
@@ -228,18 +233,43 @@ def sources_of(conn: sqlite3.Connection, norms: set[str]) -> dict[str, dict]:
     return out
 
 
-def list_cards(conn: sqlite3.Connection, *, ids: set[str] | None = None, kinds: tuple[str, ...] = KINDS) -> list[dict]:
-    """Active cards, in reading order (the shown definition's post rank, then its position there)."""
+def _sources_limited(conn: sqlite3.Connection, norms: set[str], limit: int) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    try:
+        for norm in sorted(norms):
+            rows = conn.execute(
+                "SELECT p.slug, s.definition FROM card_sources s JOIN posts p ON p.id = s.post_id"
+                " WHERE s.norm_term = ? ORDER BY s.rank, s.position LIMIT ?", (norm, limit)).fetchall()
+            if rows:
+                count = conn.execute("SELECT COUNT(*) FROM card_sources WHERE norm_term = ?", (norm,)).fetchone()[0]
+                out[norm] = {"slugs": [r[0] for r in rows], "count": count,
+                             "shown": [{"slug": r[0], "definition": r[1]} for r in rows[:MAX_SHOWN]]}
+    except sqlite3.OperationalError:  # a read-only database from before card_sources
+        return {}
+    return out
+
+
+def list_cards(conn: sqlite3.Connection, *, ids: set[str] | None = None, kinds: tuple[str, ...] = KINDS,
+               sources_limit: int | None = None) -> list[dict]:
+    """Active cards, in reading order (the shown definition's post rank, then its position there); of
+    ids only, read by them. With sources_limit each card's sources are its best-worded that many, and
+    sources_total says how many posts define it."""
     marks = ",".join("?" * len(kinds))
+    # Of ids: read by them (the ids first), not by every card of the kinds.
+    src = "cards c" if ids is None else "json_each(?) j CROSS JOIN cards c ON c.id = j.value"
     rows = conn.execute(
-        f"SELECT c.* FROM cards c JOIN posts p ON p.id = c.post_id WHERE c.active = 1 AND c.kind IN ({marks})"
+        f"SELECT c.* FROM {src} JOIN posts p ON p.id = c.post_id WHERE c.active = 1 AND c.kind IN ({marks})"
         " ORDER BY p.rank, p.id, c.position, c.kind",
-        kinds,
+        (*(() if ids is None else (json.dumps(sorted(ids)),)), *kinds),
     ).fetchall()
-    rows = [r for r in rows if ids is None or r["id"] in ids]
-    sources = sources_of(conn, {r["norm_term"] for r in rows})
-    decided = decisions.of(conn)
-    return [card_dict(r, sources, decided.get(r["id"])) for r in rows]
+    sources = sources_of(conn, {r["norm_term"] for r in rows}, sources_limit)
+    decided = decisions.of(conn, None if ids is None else [r["id"] for r in rows])
+    out = [card_dict(r, sources, decided.get(r["id"])) for r in rows]
+    if sources_limit is not None:
+        for card, r in zip(out, rows):
+            card["sources"] = card["sources"][:sources_limit]
+            card["sources_total"] = sources.get(r["norm_term"], {}).get("count", len(card["sources"]))
+    return out
 
 
 def notes(conn: sqlite3.Connection, ids: set[str] | None = None) -> list[dict]:

@@ -109,7 +109,6 @@ LEADING = {
     "须知概念", "相关术语", "工作原理", "开发流程", "算法特点", "附",
 }
 
-
 # A phrase holding one of these words points elsewhere or counts things: it is no term.
 POINTING = {
     "这", "那", "它", "它们", "我们", "我", "你", "你们", "他", "她", "他们", "本文", "文章", "笔者", "作者", "论文",
@@ -120,7 +119,6 @@ POINTING = {
     "今年", "去年", "近年来", "如下", "以下", "其他", "其它", "别的", "本", "此时", "这时", "当时", "一是", "二是",
     "单个", "很多", "许多", "大量", "少量", "部分", "多数", "大多数", "少数", "一部分", "整个", "全部", "有些",
 }
-
 
 # A phrase holding one of these is a clause (a verb, a connective, a question), not a name.
 CLAUSE = {
@@ -150,7 +148,6 @@ ADVERBS = {"实际上", "本质上", "其实", "本身", "通常", "一般", "�
 
 
 _MEASURES = {"维", "个", "层", "种", "次", "步", "阶", "类", "位", "倍", "条", "项", "份", "张", "笔", "组"}
-
 
 # English words that are no term on their own (input, output, model …).
 ENGLISH_GENERIC = {
@@ -219,13 +216,14 @@ _SECTION_NUMBER_RE = re.compile(
     r"|[一二三四五六七八九十]+[、.,]\s*|[•·*]\s*)"
 )
 
-_MATH_RE = re.compile(r"\\\((?:(?!\\\)).){0,60}\\\)|\\\[(?:(?!\\\]).){0,200}\\\]")
+_RANKED_SECTION_RE = re.compile("第[一二三四五六七八九十\\d]+[章节部分]")  # the section numbers that open with 第
 
 
 def is_cjk_term(term: str) -> bool:
     return HAS_CJK_RE.search(term) is not None
 
 
+@functools.lru_cache(maxsize=16384)
 def latin_term(phrase: str) -> str | None:
     """A Latin-script name (at most MAX_LATIN_WORDS words), or None for a pronoun, a symbol or a sentence."""
     phrase = phrase.strip(" -")
@@ -249,6 +247,8 @@ def cjk_term(phrase: str, *, glossed: bool = False) -> str | None:
     its words: leading fillers dropped; pointing words, clause words and generic words reject it."""
     if len(phrase) > MAX_CJK + 10 or phrase.count("的") > 2 or _CLAUSE_CHARS_RE.search(phrase):
         return None  # too long for a name and its fillers, or a clause (它/你/们/了): not worth cutting
+    if phrase[0] == "第" and not _RANKED_SECTION_RE.match(phrase):
+        return None  # 第m个, 第12号笔记: a rank (below), known before the phrase is cut
     if phrase[0] in "而但且并即" and len(phrase) > 2:
         phrase = phrase[1:]  # 而全连接层: the cut may glue a connective to the name's first character
     spans = word_spans(phrase)
@@ -410,6 +410,7 @@ def _dedupe(chunk: str) -> str:
     return chunk
 
 
+@functools.lru_cache(maxsize=16384)
 def name_term(phrase: str) -> str | None:
     """The term a naming verb gives (…称为X, 这就是X): one name, in either script, X的Y → Y."""
     phrase = phrase.strip().strip("“”\"「」'")
@@ -426,6 +427,7 @@ def name_term(phrase: str) -> str | None:
     return cjk_term(phrase)
 
 
+@functools.lru_cache(maxsize=16384)
 def tail_term(clause: str) -> str | None:
     """The term a clause ends with (…介绍标签平滑, …即为分段常数衰减, …更常见的是 Top-k): the
     longest run of its last words that holds no clause word, filler or pointing word."""

@@ -107,6 +107,12 @@ def _unexpected(exc: Exception) -> None:
     known = from_sqlite(exc, db)
     if known is not None:
         fail(str(known), known.exit_code)
+    if isinstance(exc, UnicodeEncodeError) and "surrogates not allowed" in str(exc):
+        # Bytes that are no UTF-8 in an argument ($'\xff' from a shell) reach Python as surrogates.
+        fail("an argument is not UTF-8 text (written in another encoding?): give it in UTF-8", 2)
+    if isinstance(exc, UnicodeEncodeError) and exc.encoding.lower().replace("-", "") != "utf8":
+        # The terminal or pipe is set to an encoding without Chinese (PYTHONIOENCODING, a code page).
+        fail(f"the output's encoding ({exc.encoding}) cannot show this text: use a UTF-8 locale or set PYTHONIOENCODING=utf-8")
     fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
 
 

@@ -74,16 +74,27 @@ def complete_source(ctx, args, incomplete: str) -> list[tuple[str, str]]:
 
 
 def complete_topic(ctx, args, incomplete: str) -> list[tuple[str, str]]:
-    """Topics from data/topics.yaml and the config, then the categories (--topic takes both)."""
+    """Topics from data/topics.yaml and the config (with their card counts, as stored at import), then
+    the categories (--topic takes both)."""
     found: dict[str, str] = {}
     try:
-        for name in _topic_names():
-            found.setdefault(name, "topic")
+        names = _topic_names()
+        counts = dict(_read(ctx, _topic_counts, names))
+        for name in names:
+            n = counts.get(name)
+            found.setdefault(name, "topic" if n is None else f"topic, {n} card{'' if n == 1 else 's'}")
     except Exception:  # noqa: BLE001 - a broken topics file must not break the prompt
         pass
     low = incomplete.casefold()
     out = [(n, d) for n, d in sorted(found.items()) if n.casefold().startswith(low)]
     return out + [c for c in complete_category(ctx, args, incomplete) if c[0] not in found]
+
+
+def _topic_counts(conn, names: list[str]) -> list[tuple[str, int]]:
+    from kb.quiz import topics
+
+    known = topics.load()
+    return list(topics.stored_counts(conn, {n: known[n] for n in names if n in known}).items())
 
 
 def _topic_names() -> list[str]:

@@ -14,8 +14,16 @@ from kb.text import to_json
 
 
 def print_json(obj: Any) -> None:
-    sys.stdout.write(to_json(obj) + "\n")
+    """JSON in UTF-8 whatever stdout's encoding (PYTHONIOENCODING, a Windows code page): machine output."""
+    text = to_json(obj) + "\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None or (sys.stdout.encoding or "").lower().replace("-", "") == "utf8":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def console(stderr: bool = False):
@@ -300,7 +308,7 @@ def cards_table(cards: list[dict]):
             head.append(f" ({sanitize(', '.join(c['aliases']))})")
         head.append("  ")
         head.append(c["slug"], style="cyan")
-        more = len(c.get("sources", [])) - 1
+        more = c.get("sources_total", len(c.get("sources", []))) - 1
         if more > 0:  # one card per concept: the other posts that define it too
             head.append(f"  +{more} post{'s' if more > 1 else ''}", style="dim")
         if c.get("edited"):

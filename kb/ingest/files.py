@@ -1,7 +1,8 @@
 """The files an import reads: paths as given, folders walked (recursively, in a stable order), stdin.
 
 Folders take the capture formats' files (*.txt, *.html, *.htm, *.md) and skip what is no regular
-file and the resources folder a browser saves beside a page; every path is stored and shown as kb prints it.
+file and the resources folder a browser saves beside a page; every path is shown as kb prints it (a
+source is stored by its absolute path, kb.ingest.importer).
 """
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ def expand_paths(paths: Iterable[str], errors: list[dict]) -> list[tuple[str, Pa
             continue
         path = Path(raw)
         if path.is_dir():
-            out.extend((shown_path(p), p) for p in _walk_captures(path, errors))
+            before = len(errors)
+            found = _walk_captures(path, errors)
+            if not found and len(errors) == before:  # (an unreadable folder has said so already)
+                # kb import ~/Downloads by mistake: nothing read is no success to report
+                errors.append({"path": shown_path(raw), "error": "no capture files in this folder (*.txt, *.html, *.htm, *.md)"})
+            out.extend((shown_path(p), p) for p in found)
         elif path.exists() or path.is_symlink():
             out.append((shown_path(raw), path))  # a named pipe given by name (kb import <(…)) is read
         else:

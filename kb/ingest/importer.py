@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import sqlite3
 import sys
 import traceback
@@ -174,15 +175,18 @@ def store_posts(run: Run, task: FileTask) -> None:
                 task.done = True
                 return
             now = stamp()
+            # A file is stored by its absolute path: two page.html imported from their own folders are
+            # two sources, and the same file named from elsewhere is the same one.
+            stored = task.label if task.path is None else shown_path(os.path.abspath(task.path))
             if task.label != STDIN:
                 # The same file, changed since: it is re-read, its old sightings replaced.
-                for (old_id,) in conn.execute("SELECT id FROM sources WHERE path = ?", (task.label,)).fetchall():
+                for (old_id,) in conn.execute("SELECT id FROM sources WHERE path = ?", (stored,)).fetchall():
                     conn.execute("DELETE FROM sightings WHERE source_id = ?", (old_id,))
                     conn.execute("DELETE FROM sources WHERE id = ?", (old_id,))
             source_id = conn.execute(
                 "INSERT INTO sources (path, name, sha256, size, excerpts, imported_at, format, provenance)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (task.label, task.name, task.sha, len(task.data), len(parsed.excerpts), now, parsed.format,
+                (stored, task.name, task.sha, len(task.data), len(parsed.excerpts), now, parsed.format,
                  json.dumps(parsed.provenance, ensure_ascii=False) if parsed.provenance else None),
             ).lastrowid
             for ex in parsed.excerpts:

@@ -18,6 +18,9 @@ from kb.cards.terms import norm_term
 TYPO_RATIO = 88.0
 TYPO_EDITS = 2
 NEAR_RATIO = 60.0
+# A question names at most this many of the posts defining its term (a decade of captures may hold
+# thousands): the best-worded ones, with how many there are.
+SOURCES_SHOWN = 10
 # How much being of the card's own topics weighs against the other signs of a sibling (_sibling_score).
 TOPIC_WEIGHT = 5.0
 
@@ -41,17 +44,19 @@ def _titles(conn: sqlite3.Connection, slugs: list[str]) -> dict[str, str]:
 def question(conn: sqlite3.Connection, cid: str, *, pool: set[str] | None = None,
              rng: random.Random | None = None) -> dict:
     """What a card asks: {card_id, kind, question, answer, accepted, slug, title, term, choices, others,
-    sources}. The answer side names its post (slug, title), the other posts' wordings (others: [{slug,
-    title, definition}]) and every post defining the term (sources: [{slug, title}]). Choices are
+    sources, sources_total}. The answer side names its post (slug, title), the other posts' wordings
+    (others: [{slug, title, definition}]) and the posts defining the term (sources: [{slug, title}], the
+    best-worded SOURCES_SHOWN of them; sources_total: how many posts define it). Choices are
     shuffled by rng: a new order every session (and every time a card comes back)."""
-    found = control.shown(conn, cid)
+    found = control.shown(conn, cid, sources_limit=SOURCES_SHOWN)
     if found is None:
         raise KeyError(cid)
     c, derived = found
     titles = _titles(conn, c["sources"])
     q = {"card_id": cid, "kind": c["kind"], "slug": c["slug"], "title": titles.get(c["slug"], ""),
          "term": c["term"], "choices": None, "others": [],
-         "sources": [{"slug": s, "title": titles.get(s, "")} for s in c["sources"]]}
+         "sources": [{"slug": s, "title": titles.get(s, "")} for s in c["sources"]],
+         "sources_total": max(c["sources_total"], len(c["sources"]))}
     others = [o | {"title": titles.get(o["slug"], "")} for o in c["others"]]
     # The posts' own term is an answer too when the user renamed the card.
     names = list(dict.fromkeys([c["term"], derived["term"], *c["aliases"]]))
@@ -142,31 +147,72 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
     (TOPIC_WEIGHT); alike is _sibling_score. Never a definition of the answer's own term or one of
     its aliases, nor one that names it; never a concept the user deleted or suspended. Only when the
     topic drilled has no other definition at all do the nearest others stand in: a question with one
-    choice would ask nothing.
+    choice would ask nothing. Candidates come by index (_candidates), never from every card.
     """
     own_names = [card["term"], *card["aliases"]]
     own = {norm_term(x) for x in own_names}
-    rows = conn.execute(
-        "SELECT c.id, c.term, c.norm_term, c.aliases, c.definition, p.category FROM cards c"
-        " JOIN posts p ON p.id = c.post_id WHERE c.kind = 'definition' AND c.active = 1"
-    ).fetchall()
-    decided = decisions.of(conn)
     explicit = pool is not None
-    if pool is None:
+    me = conn.execute("SELECT c.norm_term, p.category FROM cards c JOIN posts p ON p.id = c.post_id WHERE c.id = ?",
+                      (card["id"],)).fetchone()
+    norm = me[0] if me else card.get("norm_term") or norm_term(card["term"])
+    card = card | {"category": me[1] if me else None}
+    if explicit:
+        # A topic's definitions by term: the pool holds ids of every kind, its definition cards are those
+        # of the same term (a topic pool need not list the definition card itself).
+        in_topic: set[str] | None = {r[0] for r in conn.execute(
+            "SELECT DISTINCT c.norm_term FROM json_each(?) j JOIN cards c ON c.id = j.value", (json.dumps(sorted(pool)),))}
+    else:
         from kb.quiz import topics
 
-        pool = topics.mates(conn, card["id"])
-    # A topic's definitions by term: the pool holds ids of every kind, its definition cards are those
-    # of the same term (a topic pool need not list the definition card itself).
-    in_topic: set[str] | None = None
-    if pool is not None:
-        in_topic = {r["norm_term"] for r in conn.execute("SELECT id, norm_term FROM cards") if r["id"] in pool}
-    me = conn.execute("SELECT p.category FROM cards c JOIN posts p ON p.id = c.post_id WHERE c.id = ?",
-                      (card["id"],)).fetchone()
-    card = card | {"category": me[0] if me else None}
+        in_topic = topics.mates(conn, norm)
+    rows = _candidates(conn, card, norm, in_topic, others=not explicit)
+    scored = _scored(conn, card, rows, in_topic, own, own_names)
+    if explicit and not any(not c[0] for c in scored):
+        scored = _scored(conn, card, _candidates(conn, card, norm, None, others=True), in_topic, own, own_names)
+    if explicit and any(not c[0] for c in scored):
+        scored = [c for c in scored if not c[0]]  # a topic drilled: nothing from elsewhere
+    scored.sort(key=lambda c: c[1:3])
+    return [(d, names) for *_, d, names in scored[:n]]
+
+
+# Besides the card's topics, a choice's wrong options are looked for among this many definitions of
+# each other kind of sibling (the card's posts', its category's, any): a bounded set at any corpus size.
+OTHERS = 200
+_DEFINITIONS = ("SELECT c.rowid AS rid, c.id, c.term, c.norm_term, c.aliases, c.definition, p.category FROM cards c"
+                " JOIN posts p ON p.id = c.post_id WHERE c.kind = 'definition' AND c.active = 1")
+
+
+def _candidates(conn: sqlite3.Connection, card: dict, norm: str, in_topic: set[str] | None, *,
+                others: bool) -> list[sqlite3.Row]:
+    """Definition cards that may stand beside the card: its topic's (in_topic), and with others the
+    concepts defined in its posts, those of its category and a sample of every card (by id from its
+    own, so each card meets others), each by index and at most OTHERS."""
+    found: dict[str, sqlite3.Row] = {}
+    queries: list[tuple[str, tuple]] = []
+    if in_topic:
+        queries.append((_DEFINITIONS + " AND c.norm_term IN (SELECT value FROM json_each(?))",
+                        (json.dumps(sorted(in_topic)),)))
+    if others:
+        queries.append((_DEFINITIONS + " AND c.norm_term IN (SELECT DISTINCT s.norm_term FROM card_sources s"
+                        " WHERE s.post_id IN (SELECT post_id FROM card_sources WHERE norm_term = ? ORDER BY rank LIMIT 20)"
+                        f" LIMIT {OTHERS})", (norm,)))
+        if card.get("category"):
+            queries.append((_DEFINITIONS + f" AND p.category = ? LIMIT {OTHERS}", (card["category"],)))
+        queries.append((_DEFINITIONS + f" AND c.id >= ? ORDER BY c.id LIMIT {OTHERS}", (card["id"],)))
+        queries.append((_DEFINITIONS + f" AND c.id < ? ORDER BY c.id LIMIT {OTHERS}", (card["id"],)))
+    for sql, params in queries:
+        for r in conn.execute(sql, params):
+            found.setdefault(r["id"], r)
+    return list(found.values())
+
+
+def _scored(conn: sqlite3.Connection, card: dict, rows: list, in_topic: set[str] | None, own: set[str],
+            own_names: list[str]) -> list[tuple]:
+    """(not topical, -score, id, definition, names) of each definition that may be a wrong option."""
+    decided = decisions.of(conn, [r["id"] for r in rows])
     seen_defs = {card["definition"]}
-    candidates = []
-    for r in rows:
+    out = []
+    for r in sorted(rows, key=lambda r: r["rid"]):  # as stored: of equal definitions the first one stays
         d = decided.get(r["id"])
         if d is not None and d.suspended_at:
             continue
@@ -181,11 +227,8 @@ def distractors(conn: sqlite3.Connection, card: dict, *, pool: set[str] | None =
         # Of the card's own topics a sibling counts for more, yet a formula answer is better met by
         # formulas from elsewhere than by prose of its topic.
         score = _sibling_score(card, r) + (TOPIC_WEIGHT if topical else 0)
-        candidates.append((not topical, -score, r["id"], r["definition"], [r["term"], *aliases]))
-    if explicit and any(not c[0] for c in candidates):
-        candidates = [c for c in candidates if not c[0]]  # a topic drilled: nothing from elsewhere
-    candidates.sort(key=lambda c: c[1:3])
-    return [(d, names) for *_, d, names in candidates[:n]]
+        out.append((not topical, -score, r["id"], r["definition"], [r["term"], *aliases]))
+    return out
 
 
 # ---------------------------------------------------------------- grading

@@ -142,10 +142,13 @@ def new_terms_today(conn: sqlite3.Connection, now: dt.datetime) -> set[str]:
     """The terms (normalized) a card of which was first reviewed today (UTC): the daily limit counts
     terms, so a term's other kinds are no further new cards once it is met."""
     day = now.astimezone(dt.timezone.utc).date().isoformat()
+    start = f"{day}T00:00:00Z"
+    # Today's reviews by the index of review times, each card's earlier ones by the index of cards.
     return {r[0] for r in conn.execute(
-        "SELECT DISTINCT c.norm_term FROM (SELECT card_id, MIN(reviewed_at) AS first FROM reviews GROUP BY card_id) f"
-        " JOIN cards c ON c.id = f.card_id WHERE f.first >= ? AND f.first < ?",
-        (f"{day}T00:00:00Z", f"{day}T99"),
+        "SELECT DISTINCT c.norm_term FROM reviews r JOIN cards c ON c.id = r.card_id"
+        " WHERE r.reviewed_at >= ? AND r.reviewed_at < ?"
+        " AND NOT EXISTS (SELECT 1 FROM reviews e WHERE e.card_id = r.card_id AND e.reviewed_at < ?)",
+        (start, f"{day}T99", start),
     )}
 
 
@@ -157,15 +160,67 @@ def new_introduced_today(conn: sqlite3.Connection, now: dt.datetime) -> int:
 # ---------------------------------------------------------------- sessions
 
 
-def _candidates(conn: sqlite3.Connection, pool: set[str] | None) -> list:
-    rows = conn.execute(
-        "SELECT c.id, c.slug, c.norm_term, c.kind, s.due, s.state FROM cards c JOIN posts p ON p.id = c.post_id"
-        " LEFT JOIN card_schedule s ON s.card_id = c.id"
-        " LEFT JOIN card_decisions d ON d.card_id = c.id"
-        " WHERE c.active = 1 AND d.suspended_at IS NULL AND d.deleted_at IS NULL"
-        " ORDER BY p.rank, p.id, c.position, c.kind",
+# A card a session may show: active, its post there, not suspended, not deleted.
+_SHOWN = "c.active = 1 AND d.suspended_at IS NULL AND d.deleted_at IS NULL"
+_COLUMNS = "c.id, c.slug, c.norm_term, c.kind, s.due, s.state"
+_READING = "p.rank, p.id, c.position, c.kind, c.id"
+
+
+def _cards(pool: set[str] | None) -> tuple[str, tuple]:
+    """The FROM clause of a pool's cards (the pool's ids first, so a topic's few cards are read by
+    their keys) and its parameters; every card when pool is None."""
+    if pool is None:
+        return "cards c JOIN posts p ON p.id = c.post_id", ()
+    return ("json_each(?) j CROSS JOIN cards c ON c.id = j.value JOIN posts p ON p.id = c.post_id",
+            (json.dumps(sorted(pool)),))
+
+
+def _scheduled(conn: sqlite3.Connection, pool: set[str] | None, where: str, params: tuple, limit: int,
+               kinds: tuple[str, ...] | None = None) -> list:
+    """Scheduled cards of the pool matching where, soonest due first (then in reading order), by the
+    index of due dates."""
+    src, pooled = _cards(pool)
+    if pool is None:
+        src = "card_schedule s JOIN cards c ON c.id = s.card_id JOIN posts p ON p.id = c.post_id"
+    else:
+        src += " JOIN card_schedule s ON s.card_id = c.id"
+    of_kinds = f" AND c.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+    return conn.execute(
+        f"SELECT {_COLUMNS} FROM {src} LEFT JOIN card_decisions d ON d.card_id = c.id"
+        f" WHERE {where} AND {_SHOWN}{of_kinds} ORDER BY s.due, {_READING} LIMIT ?",
+        (*pooled, *params, *(kinds or ()), limit),
     ).fetchall()
-    return [r for r in rows if pool is None or r["id"] in pool]
+
+
+def _new(conn: sqlite3.Connection, pool: set[str] | None, kinds: tuple[str, ...], limit: int, offset: int,
+         terms: set[str] | None = None) -> list:
+    """Cards never reviewed of the mode's kinds, in reading order (the posts' order, then the position
+    in the post), limit of them from offset; or only those of these terms."""
+    src, pooled = _cards(pool)
+    if pool is None and terms is None and walk_posts(conn, kinds):
+        src = "posts p CROSS JOIN cards c ON c.post_id = p.id"  # by the posts' rank, then each post's cards
+    marks = ",".join("?" * len(kinds))
+    only = " AND c.norm_term IN (SELECT value FROM json_each(?))" if terms is not None else ""
+    return conn.execute(
+        f"SELECT {_COLUMNS} FROM {src} LEFT JOIN card_schedule s ON s.card_id = c.id"
+        f" LEFT JOIN card_decisions d ON d.card_id = c.id"
+        f" WHERE s.card_id IS NULL AND {_SHOWN} AND c.kind IN ({marks}){only} ORDER BY {_READING} LIMIT ? OFFSET ?",
+        (*pooled, *kinds, *((json.dumps(sorted(terms)),) if terms is not None else ()), limit, offset),
+    ).fetchall()
+
+
+def walk_posts(conn: sqlite3.Connection, kinds: tuple[str, ...]) -> bool:
+    """Whether new cards are read by walking the posts in reading order (the index of ranks, then each
+    post's cards by the index of positions), which stops once enough are found, rather than by sorting
+    every card of these kinds: when new cards are dense among the posts (most posts define a term
+    nobody has reviewed yet). Estimated from the tables' largest row ids, which cost nothing to read."""
+    top = [conn.execute(f"SELECT MAX(rowid) FROM {t}").fetchone()[0] or 0 for t in ("cards", "card_schedule", "posts")]
+    fresh = top[0] * len(kinds) / len(MODES["mixed"]) - top[1]
+    return fresh * 4 >= top[2]
+
+
+def _bucket(r) -> str:
+    return "new" if not r["due"] else "learning" if r["state"] in LEARNING_STATES else "due"
 
 
 def pick(conn: sqlite3.Connection, *, kinds: tuple[str, ...], pool: set[str] | None, count: int,
@@ -177,43 +232,102 @@ def pick(conn: sqlite3.Connection, *, kinds: tuple[str, ...], pool: set[str] | N
 
     Returns ids, each card's bucket ("due", "learning" or "new") and what the limit held back. With
     cram, any cards of the pool in the mode's kinds, soonest due first: practice that records nothing.
+    Every part is an indexed query that reads about as many cards as it takes.
     """
     now = now or now_utc()
-    rows = _candidates(conn, pool)
     at, ahead = stamp(now), stamp(now + LEARN_AHEAD)
-    bucket = {r["id"]: ("new" if not r["due"] else "learning" if r["state"] in LEARNING_STATES else "due")
-              for r in rows}
     if cram:
-        mine = [r for r in rows if r["kind"] in kinds]
-        scheduled = sorted((r for r in mine if r["due"]), key=lambda r: r["due"])
-        chosen = ([r for r in scheduled if r["due"] <= at] + _spread([r for r in mine if not r["due"]])
-                  + [r for r in scheduled if r["due"] > at])[:count]
-        return _picked(chosen, bucket, {"per_day": new_per_day, "today": 0, "room": None, "held_back": 0})
-    due = sorted((r for r in rows if r["due"] and r["due"] <= at), key=lambda r: r["due"])
-    soon = sorted((r for r in rows if r["due"] and at < r["due"] <= ahead and r["state"] in LEARNING_STATES),
-                  key=lambda r: r["due"])
-    fresh = _spread([r for r in rows if not r["due"] and r["kind"] in kinds])
+        chosen = _scheduled(conn, pool, "s.due <= ?", (at,), count, kinds)
+        chosen += _fresh(conn, pool, kinds, set(), None, count - len(chosen))[0]
+        if len(chosen) < count:
+            chosen += _scheduled(conn, pool, "s.due > ?", (at,), count - len(chosen), kinds)
+        return _picked(chosen, {"per_day": new_per_day, "today": 0, "room": None, "held_back": 0})
+    chosen = _scheduled(conn, pool, "s.due <= ?", (at,), count)
     today = new_terms_today(conn, now)
     room = max(0, new_per_day - len(today)) if new is None else new
-    chosen = due[:count]
     taken: set[str] = set()
-    for r in fresh:
-        if len(chosen) >= count:
+    if len(chosen) < count:
+        fresh, taken = _fresh(conn, pool, kinds, today, room, count - len(chosen))
+        chosen += fresh
+    if len(chosen) < count:
+        chosen += _scheduled(conn, pool, f"s.due > ? AND s.due <= ? AND s.state IN ({','.join('?' * len(LEARNING_STATES))})",
+                             (at, ahead, *LEARNING_STATES), count - len(chosen))
+    held = _waiting(conn, pool, kinds, today | taken) if len(taken) >= room and len(chosen) < count else 0
+    return _picked(chosen, {"per_day": new_per_day if new is None else new, "today": len(today),
+                            "room": room, "held_back": held})
+
+
+def _waiting(conn: sqlite3.Connection, pool: set[str] | None, kinds: tuple[str, ...], met: set[str]) -> int:
+    """How many terms have new cards of these kinds besides those met (the limit holds them back), counted in SQL."""
+    src, pooled = _cards(pool)
+    return conn.execute(
+        f"SELECT COUNT(DISTINCT c.norm_term) FROM {src} LEFT JOIN card_schedule s ON s.card_id = c.id"
+        f" LEFT JOIN card_decisions d ON d.card_id = c.id WHERE s.card_id IS NULL AND {_SHOWN}"
+        f" AND c.kind IN ({','.join('?' * len(kinds))}) AND c.norm_term NOT IN (SELECT value FROM json_each(?))",
+        (*pooled, *kinds, json.dumps(sorted(met))),
+    ).fetchone()[0]
+
+
+# New cards are read at least NEW_BATCH at a time, NEW_PER_CARD for each card wanted (a term has up to
+# four kinds, and those of terms the limit holds back are read too); twice as many each round after.
+NEW_BATCH = 64
+NEW_PER_CARD = 8
+
+
+def _fresh(conn: sqlite3.Connection, pool: set[str] | None, kinds: tuple[str, ...], today: set[str],
+           room: int | None, want: int) -> tuple[list, set[str]]:
+    """(the first want new cards a session takes, the new terms among them): in _spread's order, a term
+    already met today free, others while room lasts (None: no limit). New cards are read in reading
+    order a batch at a time, until the cards not read yet could change nothing."""
+    if want <= 0:
+        return [], set()
+    pending = {r["norm_term"] for r in _new(conn, pool, kinds, -1, 0, today)} if today else set()
+    rows: list = []
+    batch = max(NEW_BATCH, NEW_PER_CARD * want)
+    while True:
+        got = _new(conn, pool, kinds, batch, len(rows))
+        rows += got
+        done = _choose(rows, today, room, want, len(got) < batch, pending)
+        if done is not None:
+            return done
+        batch *= 2
+
+
+def _choose(rows: list, today: set[str], room: int | None, want: int, complete: bool,
+            pending: set[str]) -> tuple[list, set[str]] | None:
+    """pick's choice among the new cards read so far (rows, a prefix of reading order; complete: all of
+    them), or None when cards not read yet may still be chosen. Those come after every key below the
+    last term's, so the choice is final once it is made below it, or when nothing unread can be taken:
+    the day's room is used up, and no term met today (pending) or taken has cards left unread."""
+    order = _spread(rows)
+    index: dict[str, int] = {}
+    for r in rows:
+        index.setdefault(r["norm_term"], len(index))
+    last = None if complete or not rows else rows[-1]["norm_term"]
+    unread = pending - {t for t in index if t != last}
+    chosen: list = []
+    taken: set[str] = set()
+    for r in order:
+        if len(chosen) >= want:
             break
+        key = index[r["norm_term"]] + KIND_SPACING * KIND_ORDER.get(r["kind"], 0)
+        if last is not None and key >= index[last]:
+            full = room is not None and len(taken) >= room
+            if not full or unread or last in today or last in taken:
+                return None
+            last = None  # nothing unread can be taken: the rest of what was read decides
         if r["norm_term"] in today or r["norm_term"] in taken:
             chosen.append(r)  # a term already met today: its other kinds cost nothing more
-        elif len(taken) < room:
+        elif room is None or len(taken) < room:
             taken.add(r["norm_term"])
             chosen.append(r)
-    chosen += soon[: max(0, count - len(chosen))]
-    waiting = {r["norm_term"] for r in fresh} - today - taken
-    held = len(waiting) if len(taken) >= room and len(chosen) < count else 0
-    return _picked(chosen, bucket, {"per_day": new_per_day if new is None else new, "today": len(today),
-                                    "room": room, "held_back": held})
+    if len(chosen) < want and last is not None:
+        return None
+    return chosen, taken
 
 
-def _picked(chosen: list, bucket: dict[str, str], limit: dict) -> dict:
-    buckets = {r["id"]: bucket[r["id"]] for r in chosen}
+def _picked(chosen: list, limit: dict) -> dict:
+    buckets = {r["id"]: _bucket(r) for r in chosen}
     counted = {b: sum(1 for v in buckets.values() if v == b) for b in ("new", "learning", "due")}
     return {"ids": [r["id"] for r in chosen], "buckets": buckets, **counted, "limit": limit}
 
@@ -236,16 +350,8 @@ def _spread(rows: list) -> list:
 
 def next_due(conn: sqlite3.Connection, pool: set[str] | None = None, after: dt.datetime | None = None) -> str | None:
     """When the next card of the pool (any kind, not suspended) falls due after now: never a time past."""
-    rows = conn.execute(
-        "SELECT s.card_id, s.due FROM card_schedule s JOIN cards c ON c.id = s.card_id"
-        " LEFT JOIN card_decisions d ON d.card_id = s.card_id"
-        " WHERE c.active = 1 AND d.suspended_at IS NULL AND d.deleted_at IS NULL AND s.due > ? ORDER BY s.due",
-        (stamp(after or now_utc()),),
-    ).fetchall()
-    for r in rows:
-        if pool is None or r["card_id"] in pool:
-            return r["due"]
-    return None
+    rows = _scheduled(conn, pool, "s.due > ?", (stamp(after or now_utc()),), 1)
+    return rows[0]["due"] if rows else None
 
 
 def due_count(conn: sqlite3.Connection, now: dt.datetime | None = None) -> int:

@@ -4,12 +4,13 @@ Matching is by whole words of the search segmentation, never substrings: 训练�
 """
 from __future__ import annotations
 
-import functools
-import re
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from kb.errors import ConfigError, NotFound
+from kb.errors import NotFound
+from kb.quiz import membership
+from kb.quiz.membership import load  # noqa: F401 - the topic definitions are this module's API too
 from kb.text import stamp
 
 
@@ -19,44 +20,6 @@ class Topic:
     source: str  # "topic" (topics.yaml), "category" or "search"
     terms: list[str] = field(default_factory=list)
     category: str | None = None
-
-
-def load(path=None) -> dict[str, list[str]]:
-    """name → terms, from data/topics.yaml (a mapping of names to term lists, or to {terms: [...]}) and the config."""
-    from pathlib import Path
-
-    import yaml
-
-    from kb import paths
-
-    if path is None:
-        # The config file's topics: are added to the bundled ones (and win over one of the same name).
-        from kb import config
-
-        extra = {str(k).strip().casefold(): list(v) or [str(k)] for k, v in config.load().topics.items()}
-        return load(paths.bundled_data() / "topics.yaml") | extra
-    path = Path(path)
-    if not path.exists():
-        return {}
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read topics from {path.name}: {exc}") from None
-    if isinstance(raw, dict) and isinstance(raw.get("topics"), (dict, list)):
-        raw = raw["topics"]
-    if isinstance(raw, list):  # [{name: flow, terms: [...]}, ...]
-        raw = {str(t.get("name")): t for t in raw if isinstance(t, dict) and t.get("name")}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path.name}: expected a mapping of topic names to terms")
-    out: dict[str, list[str]] = {}
-    for name, value in raw.items():
-        if isinstance(value, dict):
-            value = value.get("terms") or value.get("words") or value.get("keywords") or []
-        if isinstance(value, str):
-            value = [value]
-        terms = [str(v).strip() for v in value or [] if str(v).strip()]
-        out[str(name).strip().casefold()] = terms or [str(name)]
-    return out
 
 
 def resolve(conn: sqlite3.Connection, wanted: str) -> Topic:
@@ -69,11 +32,15 @@ def resolve(conn: sqlite3.Connection, wanted: str) -> Topic:
     known = load()
     if key in known:
         return Topic(key, "topic", known[key])
+    exact = conn.execute("SELECT category FROM posts WHERE category = ? LIMIT 1", (wanted.strip(),)).fetchone()
+    if exact:  # by the index; any other case of it below
+        return Topic(exact[0], "category", category=exact[0])
     for row in reads.categories(conn):
         if row["category"].casefold() == key:
             return Topic(row["category"], "category", category=row["category"])
     terms = wanted.split()
-    if _posts_with_all(conn, terms):
+    expr = _all_of(conn, terms)
+    if expr and conn.execute("SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT 1", (expr,)).fetchone():
         return Topic(wanted, "search", terms)
     raise NotFound(f"no topic, category or post matches {wanted!r}" + _suggest(conn, wanted, known))
 
@@ -89,124 +56,97 @@ def _suggest(conn: sqlite3.Connection, wanted: str, known: dict[str, list[str]])
     return hint + ("; topics: " + ", ".join(known) if known else "")
 
 
-def card_ids(conn: sqlite3.Connection, topic: Topic) -> set[str]:
-    """Cards of the topic: those of a term a post of the category defines, or a term a matching post
-    defines where that post's definition (term, aliases, text) names one of the topic's terms."""
+def _all_of(conn: sqlite3.Connection, terms: list[str]) -> str | None:
+    """The index expression of posts holding every one of the terms (each as kb.search.ranking's
+    post_ids_matching takes it)."""
+    exprs = [membership.terms_expression(conn, [t]) for t in terms]
+    if not exprs or any(e is None for e in exprs):
+        return None
+    return " AND ".join(f"({e})" for e in exprs)
+
+
+def concepts(conn: sqlite3.Connection, topic: Topic) -> set[str]:
+    """The concepts (normalized terms) of the topic: a topics.yaml topic's from its derived membership
+    (kb.quiz.membership); a category's are those its posts define; search terms' are those a post
+    holding them all defines where that post's definition names one of them — by the index too."""
+    if topic.source == "topic":
+        return membership.concepts(conn, topic.name, topic.terms)
     if topic.source == "category":
-        rows = conn.execute(
-            "SELECT DISTINCT c.id FROM cards c JOIN card_sources s ON s.norm_term = c.norm_term"
-            " JOIN posts p ON p.id = s.post_id WHERE p.category = ?", (topic.category,)
-        )
-        return {r[0] for r in rows}
-    # A topic's terms are alternatives (flow: normalizing flow, 标准化流 …); typed search terms all must match.
-    posts = _posts_with_all(conn, topic.terms) if topic.source == "search" else post_ids_matching(conn, topic.terms)
-    if not posts:
-        return set()
-    marks = ",".join("?" * len(posts))
-    rows = conn.execute(
-        f"SELECT norm_term, term, aliases, definition FROM card_sources WHERE post_id IN ({marks})", sorted(posts)
-    ).fetchall()
-    # The post is about the topic; the definition must be too (a flow post also defines 雅可比行列式):
-    # its text names a topic term, or its term is a word of one (flow, of flow模型).
-    wanted = [_norm(t) for t in topic.terms]
-    heads = _words(topic.terms)
-    norms = {
-        r["norm_term"] for r in rows
-        if _norm(r["term"]) in heads
-        or any(_has_word(f"{r['term']} {r['aliases']} {r['definition']}", w) for w in wanted)
-    }
-    if not norms:
-        return set()
-    marks = ",".join("?" * len(norms))
-    return {r[0] for r in conn.execute(f"SELECT id FROM cards WHERE norm_term IN ({marks})", sorted(norms))}
+        return {r[0] for r in conn.execute(
+            "SELECT DISTINCT s.norm_term FROM posts p JOIN card_sources s ON s.post_id = p.id WHERE p.category = ?",
+            (topic.category,))}
+    found = membership.members(conn, {topic.name: (topic.terms, _all_of(conn, topic.terms))})
+    return {norm for norm, _ in found[topic.name]}
 
 
-def _words(terms: list[str]) -> set[str]:
-    """The words (two characters or more) that the topic's terms are made of."""
-    out: set[str] = set()
-    for term in terms:
-        norm, bounds = _tokenized(term)
-        cuts = sorted(bounds)
-        out.update(w for a, b in zip(cuts, cuts[1:]) if len(w := norm[a:b].strip()) >= 2)
+def card_ids(conn: sqlite3.Connection, topic: Topic) -> set[str]:
+    """Cards of the topic: every kind of card of its concepts (see concepts)."""
+    if topic.source == "topic" and topic.name in membership.current(conn, {topic.name: topic.terms}):
+        return {r[0] for r in conn.execute(
+            "SELECT c.id FROM topic_concepts t JOIN cards c ON c.norm_term = t.norm_term WHERE t.topic = ?",
+            (topic.name,))}
+    return _ids_of(conn, concepts(conn, topic))
+
+
+def _ids_of(conn: sqlite3.Connection, norms: set[str]) -> set[str]:
+    wanted, out = sorted(norms), set()
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        out |= {r[0] for r in conn.execute(
+            f"SELECT id FROM cards WHERE norm_term IN ({','.join('?' * len(chunk))})", chunk)}
     return out
-
-
-def _posts_with_all(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
-    found: set[int] | None = None
-    for term in terms:
-        ids = post_ids_matching(conn, [term])
-        found = ids if found is None else found & ids
-    return found or set()
-
-
-def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
-    """Posts containing any of the terms as whole words of the search index."""
-    from kb.search import ranking
-
-    return set(ranking.post_ids_matching(conn, terms))
-
-
-def _norm(text: str) -> str:
-    from kb.search import segment
-
-    return segment.normalize(text).casefold().strip()
-
-
-def _has_word(text: str, term: str) -> bool:
-    """Whether term occurs in text starting and ending on token boundaries of the search segmentation."""
-    norm, bounds = _tokenized(text)
-    if not term or term not in norm:
-        return False
-    start = norm.find(term)
-    while start >= 0:
-        if start in bounds and start + len(term) in bounds:
-            return True
-        start = norm.find(term, start + 1)
-    return False
-
-
-@functools.lru_cache(maxsize=512)
-def _tokenized(text: str) -> tuple[str, frozenset[int]]:
-    """The comparison form of text and the offsets where its tokens start or end."""
-    from kb.search import segment
-
-    norm = segment.normalize(text)
-    spans = segment.index_tokens(text)
-    folded = norm.casefold()
-    if len(folded) != len(norm):  # a character whose case folding is longer: compare uncased
-        folded = norm
-    bounds = {0, len(norm)}
-    for start, end in spans:
-        bounds.update((start, end))
-    # A Latin word ends where its letters do, even when the segmenter glued it to a neighbour.
-    for m in re.finditer(r"[a-z0-9]+", folded):
-        bounds.update((m.start(), m.end()))
-    return folded, frozenset(bounds)
 
 
 def overview(conn: sqlite3.Connection) -> list[dict]:
-    """Every topic of topics.yaml with its card and due counts (kb topics)."""
+    """Every topic of topics.yaml with its card and due counts (kb topics), counted by the index."""
     now = stamp()
-    due = {r[0] for r in conn.execute(
-        "SELECT s.card_id FROM card_schedule s JOIN cards c ON c.id = s.card_id LEFT JOIN card_decisions d"
-        " ON d.card_id = s.card_id WHERE s.due <= ? AND c.active = 1 AND d.suspended_at IS NULL", (now,))}
+    known = load()
+    fresh = membership.current(conn, known)
+    counted = {r[0]: (r[1], r[2] or 0) for r in conn.execute(
+        "SELECT t.topic, COUNT(c.id), SUM(s.due <= ? AND c.active = 1 AND d.suspended_at IS NULL)"
+        " FROM topic_concepts t JOIN cards c ON c.norm_term = t.norm_term"
+        " LEFT JOIN card_schedule s ON s.card_id = c.id LEFT JOIN card_decisions d ON d.card_id = c.id"
+        " GROUP BY t.topic", (now,))} if fresh else {}
     out = []
-    for name, terms in load().items():
-        ids = card_ids(conn, Topic(name, "topic", terms))
-        out.append({"topic": name, "cards": len(ids), "due": len(ids & due), "terms": terms})
+    for name, terms in known.items():
+        if name in fresh:
+            cards, due = counted.get(name, (0, 0))
+        else:  # not derived from these terms (a read-only database): worked out now
+            ids = _ids_of(conn, membership.concepts(conn, name, terms))
+            cards, due = len(ids), _due_among(conn, ids, now)
+        out.append({"topic": name, "cards": cards, "due": due, "terms": terms})
     return out
 
 
-def mates(conn: sqlite3.Connection, cid: str) -> set[str] | None:
-    """Cards sharing a topics.yaml topic with this card (None when it has none): choice distractors."""
-    found: set[str] = set()
-    for ids in _topic_sets(conn).values():
-        if cid in ids:
-            found |= ids
+def stored_counts(conn: sqlite3.Connection, known: dict[str, list[str]]) -> dict[str, int]:
+    """name → card count of each topic whose stored membership is derived from these terms, read from
+    the tables alone (shell completion: nothing is worked out, no segmenter loaded)."""
+    fresh = membership.current(conn, known)
+    if not fresh:
+        return {}
+    counted = dict(conn.execute(
+        "SELECT t.topic, COUNT(c.id) FROM topic_concepts t JOIN cards c ON c.norm_term = t.norm_term"
+        " WHERE t.topic IN (SELECT value FROM json_each(?)) GROUP BY t.topic", (json.dumps(sorted(fresh)),)))
+    return {name: counted.get(name, 0) for name in fresh}
+
+
+def _due_among(conn: sqlite3.Connection, ids: set[str], now: str) -> int:
+    return conn.execute(
+        "SELECT COUNT(*) FROM json_each(?) j JOIN card_schedule s ON s.card_id = j.value JOIN cards c ON c.id = s.card_id"
+        " LEFT JOIN card_decisions d ON d.card_id = s.card_id WHERE s.due <= ? AND c.active = 1 AND d.suspended_at IS NULL",
+        (json.dumps(sorted(ids)), now)).fetchone()[0]
+
+
+def mates(conn: sqlite3.Connection, norm: str) -> set[str] | None:
+    """The concepts sharing a topics.yaml topic with this one (None when it has none): choice distractors."""
+    known = load()
+    fresh = membership.current(conn, known)
+    found = {r[0] for r in conn.execute(
+        "SELECT DISTINCT b.norm_term FROM topic_concepts a JOIN topic_concepts b ON b.topic = a.topic"
+        " WHERE a.norm_term = ? AND a.topic IN (SELECT value FROM json_each(?))",
+        (norm, json.dumps(sorted(fresh))))} if fresh else set()
+    for name in set(known) - fresh:  # not derived from these terms: worked out now
+        members = membership.concepts(conn, name, known[name])
+        if norm in members:
+            found |= members
     return found or None
-
-
-@functools.lru_cache(maxsize=4)
-def _topic_sets(conn: sqlite3.Connection) -> dict[str, frozenset[str]]:
-    return {name: frozenset(card_ids(conn, Topic(name, "topic", terms))) for name, terms in load().items()}
-

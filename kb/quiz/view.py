@@ -85,8 +85,10 @@ def source(console, q: dict) -> None:
         label = f"{other.get('title')} ({other['slug']})" if other.get("title") else other["slug"]
         console.print(_wrapped(f"also in {label}: {other['definition']}", "dim", indent=2))
     more = [s["slug"] for s in q.get("sources") or [] if s["slug"] not in listed]
+    unnamed = (q.get("sources_total") or 0) - len(q.get("sources") or [])
     if more:
-        console.print(_wrapped("also defined in: " + ", ".join(more), "dim", indent=2))
+        rest = f" and {unnamed:,} more post{'s' if unnamed > 1 else ''}" if unnamed > 0 else ""
+        console.print(_wrapped("also defined in: " + ", ".join(more) + rest, "dim", indent=2))
 
 
 def interval_text(span) -> str:

@@ -117,6 +117,13 @@ def posts_changed(conn: sqlite3.Connection, post_ids: list[int], ahead) -> None:
         set_meta(conn, META_SEARCH_TOKENS, str(int(get_meta(conn, META_SEARCH_TOKENS) or 0) + delta))
 
 
+def stored_rows(conn: sqlite3.Connection, post_ids: list[int]) -> list[tuple[int, str, str]]:
+    """(post id, title, body) as the index holds these posts (at most 500): cut into words, as FTS5
+    reads them. The quiz topics match an import's posts alone against a table of these rows."""
+    marks = ",".join("?" * len(post_ids))
+    return conn.execute(f"SELECT rowid, title, body FROM search_fts WHERE rowid IN ({marks})", post_ids).fetchall()
+
+
 def rebuild(conn: sqlite3.Connection, ahead) -> None:
     """Re-cut every post and reload the synonyms and the glossary (inside the caller's transaction)."""
     conn.execute("DELETE FROM search_fts")

@@ -392,7 +392,17 @@ def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
     posts that say 标准化流. Reads the index as it is: a caller that may face a changed dictionary
     refreshes the search part first (kb.derived.refresh).
     """
-    vocab = Vocabulary(conn)
+    expr = terms_expression(conn, terms)
+    if expr is None:
+        return set()
+    return {r[0] for r in conn.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", (expr,))}
+
+
+def terms_expression(conn: sqlite3.Connection, terms: list[str], vocab: Vocabulary | None = None) -> str | None:
+    """The FTS5 expression post_ids_matching runs for these terms (any of them), or None when none
+    has a word. It depends on the index's vocabulary (a Chinese term is cut against it), so a caller
+    that keeps matches (the quiz's topics) keeps the expression too, and compares."""
+    vocab = vocab or Vocabulary(conn)
     alts: list[list[str]] = []
     for term in terms:
         tokens = query_tokens(conn, term, vocab)
@@ -403,10 +413,7 @@ def post_ids_matching(conn: sqlite3.Connection, terms: list[str]) -> set[int]:
             t = query_tokens(conn, syn, vocab)
             if t:
                 alts.append(t)
-    expr = alts_expression(list(dict.fromkeys(map(tuple, alts))))
-    if not expr:
-        return set()
-    return {r[0] for r in conn.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", (expr,))}
+    return alts_expression(list(dict.fromkeys(map(tuple, alts)))) or None
 
 
 def explain_lines(res: SearchResult) -> list[str]:

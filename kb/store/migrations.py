@@ -334,6 +334,26 @@ def m014_search_glosses_glossary_parts(db) -> None:
 
 
 @migration
+def m015_topic_members(db) -> None:
+    # Which concepts each quiz topic holds, derived at import (kb.quiz.membership) instead of at every
+    # kb topics or kb quiz --topic: per qualifying definition (topic_sources, replaced with its post),
+    # per concept (topic_concepts, what the commands read) and each topic as derived (topic_defs: its
+    # terms and the index expression they were cut into).
+    db.execute("CREATE TABLE topic_defs (topic TEXT PRIMARY KEY, terms TEXT NOT NULL, expr TEXT)")
+    db.execute("CREATE TABLE topic_sources (topic TEXT NOT NULL, norm_term TEXT NOT NULL, post_id INTEGER NOT NULL,"
+               " PRIMARY KEY (topic, norm_term, post_id)) WITHOUT ROWID")
+    db.execute("CREATE INDEX topic_sources_post ON topic_sources (post_id)")
+    db.execute("CREATE TABLE topic_concepts (topic TEXT NOT NULL, norm_term TEXT NOT NULL,"
+               " PRIMARY KEY (topic, norm_term)) WITHOUT ROWID")
+    db.execute("CREATE INDEX topic_concepts_term ON topic_concepts (norm_term, topic)")
+    # A category topic's cards, and new cards in reading order (a post's by position), by index.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_posts_category ON posts (category)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_cards_post_position ON cards (post_id, position, kind)")
+    if _has_posts(db.conn):
+        mark_stale(db.conn, "topics", "m015_topic_members")
+
+
+@migration
 def m016_post_text_once(db) -> None:
     # A post's text is stored once: its normalized form (capture.normalize, for telling captures of
     # one post apart) is computed when needed, and a sighting whose text is its post's stores NULL

@@ -3,7 +3,8 @@ side in one run, with the 100k/1k ratio; the import's time per post, peak memory
 
 Run from the repository root: python tests/benchmarks/bench_scale.py [--sizes 1000,10000,100000] [--runs 5]
 (the 100k corpus is ~112 MB of captures; the whole run takes several minutes). Each command's time is
-the median of --runs whole processes, so start-up counts as a user sees it.
+the median of --runs whole processes, so start-up counts as a user sees it; the sizes take turns within
+each run (the machine may be shared: a load meanwhile falls on every size alike).
 """
 from __future__ import annotations
 
@@ -41,17 +42,9 @@ def _cards_takes_no_pager(e: dict) -> bool:
     return "--no-pager" in done.stdout
 
 
-def median(cmd: list[str], e: dict, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t, done = timed(cmd, e)
-        if done.returncode not in (0, 1):  # 1: a search that finds nothing is not a failure
-            raise SystemExit(f"failed ({done.returncode}): {' '.join(cmd)}: {done.stderr.decode()[-400:]}")
-        times.append(t)
-    return statistics.median(times)
-
-
-def measure(size: int, tmp: Path, runs: int) -> dict:
+def imported(size: int, tmp: Path) -> dict:
+    """The corpus of size posts built and imported into its own home: the import's figures, and what
+    timing its commands needs."""
     corpus = tmp / f"corpus-{size}"
     posts = build_corpus(corpus, size)
     capture_bytes = sum(p.stat().st_size for p in corpus.glob("*.txt"))
@@ -69,16 +62,32 @@ def measure(size: int, tmp: Path, runs: int) -> dict:
     db_bytes = db.stat().st_size
     slug = json.loads(subprocess.run([py, "-m", "kb", "latest", "--json", "-n", "1"], env=e,
                                      capture_output=True).stdout)[0]["slug"]
-    no_pager = _cards_takes_no_pager(e)
-    times = {}
-    for label, args in COMMANDS:
-        args = [a.replace("{slug}", slug) for a in args]
-        if args[0] == "cards" and not no_pager:
-            args = [a for a in args if a != "--no-pager"]
-        subprocess.run([py, "-m", "kb", *args], env=e, capture_output=True)  # warm the page cache
-        times[label] = median([py, "-m", "kb", *args], e, runs)
     return {"size": size, "posts": len(posts), "capture_bytes": capture_bytes, "import": import_t,
-            "peak_mb": peak_mb, "db_bytes": db_bytes, "times": times}
+            "peak_mb": peak_mb, "db_bytes": db_bytes, "env": e, "slug": slug,
+            "no_pager": _cards_takes_no_pager(e), "times": {}}
+
+
+def time_commands(results: list[dict], runs: int) -> None:
+    """Each command's median of runs whole processes at every size. The sizes take turns within each
+    run, so a load that other processes put on the machine meanwhile falls on every size alike."""
+    py = sys.executable
+    for label, args in COMMANDS:
+        cmds = []
+        for r in results:
+            cmd = [a.replace("{slug}", r["slug"]) for a in args]
+            if cmd[0] == "cards" and not r["no_pager"]:
+                cmd = [a for a in cmd if a != "--no-pager"]
+            cmds.append([py, "-m", "kb", *cmd])
+            subprocess.run(cmds[-1], env=r["env"], capture_output=True)  # warm the page cache
+        times: list[list[float]] = [[] for _ in results]
+        for _ in range(runs):
+            for r, cmd, t in zip(results, cmds, times):
+                took, done = timed(cmd, r["env"])
+                if done.returncode not in (0, 1):  # 1: a search that finds nothing is not a failure
+                    raise SystemExit(f"failed ({done.returncode}): {' '.join(cmd)}: {done.stderr.decode()[-400:]}")
+                t.append(took)
+        for r, t in zip(results, times):
+            r["times"][label] = statistics.median(t)
 
 
 def _k(n: int) -> str:
@@ -89,10 +98,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dir", help="build the corpora and databases here and keep them (default: a temporary directory)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    with tempfile.TemporaryDirectory(prefix="kb-scale-") as tmp:
-        results = [measure(n, Path(tmp), args.runs) for n in sizes]
+    if args.dir:  # kept, to look into afterwards
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
+        results = [imported(n, Path(args.dir)) for n in sizes]
+        time_commands(results, args.runs)
+    else:
+        with tempfile.TemporaryDirectory(prefix="kb-scale-") as tmp:
+            results = [imported(n, Path(tmp)) for n in sizes]
+            time_commands(results, args.runs)
     first, last = results[0], results[-1]
     heads = "".join(f"{r['size']:>10,}" for r in results)
     ratio_head = f"{_k(last['size'])}/{_k(first['size'])}"

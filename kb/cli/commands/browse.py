@@ -23,7 +23,7 @@ def browse_cmd(
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("kb browse is full-screen: run it in a terminal (kb latest, kb search and kb show work in pipes)")
-    conn = open_for_read(("search",))
+    conn = open_for_read(("search", "topics"))
     if category is not None:
         category = reads.resolve_category(conn, category)
     cfg = config.load()

@@ -34,12 +34,17 @@ def cards_cmd(
     from kb.cards import store
     from kb.cli import pager, render
 
-    conn = open_for_read(("search",))
-    rows = store.list_cards(conn, ids=topic_pool(conn, topic))
+    conn = open_for_read(("search", "topics"))
+    # The table names a concept's post and counts the others; --json lists every post.
+    rows = store.list_cards(conn, ids=topic_pool(conn, topic), sources_limit=None if as_json else 1)
     if as_json:
         render.print_json(rows)
-    else:
+    elif rows:
         pager.show(out(), render.cards_table(rows), use_pager=not no_pager)
+    else:
+        sys.stderr.write(f"kb: no cards{f' for topic {topic!r}' if topic is not None else ''}\n")
+    if not rows:  # as grep: 1 when nothing is listed
+        raise typer.Exit(1)
 
 
 @cards_app.command("export")
@@ -51,8 +56,11 @@ def cards_export_cmd(
 ) -> None:
     """Write one note per concept to PATH; GUIDs are stable, so re-importing updates notes."""
     from kb.cards import export
+    from kb.errors import UsageError
 
-    conn = open_for_read(("search",))
+    if str(path) == "-":  # - is stdin to kb import; here it would be a file called "-"
+        raise UsageError("kb cards export writes a file: name it (kb cards --json prints the cards)")
+    conn = open_for_read(("search", "topics"))
     n = export.export(conn, path, fmt, ids=topic_pool(conn, topic))
     sys.stderr.write(f"kb: wrote {n} notes to {path}\n")
 

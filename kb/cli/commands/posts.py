@@ -53,7 +53,7 @@ def import_cmd(
     if as_json:
         render.print_json(report)
     else:
-        out().print(render.import_summary(report))
+        out().print(render.import_summary(report), soft_wrap=True)  # one line, for grep: the terminal wraps it
     if report["errors"]:
         raise typer.Exit(1)
 
@@ -78,9 +78,11 @@ def latest_cmd(
         render.print_json(
             [{k: p[k] for k in ("slug", "title", "category", "date", "truncated")} for p in posts]
         )
-        return
-    if not posts:
+    elif not posts:
         sys.stderr.write("kb: no posts match\n")
+    if not posts:  # as grep: 1 when nothing is listed, so a script can test kb latest --since …
+        raise typer.Exit(1)
+    if as_json:
         return
     table = render.latest_table(posts)
     total = len(posts)

@@ -24,7 +24,13 @@ def sources_cmd(
     if as_json:
         render.print_json(rows)
     elif rows:
-        out().print(render.sources_table(rows))
+        from kb.cli import pager
+
+        con, table = out(), render.sources_table(rows)
+        if not pager.stdout_is_terminal():
+            # A pipe gets whole lines (kb sources | grep page.html): as wide as the widest row, no path folded.
+            con.width = max(con.width, con.measure(table, options=con.options.update(max_width=100_000)).maximum)
+        con.print(table)
     else:
         sys.stderr.write("kb: no sources imported yet\n")
     if not rows:
@@ -46,6 +52,7 @@ def forget_cmd(
     from kb.errors import UsageError
     from kb.ingest import forget
 
+    open_existing().close()  # no database: nothing to forget, and none is created
     conn = open_for_write()
     todo = forget.plan(conn, refs)
     if as_json and (dry_run or not yes):
@@ -64,7 +71,7 @@ def forget_cmd(
     if as_json:
         render.print_json(done | {"forgotten": True})
     else:
-        out().print(render.forget_done(done))
+        out().print(render.forget_done(done), soft_wrap=True)
 
 
 def _sources(n: int) -> str:

@@ -43,12 +43,13 @@ def quiz_cmd(
         from kb.errors import DatabaseError
 
         raise DatabaseError(f"the database {db_path()} is read-only here: grades cannot be stored (kb quiz --cram practises without storing)")
-    conn = open_for_read(("search",))
+    conn = open_for_read(("search", "topics"))
     pool = topic_pool(conn, topic)
     picked = schedule.pick(conn, kinds=kinds, pool=pool, count=count, cram=cram, new_per_day=defaults.new_per_day,
                            new=new)
     if as_json:
-        keys = ("card_id", "kind", "question", "answer", "slug", "title", "term", "choices", "others", "sources")
+        keys = ("card_id", "kind", "question", "answer", "slug", "title", "term", "choices", "others", "sources",
+                "sources_total")
         render.print_json([{k: q[k] for k in keys} for q in (questions.question(conn, c, pool=pool) for c in picked["ids"])])
         return
     if not picked["ids"]:
@@ -73,7 +74,7 @@ def topics_cmd(
     from kb.cli import render
     from kb.quiz import topics
 
-    conn = open_for_read(("search",))
+    conn = open_for_read(("search", "topics"))
     rows = topics.overview(conn)
     if as_json:
         render.print_json(rows)
