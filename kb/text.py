@@ -6,6 +6,7 @@ Imports nothing of kb, so that any module may use it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -44,13 +45,13 @@ def has_cjk(text: str) -> bool:
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def now_utc() -> "dt.datetime":
+def now_utc() -> dt.datetime:
     import datetime as dt
 
     return dt.datetime.now(dt.timezone.utc)
 
 
-def stamp(t: "dt.datetime | None" = None) -> str:
+def stamp(t: dt.datetime | None = None) -> str:
     """t (default: now) as kb stores times: 2026-12-01T14:37:58Z."""
     import datetime as dt
 
@@ -58,7 +59,7 @@ def stamp(t: "dt.datetime | None" = None) -> str:
     return t.astimezone(dt.timezone.utc).strftime(STAMP_FORMAT)
 
 
-def parse_stamp(text: str) -> "dt.datetime":
+def parse_stamp(text: str) -> dt.datetime:
     """A stored time back as an aware datetime (Python 3.10's fromisoformat does not read Z)."""
     import datetime as dt
 
@@ -87,6 +88,19 @@ META_TOPICS_BUILT = "topics_built_from"
 # marks LRM, RLM, ALM) and the Unicode line and paragraph separators, which some terminals break on.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE_RE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def head_in_cells(text: str, width: int, cells: Callable[[str], int]) -> str:
+    """The longest start of text that leaves a cell for a … within width cells (cells(ch): a
+    character's columns); a wide character that would straddle the edge is left out."""
+    kept, used = [], 0
+    for ch in text:
+        w = cells(ch)
+        if used + w > width - 1:
+            break
+        kept.append(ch)
+        used += w
+    return "".join(kept)
 
 
 def sanitize(text: str | None) -> str:

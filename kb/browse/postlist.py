@@ -18,6 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from kb.browse.data import Row
+from kb.text import head_in_cells
 
 # (column, width) beside the title; the title takes the rest, up to TITLE_MAX.
 COLUMNS = (("category", 14), ("date", 13), ("cards", 5))
@@ -29,14 +30,7 @@ def fit(text: str, width: int) -> str:
     """text in at most width cells, cut with … (a wide character never straddles the edge)."""
     if cell_len(text) <= width:
         return text
-    kept, used = [], 0
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > width - 1:
-            break
-        kept.append(ch)
-        used += w
-    return "".join(kept).rstrip() + "…"
+    return head_in_cells(text, width, cell_len).rstrip() + "…"
 
 
 def title_width(width: int) -> int:

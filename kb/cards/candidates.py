@@ -20,7 +20,13 @@ from kb.cards.clauses import (
     subject,
     subject_at,
 )
-from kb.cards.glosses import gloss_at, gloss_before, real_aliases, split_gloss
+from kb.cards.glosses import (
+    gloss_at,
+    gloss_before,
+    names_before,
+    real_aliases,
+    split_gloss,
+)
 from kb.cards.terms import (
     cjk_term,
     is_cjk_term,
@@ -248,12 +254,9 @@ def list_items(s: Sentences) -> list[Candidate]:
         if _STEPS_RE.search(text, max(0, c - 12), c):
             steps_until = c + 600  # the items of a list of steps or problems are no terms
         end = c
-        g = gloss_before(text, end)
-        names = None
-        if g:
-            names, end = g
+        names, end = names_before(text, end)
         either = _EITHER_RE.search(text, max(0, end - 8), end)
-        if either and not g:  # 视觉与自然语言的对齐(Visul Language Alignment)或融合: — the glossed half is the term
+        if either and names is None:  # 视觉与自然语言的对齐(Visul Language Alignment)或融合: — the glossed half is the term
             g = gloss_before(text, either.start() + 1)
             if g:
                 names, end = g

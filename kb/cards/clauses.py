@@ -9,7 +9,7 @@ import bisect
 import functools
 import re
 
-from kb.cards.glosses import gloss_before, real_aliases
+from kb.cards.glosses import names_before, real_aliases
 from kb.cards.terms import subject_term
 from kb.text import CJK
 
@@ -95,9 +95,7 @@ def subject_at(s: Sentences, pos: int) -> tuple[str, list[str], int] | None:
         adverbs = _ADVERBS_RE.search(text, max(0, pos - 8), pos)
         if adverbs and text[adverbs.start() - 1 : adverbs.start()] == ")":
             end = adverbs.start()  # 随机森林(Random Forest)就是…: the gloss, an adverb, the verb
-        g = gloss_before(text, end)
-        if g:
-            names, end = g
+        names, end = names_before(text, end)
         start = s.clause_start(end)
     else:
         start = s.clause_start(end)

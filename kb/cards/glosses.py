@@ -118,6 +118,11 @@ def gloss_before(text: str, end: int) -> tuple[list[str], int] | None:
     return (names, open_) if names else None
 
 
+def names_before(text: str, end: int) -> tuple[list[str] | None, int]:
+    """A gloss closing right before end, if any: (its names, where its '(' is), else (None, end)."""
+    return gloss_before(text, end) or (None, end)
+
+
 _NAME_RE = re.compile(
     f"[\"“「]([^\"”」]{{1,60}})[\"”」]|([A-Za-z][A-Za-z0-9\\-+./' ]{{0,58}}[A-Za-z0-9+)]?)|([{CJK}][{CJK}A-Za-z0-9\\-]{{0,15}})"
 )

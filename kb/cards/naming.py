@@ -11,7 +11,7 @@ from kb.cards.clauses import Sentences, after_space, subject, subject_at
 from kb.cards.glosses import (
     alias_chain,
     gloss_at,
-    gloss_before,
+    names_before,
     real_aliases,
     split_gloss,
 )
@@ -243,10 +243,7 @@ def explained(s: Sentences) -> list[Definition]:
     text = s.text
     for m in _EXPLAINED_RE.finditer(text):
         end = m.start()
-        names = None
-        g = gloss_before(text, end)
-        if g:
-            names, end = g
+        names, end = names_before(text, end)
         clause = text[s.clause_start(end) : end].rstrip()
         clause = clause[:-1] if clause.endswith("的") and not names else clause
         term = tail_term(clause)
@@ -286,11 +283,7 @@ def refer_backs(s: Sentences) -> list[Definition]:
     text = s.text
     for m in _REFER_RE.finditer(text):
         p = m.start("p")
-        names = None
-        end = p
-        g = gloss_before(text, end)
-        if g:
-            names, end = g
+        names, end = names_before(text, p)
         clause = text[s.clause_start(end) : end]
         term = tail_term(clause)
         if term is None:

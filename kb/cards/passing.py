@@ -11,7 +11,7 @@ import re
 from kb.cards import bodies
 from kb.cards.candidates import Candidate
 from kb.cards.clauses import Sentences
-from kb.cards.glosses import gloss_before, real_aliases
+from kb.cards.glosses import names_before, real_aliases
 from kb.cards.terms import cjk_term, is_cjk_term, latin_term, tail_term
 from kb.text import CJK
 
@@ -111,10 +111,7 @@ def explains(s: Sentences) -> list[Candidate]:
     text = s.text
     for m in _EXPLAINS_RE.finditer(text):
         end = m.start()
-        names = None
-        g = gloss_before(text, end)
-        if g:
-            names, end = g
+        names, end = names_before(text, end)
         clause = text[s.clause_start(end) : end].rstrip()
         term = tail_term(clause)
         if term is None:

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from kb.posts.reads import date_label
-from kb.text import sanitize
+from kb.text import head_in_cells, sanitize
 from kb.text import to_json
 
 
@@ -146,15 +146,8 @@ def _fit(text: str, width: int, *, pad: bool = True, right: bool = False) -> str
 
     n = cell_len(text)
     if n > width:
-        kept, used = [], 0
-        for ch in text:
-            w = cell_len(ch)
-            if used + w > width - 1:
-                break
-            kept.append(ch)
-            used += w
         # a double-width character that would straddle the edge is left out; pad after the …
-        text, n = "".join(kept).rstrip() + "…", None
+        text = head_in_cells(text, width, cell_len).rstrip() + "…"
         n = cell_len(text)
     if not pad:
         return text

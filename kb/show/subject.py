@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from kb.posts import naming
+from kb.text import head_in_cells
 
 # The subject is looked for in this much of the post's start: where it says what it is about.
 OPENING = 320
@@ -346,14 +347,7 @@ def _fit(title: str) -> str:
     """title cut to TITLE_COLUMNS with …, never inside an English word."""
     if _width(title) <= TITLE_COLUMNS:
         return title
-    out, used = [], 0
-    for ch in title:
-        w = _width(ch)
-        if used + w > TITLE_COLUMNS - 1:
-            break
-        out.append(ch)
-        used += w
-    cut = "".join(out)
+    cut = head_in_cells(title, TITLE_COLUMNS, _width)
     if title[len(cut)].isascii() and title[len(cut)].isalnum():
         word = re.search(r"[A-Za-z0-9]+$", cut)
         if word and word.start() > len(cut) // 2:
